@@ -1,0 +1,108 @@
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { SCHEMA_VERSION } from "../protocol/envelope.js";
+import { AgentExecError, ioError } from "../protocol/errors.js";
+import { DEFAULT_POSIX_WRAPPER, parseShellWrapper } from "../supervisor/command-line.js";
+import { newJobId } from "../store/job-id.js";
+import type { JobMeta } from "../store/types.js";
+import { now } from "../time.js";
+import { normalizeTags } from "./tags.js";
+
+/** What defines a job, as `run` (and later `create`) accept it. Times are in seconds. */
+export interface DefinitionOptions {
+  command: string[];
+  cwd?: string;
+  env?: string[];
+  envFiles?: string[];
+  inheritEnv?: boolean;
+  mask?: string[];
+  tags?: string[];
+  timeout?: number;
+  killAfter?: number;
+  progressEvery?: number;
+  shellWrapper?: string;
+  log?: string;
+}
+
+export interface Definition {
+  meta: JobMeta;
+  /** The workload's real environment; handed to the supervisor, never written to disk. */
+  env: Record<string, string>;
+}
+
+export function buildDefinition(root: string, options: DefinitionOptions): Definition {
+  if (options.command.length === 0 || options.command[0] === "") {
+    throw new AgentExecError("usage_error", "missing command: give it after --, e.g. agent-exec run -- npm test");
+  }
+  const envPairs = (options.env ?? []).map(parseEnvPair);
+  const envFiles = (options.envFiles ?? []).map((file) => resolve(file));
+  const mask = options.mask ?? [];
+  const inheritEnv = options.inheritEnv ?? true;
+  const env: Record<string, string> = inheritEnv ? definedEntries(process.env) : {};
+  for (const file of envFiles) Object.assign(env, readEnvFile(file));
+  for (const [key, value] of envPairs) env[key] = value;
+
+  const wrapper = options.shellWrapper === undefined ? DEFAULT_POSIX_WRAPPER : parseShellWrapper(options.shellWrapper);
+  if (wrapper.length === 0) throw new AgentExecError("usage_error", "--shell-wrapper must name a program, e.g. \"bash -lc\"");
+
+  const meta: JobMeta = {
+    job: { id: newJobId() },
+    schema_version: SCHEMA_VERSION,
+    command: options.command,
+    created_at: now(),
+    root,
+    cwd: resolveCwd(options.cwd),
+    env_keys: envPairs.map(([key]) => key),
+    env_vars: envPairs.map(([key, value]) => `${key}=${mask.includes(key) ? "***" : value}`),
+    mask,
+    env_files: envFiles,
+    inherit_env: inheritEnv,
+    tags: normalizeTags(options.tags ?? []),
+    timeout_ms: seconds(options.timeout),
+    kill_after_ms: seconds(options.killAfter),
+    progress_every_ms: seconds(options.progressEvery),
+    shell_wrapper: wrapper,
+    ...(options.log ? { full_log_path: resolve(options.log) } : {}),
+  };
+  return { meta, env };
+}
+
+function parseEnvPair(entry: string): [string, string] {
+  const eq = entry.indexOf("=");
+  if (eq <= 0) throw new AgentExecError("invalid_argument", `--env ${JSON.stringify(entry)}: expected KEY=VALUE`);
+  return [entry.slice(0, eq), entry.slice(eq + 1)];
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  try {
+    return parseDotenv(readFileSync(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") {
+      throw new AgentExecError("invalid_argument", `--env-file ${file}: cannot read it (${code})`);
+    }
+    throw ioError(error, "read env file", file);
+  }
+}
+
+/** The canonical directory the job runs in; it must exist now. */
+function resolveCwd(cwd: string | undefined): string {
+  const path = resolve(cwd ?? process.cwd());
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new AgentExecError("invalid_argument", `--cwd ${path}: not an existing directory`);
+  return realpathSync(path);
+}
+
+function definedEntries(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function seconds(value: number | undefined): number {
+  return Math.round((value ?? 0) * 1000);
+}

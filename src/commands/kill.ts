@@ -1,0 +1,93 @@
+import { readJobState, staleReason } from "../observe/job-state.js";
+import { watchUntil } from "../observe/watch.js";
+import { processTree } from "../platform/process-tree.js";
+import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
+import { AgentExecError } from "../protocol/errors.js";
+import { JobDir } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
+import { now } from "../time.js";
+import type { JobRef } from "./status.js";
+
+// How long `kill` watches for the supervisor to record the outcome.
+const OBSERVE_MS = 3000;
+
+export interface KillOptions extends JobRef {
+  /** TERM (default), INT, KILL, any other signal name or number; unknown names send KILL. */
+  signal?: string;
+  /** Return right after signalling, without the observed state (the reference's legacy shape). */
+  noWait?: boolean;
+}
+
+export interface KillResult {
+  job_id: string;
+  /** The signal as requested, upper-cased. */
+  signal: string;
+  /** The signal actually delivered, e.g. SIGTERM. */
+  sent_signal: string;
+  state?: JobStatus;
+  exit_code?: number;
+  terminated_signal?: string;
+  observed_within_ms?: number;
+  reason?: string;
+}
+
+/** Signals the job's whole process tree and watches (up to 3 s) for the outcome the supervisor records. */
+export async function kill(options: KillOptions): Promise<KillResult> {
+  const dir = JobDir.open(resolveRoot(options.root), options.jobId);
+  const signal = resolveSignal(options.signal ?? "TERM");
+  const state = dir.readState();
+  const base = { job_id: dir.id, signal: signal.requested, sent_signal: signal.name };
+  if (state.job.status === "created") {
+    throw new AgentExecError("invalid_state", `job ${dir.id} has not been started; there is nothing to signal`);
+  }
+  const stale = staleReason(state);
+  if (stale) return { ...base, ...observed(await killOrphan(dir, state, signal, stale), 0) };
+  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0) };
+  if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
+
+  const tree = await processTree();
+  tree.signalTree({ pid: state.pid, windowsJobName: state.windows_job_name }, signal);
+  if (options.noWait) return base;
+
+  const startedMs = performance.now();
+  const terminal = await watchUntil(
+    dir.path,
+    () => {
+      const current = readJobState(dir);
+      return isTerminal(current.job.status) ? current : undefined;
+    },
+    { timeoutMs: OBSERVE_MS, pollMs: 100 },
+  );
+  return { ...base, ...observed(terminal ?? readJobState(dir), Math.round(performance.now() - startedMs)) };
+}
+
+/**
+ * The supervisor is gone, so nobody else will record an outcome: end what is left of the
+ * workload's tree, then write the terminal state ourselves.
+ */
+async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, stale: string): Promise<JobState> {
+  const tree = await processTree();
+  const signalled = state.pid ? tree.signalTree({ pid: state.pid, windowsJobName: state.windows_job_name }, signal) : false;
+  const at = now();
+  const final: JobState = {
+    ...state,
+    job: { ...state.job, status: signalled ? "killed" : "failed" },
+    result: { ...state.result, signal: signalled ? signal.name : null },
+    finished_at: at,
+    updated_at: at,
+    reason: signalled ? `supervisor lost; the orphaned workload was sent ${signal.name} by kill` : stale,
+  };
+  dir.writeState(final);
+  return final;
+}
+
+function observed(state: JobState, withinMs: number): Partial<KillResult> {
+  return {
+    state: state.job.status,
+    ...(state.result.exit_code !== null ? { exit_code: state.result.exit_code } : {}),
+    ...(state.result.signal ? { terminated_signal: state.result.signal } : {}),
+    ...(state.reason ? { reason: state.reason } : {}),
+    observed_within_ms: withinMs,
+  };
+}

@@ -1,0 +1,125 @@
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
+import { readJobState } from "../observe/job-state.js";
+import { AgentExecError } from "../protocol/errors.js";
+import { JobDir, listJobDirs } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import { JOB_STATUSES } from "../store/types.js";
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const LIST_STATES = [...JOB_STATUSES, "unknown"] as const;
+export type ListState = (typeof LIST_STATES)[number];
+const SHORT_ID_MIN = 12;
+
+export interface ListOptions {
+  root?: string;
+  state?: ListState;
+  /** Rows at most (default 50; 0 = all). */
+  limit?: number;
+  /** Only jobs defined in this directory (default: the caller's cwd). */
+  cwd?: string;
+  /** Jobs from every directory. */
+  all?: boolean;
+}
+
+export interface JobSummary {
+  job_id: string;
+  short_job_id: string;
+  state: ListState;
+  exit_code?: number;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  updated_at?: string;
+  tags: string[];
+  reason?: string;
+}
+
+export interface ListResult {
+  root: string;
+  jobs: JobSummary[];
+  truncated: boolean;
+  /** Directories under the root that could not be read as jobs. */
+  skipped: number;
+}
+
+/** Jobs under the root, newest first, scoped to one working directory unless `all`. */
+export async function list(options: ListOptions = {}): Promise<ListResult> {
+  if (options.all && options.cwd) throw new AgentExecError("usage_error", "--all and --cwd cannot be used together");
+  const root = resolveRoot(options.root);
+  const scope = options.all ? undefined : canonical(options.cwd ?? process.cwd());
+  const jobs: Omit<JobSummary, "short_job_id">[] = [];
+  let skipped = 0;
+  for (const name of listJobDirs(root)) {
+    const summary = summarize(new JobDir(root, name), scope);
+    if (summary === "skipped") skipped++;
+    else if (summary && (!options.state || summary.state === options.state)) jobs.push(summary);
+  }
+  // Newest start first; jobs never started sort last; ids (ULIDs, time-ordered) break ties.
+  jobs.sort((a, b) => compare(b.started_at ?? "", a.started_at ?? "") || compare(b.job_id, a.job_id));
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+  const truncated = limit > 0 && jobs.length > limit;
+  const shown = truncated ? jobs.slice(0, limit) : jobs;
+  return { root, jobs: withShortIds(shown), truncated, skipped };
+}
+
+function summarize(dir: JobDir, scope: string | undefined): Omit<JobSummary, "short_job_id"> | "skipped" | undefined {
+  let meta;
+  try {
+    meta = dir.readMeta();
+  } catch {
+    return "skipped";
+  }
+  if (scope !== undefined && meta.cwd !== scope) return undefined;
+  const base = { job_id: dir.id, created_at: meta.created_at, tags: meta.tags ?? [] };
+  let state;
+  try {
+    state = readJobState(dir);
+  } catch {
+    return { ...base, state: "unknown" };
+  }
+  const optional = {
+    exit_code: state.result.exit_code ?? undefined,
+    started_at: state.job.started_at ?? undefined,
+    finished_at: state.finished_at ?? undefined,
+    updated_at: state.updated_at,
+    reason: state.reason ?? undefined,
+  };
+  return { ...base, state: state.job.status, ...definedOnly(optional) };
+}
+
+// The shortest prefix (at least 12 characters) that tells each listed job apart from the others.
+// ULIDs begin with their timestamp, so a fixed 7-character prefix would be shared by every job
+// started within the same half minute. Neighbours in sorted order share the longest prefixes.
+function withShortIds(jobs: Omit<JobSummary, "short_job_id">[]): JobSummary[] {
+  const sorted = jobs.map((job) => job.job_id).sort();
+  const length = new Map<string, number>();
+  sorted.forEach((id, i) => {
+    const shared = Math.max(commonPrefix(id, sorted[i - 1]), commonPrefix(id, sorted[i + 1]));
+    length.set(id, Math.min(id.length, Math.max(SHORT_ID_MIN, shared + 1)));
+  });
+  return jobs.map((job) => ({ ...job, short_job_id: job.job_id.slice(0, length.get(job.job_id)) }) as JobSummary);
+}
+
+function commonPrefix(a: string, b: string | undefined): number {
+  let i = 0;
+  while (b !== undefined && i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
+function canonical(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute; // a directory that no longer exists can still have jobs
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

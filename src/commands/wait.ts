@@ -1,0 +1,54 @@
+import { logSize } from "../observe/excerpt.js";
+import { readJobState } from "../observe/job-state.js";
+import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { watchUntil } from "../observe/watch.js";
+import { JobDir } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import { isTerminal, type JobStatus } from "../store/types.js";
+import type { JobRef } from "./status.js";
+
+export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
+
+export interface WaitOptions extends JobRef {
+  /** Seconds to wait at most (default 30). The job keeps running when this passes. */
+  until?: number;
+  forever?: boolean;
+  /** Seconds between fallback checks (default 1); changes are seen at once without it. */
+  poll?: number;
+}
+
+export interface WaitResult extends Outcome {
+  job_id: string;
+  state: JobStatus;
+  stdout_total_bytes: number;
+  stderr_total_bytes: number;
+  updated_at: string;
+  waited_ms: number;
+}
+
+/** Waits until the job is terminal or the deadline passes; never stops the job. */
+export async function wait(options: WaitOptions): Promise<WaitResult> {
+  const dir = JobDir.open(resolveRoot(options.root), options.jobId);
+  dir.readMeta();
+  const startedMs = performance.now();
+  const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_WAIT_UNTIL_SECONDS) * 1000;
+  const pollMs = Math.max(10, (options.poll ?? 1) * 1000);
+  const terminal = await watchUntil(
+    dir.path,
+    () => {
+      const state = readJobState(dir);
+      return isTerminal(state.job.status) ? state : undefined;
+    },
+    { timeoutMs, pollMs },
+  );
+  const state = terminal ?? readJobState(dir);
+  return {
+    job_id: dir.id,
+    state: state.job.status,
+    ...outcomeOf(state),
+    stdout_total_bytes: logSize(dir.stdoutPath),
+    stderr_total_bytes: logSize(dir.stderrPath),
+    updated_at: state.updated_at,
+    waited_ms: Math.round(performance.now() - startedMs),
+  };
+}

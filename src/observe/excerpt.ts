@@ -1,0 +1,71 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+/** A slice of a log: its text (UTF-8, invalid bytes as U+FFFD), byte range [begin, end) and file size. */
+export interface Excerpt {
+  text: string;
+  range: [number, number];
+  total: number;
+}
+
+const EMPTY: Excerpt = { text: "", range: [0, 0], total: 0 };
+
+/** The first `maxBytes` bytes of a log. Reads only what it returns, however large the log. */
+export function headExcerpt(path: string, maxBytes: number): Excerpt {
+  return withFile(path, (fd, total) => {
+    const bytes = readAt(fd, 0, Math.min(total, maxBytes));
+    return { text: bytes.toString("utf8"), range: [0, bytes.length], total };
+  });
+}
+
+/**
+ * The last `lines` lines within the last `maxBytes` bytes (lines = 0: the whole window).
+ * A trailing newline does not count as an empty last line, and CRLF counts as one line end.
+ */
+export function tailExcerpt(path: string, lines: number, maxBytes: number): Excerpt {
+  return withFile(path, (fd, total) => {
+    const windowStart = Math.max(0, total - maxBytes);
+    const window = readAt(fd, windowStart, total - windowStart);
+    const start = lines > 0 ? startOfLastLines(window, lines) : 0;
+    return { text: window.subarray(start).toString("utf8"), range: [windowStart + start, windowStart + window.length], total };
+  });
+}
+
+function startOfLastLines(window: Buffer, lines: number): number {
+  let end = window.length;
+  if (end > 0 && window[end - 1] === 0x0a) end -= 1;
+  let seen = 0;
+  for (let i = end - 1; i >= 0; i--) {
+    if (window[i] === 0x0a && ++seen === lines) return i + 1;
+  }
+  return 0;
+}
+
+function withFile(path: string, read: (fd: number, size: number) => Excerpt): Excerpt {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return EMPTY; // a log that does not exist (yet) has no content
+  }
+  try {
+    return read(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(fd, buffer, filled, length - filled, position + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Size of a log in bytes, 0 when it does not exist. */
+export function logSize(path: string): number {
+  return withFile(path, (_fd, total) => ({ ...EMPTY, total })).total;
+}

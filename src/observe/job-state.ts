@@ -1,0 +1,32 @@
+import { isProcessAlive, isSameProcessAlive } from "../platform/process-info.js";
+import type { JobDir } from "../store/job-dir.js";
+import type { JobState } from "../store/types.js";
+
+/**
+ * Why a `running` job can no longer be trusted to finish: its supervisor is gone (killed with
+ * SIGKILL, machine restarted) without writing an outcome. Null while the supervisor lives.
+ */
+export function staleReason(state: JobState): string | null {
+  const supervisor = state.supervisor_pid;
+  if (state.job.status !== "running" || !supervisor) return null;
+  if (isSameProcessAlive(supervisor, state.supervisor_start)) return null;
+  const workload =
+    state.pid && isProcessAlive(state.pid)
+      ? `the workload (pid ${state.pid}) may still be running: 'kill' ends it`
+      : "the workload is gone and its exit status is unknown";
+  return `supervisor lost: pid ${supervisor} exited without recording an outcome; ${workload}`;
+}
+
+/**
+ * The state as readers report it. A stale job reads as `failed` with a reason; the file is left
+ * alone, because only `kill` (which also ends the orphaned workload) may record an outcome for it.
+ */
+export function readJobState(dir: JobDir): JobState {
+  const state = dir.readState();
+  if (!staleReason(state)) return state;
+  // The supervisor writes its terminal state just before it exits: look once more.
+  const again = dir.readState();
+  const reason = staleReason(again);
+  if (!reason) return again;
+  return { ...again, job: { ...again.job, status: "failed" }, reason };
+}

@@ -1,0 +1,21 @@
+import type { JobState } from "../store/types.js";
+
+/** Fields that exist once a job is terminal; absent (not null) while it runs, as in the reference. */
+export interface Outcome {
+  exit_code?: number;
+  finished_at?: string;
+  signal?: string;
+  duration_ms?: number;
+  reason?: string;
+}
+
+export function outcomeOf(state: JobState): Outcome {
+  const out: Outcome = {};
+  if (state.result.exit_code !== null && state.result.exit_code !== undefined) out.exit_code = state.result.exit_code;
+  if (state.job.status === "running" || state.job.status === "created") return out;
+  if (state.finished_at) out.finished_at = state.finished_at;
+  if (state.result.signal) out.signal = state.result.signal;
+  if (state.result.duration_ms !== null && state.result.duration_ms !== undefined) out.duration_ms = state.result.duration_ms;
+  if (state.reason) out.reason = state.reason;
+  return out;
+}

@@ -1,0 +1,52 @@
+import { watch, type FSWatcher } from "node:fs";
+
+export interface WatchOptions {
+  /** Give up after this long; null waits forever. */
+  timeoutMs: number | null;
+  /** Re-check at least this often, for changes no file event announces (a supervisor that died). */
+  pollMs: number;
+}
+
+/**
+ * Calls `check` now, whenever state.json in `dir` is replaced, and every `pollMs`, until it
+ * returns a value (resolved) or the timeout passes (resolved with undefined). Event-driven, so
+ * a terminal state is seen within milliseconds of being written, not after a poll interval.
+ */
+export function watchUntil<T>(dir: string, check: () => T | undefined, options: WatchOptions): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    let watcher: FSWatcher | undefined;
+    let settled = false;
+    const cleanup = () => {
+      settled = true;
+      watcher?.close();
+      clearInterval(poll);
+      clearTimeout(deadline);
+    };
+    const tick = () => {
+      if (settled) return;
+      try {
+        const value = check();
+        if (value !== undefined) {
+          cleanup();
+          resolve(value);
+        }
+      } catch (error) {
+        cleanup();
+        reject(error);
+      }
+    };
+    try {
+      // Log writes land in the same directory; only the rename that replaces state.json matters.
+      watcher = watch(dir, (_event, name) => {
+        if (name === null || name === "state.json") tick();
+      });
+      watcher.on("error", () => undefined); // polling still covers us
+    } catch {
+      watcher = undefined; // no watcher (e.g. inotify limit): polling alone
+    }
+    const poll = setInterval(tick, options.pollMs);
+    const deadline =
+      options.timeoutMs === null ? undefined : setTimeout(() => (cleanup(), resolve(undefined)), options.timeoutMs);
+    tick();
+  });
+}

@@ -1,0 +1,42 @@
+import koffi from "koffi";
+import { AgentExecError } from "../protocol/errors.js";
+import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import type { ResolvedSignal } from "./signals.js";
+
+const ESRCH = 3;
+
+// libc kill(2)/getpgid(2) through koffi. The workload leads its own process group (it is
+// spawned detached, i.e. setsid), so kill(-pgid) reaches every descendant that did not
+// leave the group on purpose.
+export function createPosixKoffiBackend(): ProcessTreeBackend {
+  const libc = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
+  const kill = libc.func("int kill(int pid, int sig)") as (pid: number, sig: number) => number;
+  const getpgid = libc.func("int getpgid(int pid)") as (pid: number) => number;
+
+  // 0 when delivered, ESRCH when nothing is there; any other errno is a real failure.
+  const send = (pid: number, sig: number): number => (kill(pid, sig) === 0 ? 0 : koffi.errno());
+
+  return {
+    name: "koffi",
+    version: koffi.version,
+    signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
+      const pgid = getpgid(pid);
+      // The root leads its group, or is gone while the rest of its group may live on.
+      if (pgid === pid || pgid === -1) {
+        const err = send(-pid, signal.number);
+        if (err === 0) return true;
+        if (err !== ESRCH) throw failure(pid, signal, err, "process group");
+      }
+      const err = send(pid, signal.number);
+      if (err === 0) return true;
+      if (err === ESRCH) return false;
+      throw failure(pid, signal, err, "process");
+    },
+  };
+}
+
+function failure(pid: number, signal: ResolvedSignal, errno: number, what: string): AgentExecError {
+  return new AgentExecError("signal_failed", `could not send ${signal.name} to ${what} ${pid}: errno ${errno}`, {
+    details: { pid, errno },
+  });
+}

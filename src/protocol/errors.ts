@@ -1,0 +1,52 @@
+// One error type for the whole program: every failure a user can see carries a stable code.
+// Commands throw it; only cli.ts turns it into an envelope and an exit code.
+
+export type ErrorCode =
+  | "usage_error"
+  | "invalid_argument"
+  | "invalid_job_id"
+  | "job_not_found"
+  | "ambiguous_job_id"
+  | "invalid_state"
+  | "corrupt_job"
+  | "spawn_failed"
+  | "signal_failed"
+  | "stdin_required"
+  | "stdin_too_large"
+  | "io_error"
+  | "internal_error";
+
+// Only conditions that can change without the caller changing the request are retryable.
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["io_error"]);
+
+const brand = Symbol.for("agent-exec.error");
+
+export class AgentExecError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+  readonly [brand] = true;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "AgentExecError";
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE.has(code);
+    this.details = options.details;
+  }
+}
+
+// Unlike `instanceof`, this works when two copies of the module are loaded.
+export function isAgentExecError(error: unknown): error is AgentExecError {
+  return typeof error === "object" && error !== null && brand in error;
+}
+
+// Wraps a Node fs error with the path and the operation, so the message says what failed where.
+export function ioError(error: unknown, action: string, path: string): AgentExecError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AgentExecError("io_error", `${action} ${path}: ${reason}`, { cause: error });
+}

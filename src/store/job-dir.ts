@@ -1,0 +1,116 @@
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { AgentExecError, ioError } from "../protocol/errors.js";
+import { readJsonFile, writeJsonAtomic } from "./atomic.js";
+import { STORED_ID, validateUserJobId } from "./job-id.js";
+import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+
+export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
+
+/** One job's directory under the root. Holds paths and reads/writes its JSON files; spawns nothing. */
+export class JobDir {
+  constructor(
+    readonly root: string,
+    readonly id: string,
+  ) {}
+
+  get path(): string {
+    return join(this.root, this.id);
+  }
+  file(name: string): string {
+    return join(this.path, name);
+  }
+  get stdoutPath(): string {
+    return this.file("stdout.log");
+  }
+  get stderrPath(): string {
+    return this.file("stderr.log");
+  }
+
+  readMeta(): JobMeta {
+    const meta = readJsonFile(this.file("meta.json"));
+    if (meta === undefined) throw corrupt(this.id, "meta.json is missing");
+    if (!isRecord(meta) || !Array.isArray(meta.command) || typeof meta.created_at !== "string") {
+      throw corrupt(this.id, "meta.json does not describe a job");
+    }
+    return meta as unknown as JobMeta;
+  }
+
+  readState(): JobState {
+    const state = readJsonFile(this.file("state.json"));
+    if (state === undefined) throw corrupt(this.id, "state.json is missing");
+    const job = isRecord(state) ? state.job : undefined;
+    if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
+      throw corrupt(this.id, "state.json does not describe a job state");
+    }
+    return state as unknown as JobState;
+  }
+
+  writeMeta(meta: JobMeta): void {
+    writeJsonAtomic(this.file("meta.json"), meta);
+  }
+
+  writeState(state: JobState): void {
+    writeJsonAtomic(this.file("state.json"), state);
+  }
+
+  /** Creates the directory, its definition, a `created` state and empty logs. */
+  static create(root: string, meta: JobMeta, state: JobState): JobDir {
+    const dir = new JobDir(root, meta.job.id);
+    try {
+      mkdirSync(root, { recursive: true });
+      mkdirSync(dir.path); // fails if the id already exists: ids are never reused
+      for (const name of LOG_FILES) closeSync(openSync(dir.file(name), "a"));
+    } catch (error) {
+      throw ioError(error, "create job directory", dir.path);
+    }
+    dir.writeMeta(meta);
+    dir.writeState(state);
+    return dir;
+  }
+
+  /** Finds a job by full id or unambiguous prefix, case-insensitively. */
+  static open(root: string, userId: string): JobDir {
+    const wanted = validateUserJobId(userId);
+    if (STORED_ID.test(wanted) && isDirectory(join(root, wanted))) return new JobDir(root, wanted);
+    const matches = listJobDirs(root).filter((id) => STORED_ID.test(id) && id.startsWith(wanted));
+    if (matches.length === 1) return new JobDir(root, matches[0]!);
+    if (matches.length === 0) {
+      throw new AgentExecError("job_not_found", `job not found: ${userId}`, { details: { root } });
+    }
+    matches.sort();
+    throw new AgentExecError(
+      "ambiguous_job_id",
+      `ambiguous job id prefix '${userId}': matches ${matches.length} jobs`,
+      { details: { candidates: matches.slice(0, 20), truncated: matches.length > 20 } },
+    );
+  }
+}
+
+/** Names of the root's subdirectories (symlinks are not followed); a missing root has none. */
+export function listJobDirs(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw ioError(error, "read jobs root", root);
+  }
+  return names.filter((name) => isDirectory(join(root, name)));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function corrupt(id: string, what: string): AgentExecError {
+  return new AgentExecError("corrupt_job", `job ${id}: ${what}`);
+}

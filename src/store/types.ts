@@ -1,0 +1,51 @@
+// On-disk shapes of a job. Field names follow agent-exec v0.2.3 so existing readers keep working;
+// additions are optional and documented in docs/CONTRACT-NOTES.md.
+
+export const JOB_STATUSES = ["created", "running", "exited", "killed", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export function isTerminal(status: JobStatus): boolean {
+  return status !== "created" && status !== "running";
+}
+
+/** meta.json: the job's definition, written once by the front end (tags may change later). */
+export interface JobMeta {
+  job: { id: string };
+  schema_version: string;
+  command: string[];
+  created_at: string;
+  root: string;
+  /** Canonical working directory; also the scope `list` filters on. */
+  cwd: string;
+  /** Names of variables given with --env. */
+  env_keys: string[];
+  /** KEY=VALUE with masked values shown as ***; for display only. */
+  env_vars: string[];
+  mask: string[];
+  env_files: string[];
+  inherit_env: boolean;
+  tags: string[];
+  timeout_ms: number;
+  kill_after_ms: number;
+  progress_every_ms: number;
+  /** Wrapper argv, e.g. ["sh", "-lc"]; resolved when the job is defined. */
+  shell_wrapper: string[];
+  /** Where the interleaved log goes when --log moved it out of the job directory. */
+  full_log_path?: string;
+}
+
+/** state.json: the job's lifecycle, written by one writer at a time (see docs/ARCHITECTURE.md). */
+export interface JobState {
+  job: { id: string; status: JobStatus; started_at?: string | null };
+  result: { exit_code: number | null; signal: string | null; duration_ms: number | null };
+  /** The workload's root process; it leads its own process group on POSIX. */
+  pid?: number | null;
+  supervisor_pid?: number | null;
+  /** Opaque process start time of the supervisor, to tell a live supervisor from a reused pid. */
+  supervisor_start?: string | null;
+  finished_at?: string | null;
+  updated_at: string;
+  windows_job_name?: string | null;
+  /** Why a job ended the way it did when the exit status alone does not say (timeout, lost supervisor, …). */
+  reason?: string | null;
+}

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { watchUntil } from "../observe/watch.js";
+import type { JobDir } from "../store/job-dir.js";
+import type { JobState } from "../store/types.js";
+import { now } from "../time.js";
+import type { LaunchSecrets } from "./supervise.js";
+
+const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
+// A supervisor that has not started the workload by then is presumed stuck (a hung disk, a frozen VM).
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts the detached supervisor for a `created` job and waits until it has started the workload
+ * (it writes `running` with the workload's pid) or has recorded why it could not. Until then the
+ * front end owns state.json; after that, only the supervisor writes it.
+ */
+export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
+  const child = spawn(process.execPath, [CLI, "_supervise", dir.id, "--root", dir.root], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+    windowsHide: true,
+  });
+  let exited: string | undefined;
+  let spawnError: Error | undefined;
+  child.once("exit", (code, signal) => (exited = signal ?? `exit code ${code}`));
+  child.once("error", (error) => (spawnError = error));
+  child.stdin!.on("error", () => undefined); // a supervisor that died early is reported below
+  child.stdin!.end(JSON.stringify(secrets));
+  child.unref();
+
+  const outcome = await watchUntil(
+    dir.path,
+    () => {
+      const state = dir.readState();
+      if (state.job.status !== "created") return state;
+      if (spawnError) return fail(dir, state, `could not start the supervisor: ${spawnError.message}`);
+      if (exited) return fail(dir, state, `the supervisor ended (${exited}) before starting the workload; see supervisor.log`);
+      return undefined;
+    },
+    { timeoutMs: HANDSHAKE_TIMEOUT_MS, pollMs: 20 },
+  );
+  if (outcome) return outcome;
+  if (child.pid) process.kill(child.pid, "SIGKILL");
+  const state = dir.readState();
+  if (state.job.status !== "created") return state;
+  return fail(dir, state, `the supervisor did not start the workload within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
+}
+
+function fail(dir: JobDir, state: JobState, reason: string): JobState {
+  const at = now();
+  const failed: JobState = { ...state, job: { ...state.job, status: "failed" }, finished_at: at, updated_at: at, reason };
+  dir.writeState(failed);
+  return failed;
+}

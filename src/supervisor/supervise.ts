@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { once } from "node:events";
+import { dirname } from "node:path";
+import { processTree } from "../platform/process-tree.js";
+import { processStartTime } from "../platform/process-info.js";
+import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
+import { JobDir } from "../store/job-dir.js";
+import type { JobMeta, JobState } from "../store/types.js";
+import { now, sleep } from "../time.js";
+import { wrapCommand } from "./command-line.js";
+import { LogPump } from "./log-pump.js";
+
+// After the root process exits, output it wrote is normally already in the pipes; this is how long
+// we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
+const EXIT_DRAIN_MS = 150;
+// How long a lingering grandchild's output is still copied after the terminal state is written.
+const LINGER_DRAIN_MS = 2000;
+
+/** What the front end hands the supervisor on stdin: values that must not be written to disk. */
+export interface LaunchSecrets {
+  env: Record<string, string>;
+}
+
+/**
+ * The per-job supervisor: starts the workload, copies its output, enforces the timeout and
+ * records the outcome. Between the front end's `created` and this process's first write it is
+ * the only writer of state.json.
+ */
+export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<void> {
+  const meta = dir.readMeta();
+  const created = dir.readState();
+  const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
+  const fds = openLogs(dir, meta);
+  const { file, args } = wrapCommand(meta.shell_wrapper, meta.command);
+
+  const child = spawn(file, args, {
+    cwd: meta.cwd,
+    env: secrets.env,
+    detached: true, // POSIX: setsid, so the workload leads a process group we can signal as one
+    stdio: ["ignore", "pipe", "pipe"],
+    windowsHide: true,
+  });
+  const spawnError = await spawned(child);
+  if (spawnError) {
+    const at = now();
+    dir.writeState({
+      ...base,
+      job: { ...base.job, status: "failed", started_at: at },
+      finished_at: at,
+      updated_at: at,
+      reason: `could not start ${file}: ${spawnError.message}`,
+    });
+    closeAll(fds);
+    return;
+  }
+
+  child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
+  const pid = child.pid!;
+  const startedAt = now();
+  const startedMs = performance.now();
+  const running: JobState = {
+    ...base,
+    job: { id: meta.job.id, status: "running", started_at: startedAt },
+    pid,
+    updated_at: startedAt,
+  };
+  dir.writeState(running);
+
+  const pumps = [
+    new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT"),
+    new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR"),
+  ];
+  const enforcer = new TreeEnforcer(pid);
+  const timers = startTimers(meta, dir, running, enforcer);
+  const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
+  for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
+
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  const durationMs = Math.round(performance.now() - startedMs);
+  clearTimeout(timers.timeout);
+  clearInterval(timers.progress);
+  await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
+  for (const pump of pumps) pump.flush();
+
+  const finishedAt = now();
+  dir.writeState({
+    ...running,
+    job: { ...running.job, status: signal ? "killed" : "exited" },
+    result: { exit_code: code, signal, duration_ms: durationMs },
+    finished_at: finishedAt,
+    updated_at: finishedAt,
+    reason: enforcer.timedOut ? "timeout" : null,
+  });
+
+  await enforcer.settled();
+  await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
+  for (const pump of pumps) pump.flush();
+  closeAll(fds);
+}
+
+/** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */
+class TreeEnforcer {
+  timedOut = false;
+  private escalation: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pid: number) {}
+
+  async send(signal: ResolvedSignal): Promise<void> {
+    const tree = await processTree();
+    tree.signalTree({ pid: this.pid }, signal);
+  }
+
+  /** TERM now and KILL after `killAfterMs`, or KILL at once when it is 0. */
+  timeout(killAfterMs: number): void {
+    this.timedOut = true;
+    if (killAfterMs <= 0) {
+      this.escalation = this.send(resolveSignal("KILL"));
+      return;
+    }
+    this.escalation = this.send(resolveSignal("TERM"))
+      .then(() => sleep(killAfterMs))
+      .then(() => this.send(resolveSignal("KILL")));
+  }
+
+  /** Resolves once a pending escalation has run, so descendants that ignored TERM still get KILL. */
+  settled(): Promise<void> {
+    return this.escalation.catch(() => undefined);
+  }
+}
+
+function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
+  const timeout =
+    meta.timeout_ms > 0 ? setTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
+  // Each tick replaces state.json atomically; readers never see a half-written file.
+  const progress =
+    meta.progress_every_ms > 0
+      ? setInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms)
+      : undefined;
+  return { timeout, progress };
+}
+
+function spawned(child: ChildProcess): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    child.once("spawn", () => resolve(undefined));
+    child.once("error", (error) => resolve(error));
+  });
+}
+
+interface LogFds {
+  stdout: number;
+  stderr: number;
+  full: number;
+}
+
+function openLogs(dir: JobDir, meta: JobMeta): LogFds {
+  const fullPath = meta.full_log_path ?? dir.file("full.log");
+  mkdirSync(dirname(fullPath), { recursive: true });
+  return {
+    stdout: openSync(dir.stdoutPath, "a"),
+    stderr: openSync(dir.stderrPath, "a"),
+    full: openSync(fullPath, "a"),
+  };
+}
+
+function closeAll(fds: LogFds): void {
+  for (const fd of Object.values(fds)) closeSync(fd);
+}
