@@ -1,0 +1,70 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, or undefined when it is not one JSON value. */
+  json: any;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
+
+/** Runs the built CLI synchronously and parses its stdout. */
+export function cli(args: string[], options: CliOptions = {}): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    input: options.input,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: parse(result.stdout) };
+}
+
+/** Same as cli(), without blocking the test process (for concurrency tests). */
+export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => done({ code, stdout, stderr, json: parse(stdout) }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+function parse(stdout: string): any {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A temporary jobs root; call cleanup() in afterEach/afterAll. */
+export function tempRoot(): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "agent-exec-test-"));
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function eventually<T>(check: () => T, ms = 10_000, every = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
