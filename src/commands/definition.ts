@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
-import { DEFAULT_POSIX_WRAPPER, parseShellWrapper } from "../supervisor/command-line.js";
+import { defaultShellWrapper, parseShellWrapper } from "../supervisor/command-line.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
@@ -43,7 +43,7 @@ export function buildDefinition(root: string, options: DefinitionOptions): Defin
   for (const file of envFiles) Object.assign(env, readEnvFile(file));
   for (const [key, value] of envPairs) env[key] = value;
 
-  const wrapper = options.shellWrapper === undefined ? DEFAULT_POSIX_WRAPPER : parseShellWrapper(options.shellWrapper);
+  const wrapper = options.shellWrapper === undefined ? defaultShellWrapper() : parseShellWrapper(options.shellWrapper);
   if (wrapper.length === 0) throw new AgentExecError("usage_error", "--shell-wrapper must name a program, e.g. \"bash -lc\"");
 
   const meta: JobMeta = {

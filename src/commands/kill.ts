@@ -1,11 +1,12 @@
 import { readJobState, staleReason } from "../observe/job-state.js";
 import { watchUntil } from "../observe/watch.js";
-import { processTree } from "../platform/process-tree.js";
+import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
+import { writeKillRequest } from "../supervisor/kill-request.js";
 import { now } from "../time.js";
 import type { JobRef } from "./status.js";
 
@@ -47,7 +48,8 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
 
   const tree = await processTree();
-  tree.signalTree({ pid: state.pid, windowsJobName: state.windows_job_name }, signal);
+  writeKillRequest(dir, signal.name);
+  tree.signalTree(treeOf(state, state.pid), signal);
   if (options.noWait) return base;
 
   const startedMs = performance.now();
@@ -68,7 +70,7 @@ export async function kill(options: KillOptions): Promise<KillResult> {
  */
 async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, stale: string): Promise<JobState> {
   const tree = await processTree();
-  const signalled = state.pid ? tree.signalTree({ pid: state.pid, windowsJobName: state.windows_job_name }, signal) : false;
+  const signalled = state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
   const at = now();
   const final: JobState = {
     ...state,
@@ -80,6 +82,10 @@ async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, 
   };
   dir.writeState(final);
   return final;
+}
+
+function treeOf(state: JobState, pid: number): TreeTarget {
+  return { pid, windowsJobName: state.windows_job_name, supervisorPid: state.supervisor_pid };
 }
 
 function observed(state: JobState, withinMs: number): Partial<KillResult> {

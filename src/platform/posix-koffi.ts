@@ -1,26 +1,29 @@
-import koffi from "koffi";
+import { createRequire } from "node:module";
 import { AgentExecError } from "../protocol/errors.js";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 
 const ESRCH = 3;
 
-// libc kill(2)/getpgid(2) through koffi. The workload leads its own process group (it is
-// spawned detached, i.e. setsid), so kill(-pgid) reaches every descendant that did not
-// leave the group on purpose.
+// libc kill(2)/getpgid(2) through koffi. The workload leads its own process group (it is spawned
+// detached, i.e. setsid), so kill(-pgid) reaches every descendant that did not leave the group on
+// purpose. libc is bound on first use: a supervisor that never signals never pays for that.
 export function createPosixKoffiBackend(): ProcessTreeBackend {
-  const libc = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
-  const kill = libc.func("int kill(int pid, int sig)") as (pid: number, sig: number) => number;
-  const getpgid = libc.func("int getpgid(int pid)") as (pid: number) => number;
-
+  const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+  let libc: { kill: (pid: number, sig: number) => number; getpgid: (pid: number) => number } | undefined;
+  const bind = () => {
+    const lib = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
+    return { kill: lib.func("int kill(int pid, int sig)"), getpgid: lib.func("int getpgid(int pid)") };
+  };
   // 0 when delivered, ESRCH when nothing is there; any other errno is a real failure.
-  const send = (pid: number, sig: number): number => (kill(pid, sig) === 0 ? 0 : koffi.errno());
+  const send = (pid: number, sig: number): number => ((libc ??= bind()).kill(pid, sig) === 0 ? 0 : koffi.errno());
 
   return {
     name: "koffi",
     version: koffi.version,
+    containSelf: () => null,
     signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
-      const pgid = getpgid(pid);
+      const pgid = (libc ??= bind()).getpgid(pid);
       // The root leads its group, or is gone while the rest of its group may live on.
       if (pgid === pid || pgid === -1) {
         const err = send(-pid, signal.number);

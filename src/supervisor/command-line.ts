@@ -1,22 +1,41 @@
-/** How the workload is started: the wrapper program and its arguments. */
+import { basename } from "node:path";
+import type { SpawnOptions } from "node:child_process";
+
+/** How the workload is started: the program, its arguments, and platform-specific spawn options. */
 export interface CommandLine {
   file: string;
   args: string[];
+  options: Pick<SpawnOptions, "detached" | "windowsVerbatimArguments">;
 }
 
-export const DEFAULT_POSIX_WRAPPER = ["sh", "-lc"];
+const IS_WINDOWS = process.platform === "win32";
+
+export function defaultShellWrapper(): string[] {
+  return IS_WINDOWS ? ["cmd", "/C"] : ["sh", "-lc"];
+}
 
 /**
- * One argument is a shell string and goes to the wrapper as is (`sh -lc "a && b"`).
- * Two or more are argv: the login shell sets up the environment, then `exec "$@"` replaces it
- * with the workload, so the pid we watch and signal is the workload's own.
+ * One argument is a shell string for the wrapper (`sh -lc "a && b"`, `cmd /C "a & b"`); two or more
+ * are argv. The result is spawned with cross-spawn, which on Windows resolves a bare name through
+ * PATH and PATHEXT (`npm` → npm.cmd) and escapes arguments for cmd.exe shims.
  */
-export function wrapCommand(wrapper: readonly string[], command: readonly string[]): CommandLine {
+export function workloadCommand(wrapper: readonly string[], command: readonly string[], windows = IS_WINDOWS): CommandLine {
   const [file, ...flags] = wrapper;
   if (!file) throw new Error("shell wrapper is empty");
-  if (command.length === 1) return { file, args: [...flags, command[0]!] };
-  // "--" becomes $0, so "$@" is exactly the workload's argv.
-  return { file, args: [...flags, 'exec "$@"', "--", ...command] };
+  if (windows) {
+    // Argv mode runs the program itself (there is no exec hand-off in cmd.exe), so the pid we
+    // watch is the workload's. A cmd string goes through /d /s /c "…", which passes it verbatim.
+    if (command.length > 1) return { file: command[0]!, args: command.slice(1), options: { detached: false } };
+    if (/^cmd(\.exe)?$/i.test(basename(file))) {
+      return { file, args: ["/d", "/s", "/c", `"${command[0]}"`], options: { detached: false, windowsVerbatimArguments: true } };
+    }
+    return { file, args: [...flags, command[0]!], options: { detached: false } };
+  }
+  // POSIX: detached = setsid, so the workload leads a process group that is signalled as one.
+  if (command.length === 1) return { file, args: [...flags, command[0]!], options: { detached: true } };
+  // The login shell sets up the environment, then `exec "$@"` replaces it with the workload, so
+  // the pid we watch and signal is the workload's own. "--" becomes $0.
+  return { file, args: [...flags, 'exec "$@"', "--", ...command], options: { detached: true } };
 }
 
 /** "bash -lc" → ["bash", "-lc"]; the same whitespace split as the reference. */

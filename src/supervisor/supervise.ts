@@ -1,14 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
-import { processTree } from "../platform/process-tree.js";
+import crossSpawn from "cross-spawn";
+import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processStartTime } from "../platform/process-info.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { JobDir } from "../store/job-dir.js";
 import type { JobMeta, JobState } from "../store/types.js";
 import { now, sleep } from "../time.js";
-import { wrapCommand } from "./command-line.js";
+import { readKillRequest } from "./kill-request.js";
+import { workloadCommand } from "./command-line.js";
 import { LogPump } from "./log-pump.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
@@ -31,28 +33,31 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   const meta = dir.readMeta();
   const created = dir.readState();
   const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
-  const fds = openLogs(dir, meta);
-  const { file, args } = wrapCommand(meta.shell_wrapper, meta.command);
+  const failed = (reason: string) => {
+    const at = now();
+    dir.writeState({ ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason });
+  };
+  const tree = await processTree();
+  let windowsJobName: string | null;
+  try {
+    windowsJobName = tree.containSelf(meta.job.id);
+  } catch (error) {
+    return failed((error as Error).message); // nothing was started: there is nothing to clean up
+  }
 
-  const child = spawn(file, args, {
+  const fds = openLogs(dir, meta);
+  const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
+  const child = crossSpawn(file, args, {
+    ...options,
     cwd: meta.cwd,
     env: secrets.env,
-    detached: true, // POSIX: setsid, so the workload leads a process group we can signal as one
     stdio: ["ignore", "pipe", "pipe"],
     windowsHide: true,
   });
   const spawnError = await spawned(child);
   if (spawnError) {
-    const at = now();
-    dir.writeState({
-      ...base,
-      job: { ...base.job, status: "failed", started_at: at },
-      finished_at: at,
-      updated_at: at,
-      reason: `could not start ${file}: ${spawnError.message}`,
-    });
     closeAll(fds);
-    return;
+    return failed(`could not start ${file}: ${spawnError.message}`);
   }
 
   child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
@@ -64,6 +69,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     job: { id: meta.job.id, status: "running", started_at: startedAt },
     pid,
     updated_at: startedAt,
+    windows_job_name: windowsJobName,
   };
   dir.writeState(running);
 
@@ -71,7 +77,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT"),
     new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR"),
   ];
-  const enforcer = new TreeEnforcer(pid);
+  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid });
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
@@ -83,14 +89,18 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
 
+  // Windows has no signals: a tree we ended exits with a plain code, so what ended it is known
+  // from the timeout or from the request `kill` left in the job directory.
+  const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
   dir.writeState({
     ...running,
-    job: { ...running.job, status: signal ? "killed" : "exited" },
-    result: { exit_code: code, signal, duration_ms: durationMs },
+    job: { ...running.job, status: endedBy ? "killed" : "exited" },
+    result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
     finished_at: finishedAt,
     updated_at: finishedAt,
     reason: enforcer.timedOut ? "timeout" : null,
+    windows_job_name: null,
   });
 
   await enforcer.settled();
@@ -102,13 +112,16 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
 /** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */
 class TreeEnforcer {
   timedOut = false;
+  /** The first signal this supervisor sent to the tree, if any. */
+  sent: string | null = null;
   private escalation: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pid: number) {}
+  constructor(private readonly target: TreeTarget) {}
 
   async send(signal: ResolvedSignal): Promise<void> {
+    this.sent ??= signal.name;
     const tree = await processTree();
-    tree.signalTree({ pid: this.pid }, signal);
+    tree.signalTree(this.target, signal);
   }
 
   /** TERM now and KILL after `killAfterMs`, or KILL at once when it is 0. */

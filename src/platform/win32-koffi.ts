@@ -1,0 +1,178 @@
+import koffi from "koffi";
+import { AgentExecError } from "../protocol/errors.js";
+import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import type { ResolvedSignal } from "./signals.js";
+
+// kernel32 Job Objects and Toolhelp32 through koffi.
+//
+// Why the supervisor puts *itself* in the job before it starts anything (cargo's pattern):
+// Node (libuv) assigns a non-detached child to its own job *after* CreateProcess and that job
+// allows silent breakaway, so the child's children are never in it; a detached child is in no job
+// at all. A process, however, inherits its parent's job at creation, and a child that breaks away
+// from a job allowing it stops at the first enclosing job that does not. Our job allows no
+// breakaway, so every descendant of the supervisor is in it from its first instruction: there is
+// no window in which a grandchild can be started outside it. Ending the tree then means ending
+// every process in the job except the supervisor, which stays to record the outcome.
+
+const JOB_OBJECT_ALL_ACCESS = 0x1f001f;
+const PROCESS_TERMINATE = 0x0001;
+const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+const JOB_OBJECT_BASIC_PROCESS_ID_LIST = 3;
+const TH32CS_SNAPPROCESS = 0x2;
+const ERROR_INVALID_PARAMETER = 87; // OpenProcess on a pid that no longer exists
+const STILL_ACTIVE = 259;
+const TERMINATED_EXIT_CODE = 1; // what libuv uses for TerminateProcess, too
+// A job that keeps spawning while we end it gets this many passes.
+const MAX_PASSES = 50;
+
+type Handle = unknown;
+
+export function createWin32KoffiBackend(): ProcessTreeBackend {
+  const k32 = koffi.load("kernel32.dll");
+  const PROCESSENTRY32W = koffi.struct("PROCESSENTRY32W", {
+    dwSize: "uint32",
+    cntUsage: "uint32",
+    th32ProcessID: "uint32",
+    th32DefaultHeapID: "uintptr_t",
+    th32ModuleID: "uint32",
+    cntThreads: "uint32",
+    th32ParentProcessID: "uint32",
+    pcPriClassBase: "int32",
+    dwFlags: "uint32",
+    szExeFile: koffi.array("char16_t", 260, "String"),
+  });
+  const api = {
+    CreateJobObjectW: k32.func("void * __stdcall CreateJobObjectW(void *attrs, str16 name)"),
+    OpenJobObjectW: k32.func("void * __stdcall OpenJobObjectW(uint32 access, bool inherit, str16 name)"),
+    AssignProcessToJobObject: k32.func("bool __stdcall AssignProcessToJobObject(void *job, void *process)"),
+    QueryInformationJobObject: k32.func(
+      "bool __stdcall QueryInformationJobObject(void *job, int infoClass, _Out_ uint8_t *info, uint32 length, _Out_ uint32 *returned)",
+    ),
+    GetCurrentProcess: k32.func("void * __stdcall GetCurrentProcess()"),
+    OpenProcess: k32.func("void * __stdcall OpenProcess(uint32 access, bool inherit, uint32 pid)"),
+    TerminateProcess: k32.func("bool __stdcall TerminateProcess(void *process, uint32 exitCode)"),
+    GetExitCodeProcess: k32.func("bool __stdcall GetExitCodeProcess(void *process, _Out_ uint32 *code)"),
+    CloseHandle: k32.func("bool __stdcall CloseHandle(void *handle)"),
+    GetLastError: k32.func("uint32 __stdcall GetLastError()"),
+    CreateToolhelp32Snapshot: k32.func("void * __stdcall CreateToolhelp32Snapshot(uint32 flags, uint32 pid)"),
+    Process32FirstW: k32.func("bool __stdcall Process32FirstW(void *snapshot, _Inout_ PROCESSENTRY32W *entry)"),
+    Process32NextW: k32.func("bool __stdcall Process32NextW(void *snapshot, _Inout_ PROCESSENTRY32W *entry)"),
+  };
+  const entrySize = koffi.sizeof(PROCESSENTRY32W);
+  // The supervisor's job handle: open for the process's whole life, so the job (and its name) live on.
+  let ownJob: Handle | undefined;
+
+  /** Pids currently in the job. */
+  function jobPids(job: Handle): number[] {
+    const capacity = 1024;
+    const buffer = Buffer.alloc(8 + capacity * 8);
+    if (!api.QueryInformationJobObject(job, JOB_OBJECT_BASIC_PROCESS_ID_LIST, buffer, buffer.length, [0])) {
+      throw winError("QueryInformationJobObject", api.GetLastError());
+    }
+    const count = buffer.readUInt32LE(4);
+    return Array.from({ length: Math.min(count, capacity) }, (_, i) => Number(buffer.readBigUInt64LE(8 + i * 8)));
+  }
+
+  /** Ends one process. False when it was already gone; throws when a live process survives. */
+  function terminate(pid: number): boolean {
+    const handle = api.OpenProcess(PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION, false, pid);
+    if (!handle) {
+      const err = api.GetLastError();
+      if (err === ERROR_INVALID_PARAMETER) return false;
+      throw winError(`OpenProcess(${pid})`, err);
+    }
+    try {
+      if (api.TerminateProcess(handle, TERMINATED_EXIT_CODE)) return true;
+      const err = api.GetLastError();
+      const code = [0];
+      // TerminateProcess is refused for a process that is already exiting: that is success too.
+      if (api.GetExitCodeProcess(handle, code) && code[0] !== STILL_ACTIVE) return false;
+      throw winError(`TerminateProcess(${pid})`, err);
+    } finally {
+      api.CloseHandle(handle);
+    }
+  }
+
+  /** Ends every process in the job but the supervisor (and us), until none is left. */
+  function terminateJob(job: Handle, spare: Set<number>): boolean {
+    let any = false;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const targets = jobPids(job).filter((pid) => !spare.has(pid));
+      if (targets.length === 0) return any;
+      for (const pid of targets) any = terminate(pid) || any;
+    }
+    throw new AgentExecError("signal_failed", "the job kept starting processes while it was being ended");
+  }
+
+  /** Fallback without a job: the Toolhelp32 snapshot's descendants of `root`, children first. */
+  function terminateDescendants(root: number, spare: Set<number>): boolean {
+    const children = new Map<number, number[]>();
+    for (const { pid, parent } of snapshot()) {
+      if (pid !== parent) children.set(parent, [...(children.get(parent) ?? []), pid]);
+    }
+    const order = [root];
+    for (let i = 0; i < order.length; i++) {
+      for (const child of children.get(order[i]!) ?? []) if (!order.includes(child)) order.push(child);
+    }
+    let any = false;
+    for (const pid of order.reverse()) if (!spare.has(pid)) any = terminate(pid) || any;
+    return any;
+  }
+
+  function snapshot(): { pid: number; parent: number }[] {
+    const snap = api.CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+    if (!snap || koffi.address(snap) === 0xffffffffffffffffn) throw winError("CreateToolhelp32Snapshot", api.GetLastError());
+    try {
+      const out: { pid: number; parent: number }[] = [];
+      const entry = { dwSize: entrySize } as Record<string, number>;
+      for (let ok = api.Process32FirstW(snap, entry); ok; ok = api.Process32NextW(snap, entry)) {
+        out.push({ pid: entry.th32ProcessID!, parent: entry.th32ParentProcessID! });
+        entry.dwSize = entrySize;
+      }
+      return out;
+    } finally {
+      api.CloseHandle(snap);
+    }
+  }
+
+  return {
+    name: "koffi",
+    version: koffi.version,
+    containSelf(jobId: string): string {
+      const name = `AgentExec-${jobId}`;
+      const job = api.CreateJobObjectW(null, name);
+      if (!job) throw containment(name, "CreateJobObjectW", api.GetLastError());
+      if (!api.AssignProcessToJobObject(job, api.GetCurrentProcess())) {
+        const err = api.GetLastError();
+        api.CloseHandle(job);
+        throw containment(name, "AssignProcessToJobObject", err);
+      }
+      ownJob = job;
+      return name;
+    },
+    signalTree(target: TreeTarget, _signal: ResolvedSignal): boolean {
+      const spare = new Set([process.pid, ...(target.supervisorPid ? [target.supervisorPid] : [])]);
+      if (ownJob) return terminateJob(ownJob, spare);
+      const job = target.windowsJobName ? api.OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, false, target.windowsJobName) : null;
+      if (!job) return terminateDescendants(target.pid, spare);
+      try {
+        return terminateJob(job, spare);
+      } finally {
+        api.CloseHandle(job);
+      }
+    },
+  };
+}
+
+function winError(call: string, code: number): AgentExecError {
+  return new AgentExecError("signal_failed", `${call} failed with Windows error ${code}`, { details: { win32_error: code } });
+}
+
+function containment(name: string, call: string, code: number): AgentExecError {
+  return new AgentExecError(
+    "spawn_failed",
+    `could not put the job in Job Object ${name}: ${call} failed with Windows error ${code}` +
+      " (a parent job that forbids nesting or breakaway?); the workload was not started",
+    { details: { win32_error: code } },
+  );
+}
