@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import writeFileAtomic from "write-file-atomic";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 
-// Temp file in the same directory, then rename: a reader sees the old file or the new one,
-// never half of either. fsync is on, so a terminal state survives a crash right after it.
+// Temp file in the same directory, then rename: a reader sees the old file or the new one, never
+// half of either. The temp file is fsynced before the rename; the directory is not, so after a
+// power loss the rename itself may be lost (the previous state survives, never a torn one).
 export function writeJsonAtomic(path: string, value: unknown): void {
   try {
     writeFileAtomic.sync(path, `${JSON.stringify(value, null, 2)}\n`);

@@ -46,30 +46,60 @@ export class LogPump {
   private write(chunk: Buffer): void {
     this.bytes += chunk.length;
     writeAll(this.rawFd, chunk);
-    const prefix = Buffer.from(`${new Date().toISOString()} [${this.label}] `);
-    const parts: Buffer[] = [];
-    let start = 0;
+    const prefix = `${new Date().toISOString()} [${this.label}] `;
     let data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
-      parts.push(prefix, withoutCr(data.subarray(start, nl)), NEWLINE_BUF);
-      start = nl + 1;
+    const parts: Buffer[] = [];
+    const lastNewline = data.lastIndexOf(NEWLINE);
+    if (lastNewline !== -1) {
+      // The carry holds no newline, so every line but the first lies within this chunk.
+      const long = data.indexOf(NEWLINE) > MAX_LINE_BYTES || (chunk.length > MAX_LINE_BYTES && hasLongLine(chunk));
+      parts.push(formatLines(data.subarray(0, lastNewline + 1), prefix, long));
+      data = data.subarray(lastNewline + 1);
     }
-    data = data.subarray(start);
-    while (data.length > MAX_LINE_BYTES) {
-      parts.push(prefix, data.subarray(0, MAX_LINE_BYTES), NEWLINE_BUF);
-      data = data.subarray(MAX_LINE_BYTES);
+    for (; data.length > MAX_LINE_BYTES; data = data.subarray(MAX_LINE_BYTES)) {
+      parts.push(entry(prefix, data.subarray(0, MAX_LINE_BYTES)));
     }
     this.carry = Buffer.from(data);
-    if (parts.length > 0) writeAll(this.fullFd, Buffer.concat(parts));
+    if (parts.length > 0) writeAll(this.fullFd, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   /** Writes a last line that had no newline. */
   flush(): void {
     if (this.carry.length === 0) return;
-    const prefix = Buffer.from(`${new Date().toISOString()} [${this.label}] `);
-    writeAll(this.fullFd, Buffer.concat([prefix, withoutCr(this.carry), NEWLINE_BUF]));
+    writeAll(this.fullFd, entry(`${new Date().toISOString()} [${this.label}] `, withoutCr(this.carry)));
     this.carry = Buffer.alloc(0);
   }
+}
+
+function hasLongLine(data: Buffer): boolean {
+  let start = 0;
+  for (let nl = data.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = data.indexOf(NEWLINE, start)) {
+    if (nl - start > MAX_LINE_BYTES) return true;
+  }
+  return data.length - start > MAX_LINE_BYTES;
+}
+
+/**
+ * Turns complete lines (the buffer ends with a newline) into full.log entries. Byte-exact through
+ * latin1, and done with native string replacement: this is the supervisor's hot path.
+ */
+function formatLines(lines: Buffer, prefix: string, hasLong: boolean): Buffer {
+  if (!hasLong) {
+    const body = lines.toString("latin1").replaceAll("\r\n", "\n").slice(0, -1);
+    return Buffer.from(`${prefix}${body.replaceAll("\n", `\n${prefix}`)}\n`, "latin1");
+  }
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let nl = lines.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = lines.indexOf(NEWLINE, start)) {
+    let line = withoutCr(lines.subarray(start, nl));
+    for (; line.length > MAX_LINE_BYTES; line = line.subarray(MAX_LINE_BYTES)) parts.push(entry(prefix, line.subarray(0, MAX_LINE_BYTES)));
+    parts.push(entry(prefix, line));
+  }
+  return Buffer.concat(parts);
+}
+
+function entry(prefix: string, line: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(prefix), line, NEWLINE_BUF]);
 }
 
 const NEWLINE_BUF = Buffer.from("\n");
