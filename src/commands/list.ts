@@ -32,6 +32,7 @@ export interface JobSummary {
   finished_at?: string;
   updated_at?: string;
   tags: string[];
+  signal?: string;
   reason?: string;
 }
 
@@ -80,6 +81,7 @@ function summarize(dir: JobDir, scope: string | undefined): Omit<JobSummary, "sh
   }
   const optional = {
     exit_code: state.result.exit_code ?? undefined,
+    signal: state.result.signal ?? undefined,
     started_at: state.job.started_at ?? undefined,
     finished_at: state.finished_at ?? undefined,
     updated_at: state.updated_at,

@@ -17,16 +17,23 @@ export interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /** Kill the CLI after this long (default 45 s, below vitest's 60 s test timeout, which cannot fire while spawnSync blocks). */
+  timeoutMs?: number;
 }
 
-/** Runs the built CLI synchronously and parses its stdout. */
+/**
+ * Runs the built CLI synchronously and parses its stdout. `node -- cli.js` is what the CLI's
+ * shebang does: without the `--`, Node 20 itself claims an `--env-file` meant for agent-exec
+ * (nodejs/node#54232).
+ */
 export function cli(args: string[], options: CliOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+  const result = spawnSync(process.execPath, ["--", CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     input: options.input,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 45_000,
+    killSignal: "SIGKILL",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: parse(result.stdout) };
 }
@@ -34,7 +41,7 @@ export function cli(args: string[], options: CliOptions = {}): CliResult {
 /** Same as cli(), without blocking the test process (for concurrency tests). */
 export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, ["--", CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -1,0 +1,154 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { cli } from "../helpers/cli.js";
+import { failed, ok, oneJsonObject, usageError, useJobFixture } from "../helpers/jobs.js";
+
+// Sleep durations 3781-3789 belong to this file.
+const fx = useJobFixture(["sleep 3781"]);
+
+const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
+const UNKNOWN_ID = "01JZZZZZZZZZZZZZZZZZZZZZZZ";
+const JOB_COMMANDS = [["status"], ["tail"], ["wait", "--until", "1"], ["kill"]] as const;
+
+/** Runs `<command> <id> [flags]`, with the id in the right place. */
+const onJob = (command: readonly string[], id: string) => fx.x([command[0]!, id, ...command.slice(1)]);
+
+const rootEntries = () => (existsSync(fx.root) ? readdirSync(fx.root) : []);
+
+describe("unknown and malformed job ids", () => {
+  test.each(JOB_COMMANDS.map((command) => [command[0], command] as const))("%s on an unknown id: job_not_found, not retryable", (_name, command) => {
+    const error = failed(onJob(command, UNKNOWN_ID), "job_not_found");
+    expect(error.retryable).toBe(false);
+    expect(typeof error.message).toBe("string");
+  });
+
+  test("path-like ids are invalid_job_id and never reach outside the root", () => {
+    const base = fx.scratch();
+    const root = join(base, "root");
+    const sibling = join(base, "x");
+    mkdirSync(sibling);
+    writeFileSync(join(sibling, "keep.txt"), "keep me");
+    mkdirSync(join(sibling, "nested"));
+    writeFileSync(join(sibling, "state.json"), '{"job":{"id":"x","status":"running"},"result":{}}');
+    const { job_id } = ok(cli(["--root", root, "run", "--", "true"], { cwd: fx.work }), "run");
+
+    const attempts: [string, readonly string[]][] = [];
+    for (const id of ["../x", "..", "/etc", "a/b"]) attempts.push([id, ["status"]], [id, ["kill"]]);
+    attempts.push(["../x", ["tail"]], ["../x", ["wait", "--until", "1"]]);
+    for (const id of [`../root/${job_id}`, "."]) attempts.push([id, ["status"]]);
+    for (const [id, command] of attempts) {
+      const r = cli(["--root", root, command[0]!, id, ...command.slice(1)], { cwd: fx.work });
+      expect(r.code, `${command.join(" ")} ${JSON.stringify(id)}: ${r.stdout}`).toBe(1);
+      const error = failed(r, "invalid_job_id");
+      expect(error.retryable).toBe(false);
+    }
+    expect(readdirSync(base).sort()).toEqual(["root", "x"]);
+    expect(readdirSync(sibling).sort()).toEqual(["keep.txt", "nested", "state.json"]);
+    expect(readFileSync(join(sibling, "keep.txt"), "utf8")).toBe("keep me");
+    expect(readdirSync(root)).toEqual([job_id]);
+    expect(ok(cli(["--root", root, "status", job_id], { cwd: fx.work }), "status").state).toBe("exited");
+  });
+
+  test("an ambiguous prefix lists the candidates", () => {
+    const a = "01JAAAAAAAAAAAAAAAAAAAAAA0";
+    const b = "01JAAAAAAAAAAAAAAAAAAAAAA1";
+    mkdirSync(join(fx.root, a), { recursive: true });
+    mkdirSync(join(fx.root, b));
+    const error = failed(fx.x(["status", a.slice(0, 25)]), "ambiguous_job_id");
+    expect(error.details.candidates).toEqual([a, b]);
+    expect(error.details.truncated).toBe(false);
+  });
+});
+
+describe("corrupt jobs", () => {
+  test("an empty state.json is corrupt_job for status and wait, not a crash", () => {
+    const { job_id } = ok(fx.x(["run", "--", "true"]), "run");
+    writeFileSync(join(fx.root, job_id, "state.json"), "");
+    failed(fx.x(["status", job_id]), "corrupt_job");
+    failed(fx.x(["wait", job_id, "--until", "5"]), "corrupt_job");
+  });
+
+  test("a garbage meta.json is corrupt_job", () => {
+    const { job_id } = ok(fx.x(["run", "--", "true"]), "run");
+    writeFileSync(join(fx.root, job_id, "meta.json"), "\u0000garbage{{{");
+    failed(fx.x(["status", job_id]), "corrupt_job");
+    failed(fx.x(["tail", job_id]), "corrupt_job");
+  });
+});
+
+describe("usage errors (exit 2, nothing on stdout)", () => {
+  test("run with no command", () => {
+    usageError(fx.x(["run", "--"]));
+    usageError(fx.x(["run"]));
+    expect(rootEntries()).toEqual([]);
+  });
+
+  test("unknown subcommand", () => {
+    usageError(fx.x(["frobnicate"]));
+  });
+
+  test("unknown flag", () => {
+    usageError(fx.x(["status", "--bogus-flag", UNKNOWN_ID]));
+    usageError(fx.x(["run", "--bogus-flag", "--", "true"]));
+    usageError(fx.x(["--bogus-flag", "list"]));
+    expect(rootEntries()).toEqual([]);
+  });
+
+  test("--timeout abc", () => {
+    usageError(fx.x(["run", "--timeout", "abc", "--", "true"]));
+    expect(rootEntries()).toEqual([]);
+  });
+});
+
+describe("invalid arguments (exit 1, invalid_argument, no job left behind)", () => {
+  test("--cwd that does not exist", () => {
+    const error = failed(fx.x(["run", "--cwd", "/nonexistent/agent-exec-test", "--", "true"]), "invalid_argument");
+    expect(error.message).toContain("/nonexistent/agent-exec-test");
+    expect(rootEntries()).toEqual([]);
+  });
+
+  test("--env without =", () => {
+    failed(fx.x(["run", "--env", "NOEQUALS", "--", "true"]), "invalid_argument");
+    expect(rootEntries()).toEqual([]);
+  });
+
+  test("--env-file that does not exist", () => {
+    failed(fx.x(["run", "--env-file", join(fx.work, "missing.env"), "--", "true"]), "invalid_argument");
+    expect(rootEntries()).toEqual([]);
+  });
+});
+
+describe("output discipline", () => {
+  test("--version prints the version and exits 0", () => {
+    for (const flag of ["--version", "-V"]) {
+      const r = cli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`agent-exec ${VERSION}\n`);
+    }
+  });
+
+  test("every command prints exactly one JSON object on one line; stderr has no envelope", () => {
+    const run = fx.x(["run", "--", "sh", "-c", "echo one; echo two; echo three >&2"]);
+    const { job_id } = ok(run, "run");
+    const running = ok(fx.x(["run", "--no-wait", "--", "sleep", "3781"]), "run").job_id;
+    const results = [
+      ["run", run],
+      ["status", fx.x(["status", job_id])],
+      ["tail", fx.x(["tail", job_id])],
+      ["wait", fx.x(["wait", job_id])],
+      ["list", fx.x(["list"])],
+      ["list", fx.x(["ps"])],
+      ["kill", fx.x(["kill", running])],
+    ] as const;
+    for (const [type, result] of results) {
+      const body = ok(result, type);
+      expect(body.type).toBe(type);
+      expect(result.stderr, type).not.toContain("schema_version");
+    }
+    // errors follow the same rule
+    const error = fx.x(["status", UNKNOWN_ID]);
+    expect(oneJsonObject(error).ok).toBe(false);
+    expect(error.stderr).not.toContain("schema_version");
+  });
+});

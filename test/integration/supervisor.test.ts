@@ -1,0 +1,111 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, test } from "vitest";
+import { CLI, eventually } from "../helpers/cli.js";
+import { ok, processesWithArgv, useJobFixture } from "../helpers/jobs.js";
+import { processesMatching } from "../helpers/procs.js";
+
+// Sleep durations 3704-3706 and 3771-3779 belong to this file.
+const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706"]);
+
+const SUBREAPER = resolve(import.meta.dirname, "../helpers/subreaper.mjs");
+const TERMINAL = ["exited", "killed", "failed"];
+
+describe("supervisor", () => {
+  test("a grandchild holding the pipes does not keep the job running", async () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 3704 &"]), "run");
+    const s = await fx.settledStatus(job_id, 10_000);
+    expect(s.state).toBe("exited");
+    expect(s.exit_code).toBe(0);
+    // the grandchild really was still there, holding stdout
+    const pids = processesWithArgv(["sleep", "3704"]);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, "SIGKILL");
+    await eventually(() => processesMatching("sleep 3704").length === 0, 20_000);
+  });
+
+  test("a SIGKILLed supervisor is reported as failed; kill ends the orphan; nothing hangs", async () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3705"]), "run");
+    const supervisor = fx.readState(job_id).supervisor_pid as number;
+    expect(Number.isInteger(supervisor)).toBe(true);
+    await eventually(() => processesWithArgv(["sleep", "3705"]).length > 0);
+    process.kill(supervisor, "SIGKILL");
+    // gone for good: not even a zombie waiting for init to reap it
+    await eventually(() => !existsSync(`/proc/${supervisor}`));
+
+    const s = ok(fx.x(["status", job_id], { timeoutMs: 20_000 }), "status");
+    expect(s.state).toBe("failed");
+    expect(s.reason).toMatch(/supervisor/);
+
+    const l = ok(fx.x(["list", "--all"], { timeoutMs: 20_000 }), "list");
+    expect(l.jobs.find((job: any) => job.job_id === job_id)?.state).toBe("failed");
+
+    const w = ok(fx.x(["wait", job_id, "--until", "20"], { timeoutMs: 30_000 }), "wait");
+    expect(w.state).toBe("failed");
+    expect(w.reason).toMatch(/supervisor/);
+
+    // the workload outlived its supervisor
+    expect(processesWithArgv(["sleep", "3705"]).length).toBeGreaterThan(0);
+    const k = ok(fx.x(["kill", job_id], { timeoutMs: 20_000 }), "kill");
+    expect(TERMINAL).toContain(k.state);
+    await eventually(() => processesMatching("sleep 3705").length === 0, 20_000);
+
+    const after = ok(fx.x(["status", job_id], { timeoutMs: 20_000 }), "status");
+    expect(TERMINAL).toContain(after.state);
+    expect(fx.readState(job_id).job.status).toBe(after.state);
+  });
+
+  test("a dead supervisor that nobody has reaped yet (a zombie) already counts as lost", async () => {
+    // Under a container PID 1 that does not reap (or until init gets round to it), a SIGKILLed
+    // supervisor stays a zombie: it can never write an outcome, so readers must treat it as gone.
+    // The subreaper helper holds the zombie for as long as the test needs it.
+    const holder = spawn(process.execPath, [SUBREAPER, process.execPath, CLI, "--root", fx.root, "run", "--no-wait", "--", "sleep", "3706"], {
+      cwd: fx.work,
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const exited = new Promise((done) => holder.once("exit", done));
+    try {
+      let out = "";
+      holder.stdout.on("data", (d) => (out += d));
+      const job_id = (await eventually(() => out.includes("\n") && JSON.parse(out).job_id, 20_000)) as string;
+      const supervisor = fx.readState(job_id).supervisor_pid as number;
+      await eventually(() => processesWithArgv(["sleep", "3706"]).length > 0);
+      process.kill(supervisor, "SIGKILL");
+      await eventually(() => processState(supervisor) === "Z");
+
+      const s = ok(fx.x(["status", job_id], { timeoutMs: 20_000 }), "status");
+      expect(processState(supervisor), "the supervisor is still an unreaped zombie").toBe("Z");
+      expect(s.state).toBe("failed");
+      expect(s.reason).toMatch(/supervisor/);
+    } finally {
+      holder.stdin.end();
+      await exited;
+    }
+  });
+
+  test("40 parallel runs all reach exited", async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, () => fx.xAsync(["run", "--no-wait", "--", "true"])));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const idList = results.map((r) => r.json.job_id as string);
+    expect(new Set(idList).size).toBe(40);
+    const statusOf = (id: string) => JSON.parse(readFileSync(join(fx.root, id, "state.json"), "utf8")).job.status;
+    await eventually(() => idList.every((id) => statusOf(id) === "exited"), 45_000).catch(() => undefined);
+    expect(idList.map((id) => [id, statusOf(id)]).filter(([, state]) => state !== "exited")).toEqual([]);
+    const l = ok(fx.x(["list", "--limit", "0"]), "list");
+    expect(l.jobs).toHaveLength(40);
+    const states = l.jobs.map((job: any) => job.state);
+    expect(states.filter((s: string) => s !== "exited"), JSON.stringify(l.jobs.filter((j: any) => j.state !== "exited"))).toEqual([]);
+    for (const job of l.jobs) expect(job.exit_code).toBe(0);
+  }, 120_000); // 80 node processes on 2 cores: allow for a machine that is busy with other work too
+});
+
+/** The one-letter state of a process from /proc (R, S, Z, …), or "gone". */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return "gone";
+  }
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { eventually } from "../helpers/cli.js";
+import { ok, usageError, useJobFixture } from "../helpers/jobs.js";
+import { processesMatching } from "../helpers/procs.js";
+
+// Sleep durations 3741-3749 belong to this file.
+const fx = useJobFixture(["sleep 3741", "sleep 3742"]);
+
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+describe("wait", () => {
+  test("returns the terminal state, exit code, output sizes and updated_at", () => {
+    const { job_id, state } = ok(
+      fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 1; echo out; echo err >&2; exit 4"]),
+      "run",
+    );
+    expect(state).toBe("running");
+    const w = ok(fx.x(["wait", job_id]), "wait");
+    expect(w.job_id).toBe(job_id);
+    expect(w.state).toBe("exited");
+    expect(w.exit_code).toBe(4);
+    expect(w.stdout_total_bytes).toBe(4);
+    expect(w.stderr_total_bytes).toBe(4);
+    expect(w.updated_at).toMatch(TIME);
+    expect(typeof w.waited_ms).toBe("number");
+  });
+
+  test("wait on a finished job answers with its outcome", () => {
+    const { job_id } = ok(fx.x(["run", "--", "sh", "-c", "exit 5"]), "run");
+    const w = ok(fx.x(["wait", job_id]), "wait");
+    expect(w.state).toBe("exited");
+    expect(w.exit_code).toBe(5);
+  });
+
+  test("--until 1 on a running job answers running with progress hints; the job keeps running", async () => {
+    const { job_id, stdout_log_path } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "echo started; exec sleep 3741"]), "run");
+    await eventually(() => readFileSync(stdout_log_path, "utf8") === "started\n");
+    const w = ok(fx.x(["wait", job_id, "--until", "1"]), "wait");
+    expect(w.state).toBe("running");
+    for (const key of ["exit_code", "finished_at", "signal", "duration_ms"]) expect(w).not.toHaveProperty(key);
+    expect(w.updated_at).toMatch(TIME);
+    expect(typeof w.stdout_total_bytes).toBe("number");
+    expect(typeof w.stderr_total_bytes).toBe("number");
+    expect(w.stdout_total_bytes).toBe("started\n".length);
+    expect(typeof w.waited_ms).toBe("number");
+    // waiting never stops the job
+    expect(ok(fx.x(["status", job_id]), "status").state).toBe("running");
+    expect(processesMatching("sleep 3741").length).toBeGreaterThan(0);
+  });
+
+  test("--forever waits until the job ends", () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 2; echo done"]), "run");
+    const w = ok(fx.x(["wait", job_id, "--forever"]), "wait");
+    expect(w.state).toBe("exited");
+    expect(w.exit_code).toBe(0);
+    expect(w.stdout_total_bytes).toBe(5);
+  });
+
+  test("--until with --forever is a usage error", () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3742"]), "run");
+    usageError(fx.x(["wait", job_id, "--until", "1", "--forever"]));
+  });
+
+  test("--timeout-ms is not a flag of wait", () => {
+    const { job_id } = ok(fx.x(["run", "--", "true"]), "run");
+    usageError(fx.x(["wait", job_id, "--timeout-ms", "100"]));
+  });
+});
