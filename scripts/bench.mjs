@@ -8,11 +8,14 @@
 //   (c) 200 MB of stdout lines, run start → exited     vs  cat FILE > OUT
 //   (d) supervisor peak RSS (VmHWM)                    vs  an idle node process
 //   (e) `kill` of a 50-process tree until all are gone vs  kill -TERM -PGID
+// and the process-tree backends side by side (native addon vs koffi), in a second table:
+//   (f) load cost: import + create the backend, then its first signalTree, in fresh node processes
+//   (g) signalTree on a 50-process tree: until the call returns, and until no process is left
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { cpus, freemem, release, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.js");
 const TOTAL_BUDGET_MS = 200_000; // hard stop: clean up and fail rather than hang
@@ -23,6 +26,10 @@ const LATENCY_DELAY_MS = 1000;
 const THROUGHPUT_RUNS = 3;
 const DATA_RANDOM_BYTES = 150_000_000; // base64 → ~200 MB of 76-character lines
 const TREE_SIZE = 50;
+const BACKENDS = ["addon", "koffi"];
+const LOAD_RUNS = 15;
+const TREE_KILL_RUNS = 5;
+const DIST = resolve(dirname(CLI));
 
 if (process.platform !== "linux") {
   console.error("bench.mjs reads /proc and needs Linux");
@@ -70,7 +77,7 @@ function cleanup() {
   }
   for (const pgid of ownGroups) tryKill(-pgid);
   for (const pid of ownPids) tryKill(pid);
-  for (const marker of [["sleep", "3900"], ["sleep", "3901"], ["sleep", "3902"]]) for (const pid of pidsWithArgv(marker)) tryKill(pid);
+  for (const n of ["3900", "3901", "3902", "3903", "3904"]) for (const pid of pidsWithArgv(["sleep", n])) tryKill(pid);
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -261,6 +268,21 @@ function printTable() {
   console.log("ratio = agent-exec / baseline (for MB/s, below 1 means slower than the baseline)");
 }
 
+const backendRows = [];
+
+function printBackendTable() {
+  if (backendRows.length === 0) return;
+  const header = ["backends side by side", ...BACKENDS, "ratio", "notes"];
+  const body = backendRows.map((r) => [r.label, ...BACKENDS.map((b) => fmt(r.values[b], "ms")), `${(r.values[BACKENDS[0]] / r.values[BACKENDS[1]]).toFixed(2)}x`, r.note]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const last = header.length - 1;
+  const line = (cells) => cells.map((c, i) => (i === 0 || i === last ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const b of body) console.log(line(b));
+  console.log(`ratio = ${BACKENDS[0]} / ${BACKENDS[1]} (below 1: the ${BACKENDS[0]} is faster)`);
+}
+
 function log(message) {
   process.stderr.write(`  ${message}\n`);
 }
@@ -436,13 +458,91 @@ async function benchKill() {
   row(`(e) kill ${TREE_SIZE}-process tree → none left`, ours, base, "ms", `ours: \`kill\` CLI exited after ${killReturned.toFixed(0)} ms (it also waits for the recorded outcome); base: sh -c 'kill -TERM -PGID'`);
 }
 
+// ---------------------------------------------------------------- (f) backend load cost
+
+// In a fresh node: import process-tree.js and signals.js (not timed: every backend needs them), then
+// time loadBackend(name) (the backend module's import + create) and its first signalTree on a pid
+// that is gone (koffi binds libc on first use, so that cost shows up there).
+const LOAD_PROBE = `
+const dist = process.argv[1];
+const { loadBackend } = await import(dist + "/platform/process-tree.js");
+const { resolveSignal } = await import(dist + "/platform/signals.js");
+const term = resolveSignal("TERM");
+const t0 = performance.now();
+const backend = await loadBackend(process.argv[2]);
+const t1 = performance.now();
+const delivered = backend.signalTree({ pid: Number(process.argv[3]) }, term);
+const t2 = performance.now();
+console.log(JSON.stringify({ name: backend.name, load: t1 - t0, first: t2 - t1, delivered }));
+`;
+
+async function benchBackendLoad() {
+  log(`(f) backend load cost: ${LOAD_RUNS} fresh node processes per backend, interleaved`);
+  const gone = await exec("true", []);
+  const load = Object.fromEntries(BACKENDS.map((b) => [b, []]));
+  const first = Object.fromEntries(BACKENDS.map((b) => [b, []]));
+  for (let i = 0; i < LOAD_RUNS + 1; i++) {
+    for (const name of BACKENDS) {
+      const r = await exec(process.execPath, ["--input-type=module", "-e", LOAD_PROBE, DIST, name, String(gone.pid)], { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new Error(`loading the ${name} backend failed: ${r.stderr}`);
+      const out = JSON.parse(r.stdout);
+      if (out.name !== name || out.delivered !== false) throw new Error(`the ${name} probe reported ${r.stdout}`);
+      if (i === 0) continue; // warm-up: page cache
+      load[name].push(out.load);
+      first[name].push(out.first);
+    }
+  }
+  const med = (m) => Object.fromEntries(BACKENDS.map((b) => [b, median(m[b])]));
+  const spread = (m) => BACKENDS.map((b) => `${b} ${min(m[b]).toFixed(2)}–${max(m[b]).toFixed(2)}`).join(", ");
+  backendRows.push({ label: "(f) load: import + create, median", values: med(load), note: `n=${LOAD_RUNS}; ${spread(load)} ms` });
+  backendRows.push({ label: "(f) first signalTree (gone pid), median", values: med(first), note: "koffi binds libc here" });
+  const total = Object.fromEntries(BACKENDS.map((b) => [b, median(load[b].map((x, i) => x + first[b][i]))]));
+  backendRows.push({ label: "(f) load + first signalTree, median", values: total, note: "what a `kill` pays once" });
+}
+
+// ---------------------------------------------------------------- (g) signalTree on a wide tree
+
+async function benchBackendTreeKill() {
+  log(`(g) signalTree on a ${TREE_SIZE}-process tree: ${TREE_KILL_RUNS} runs per backend, interleaved`);
+  const { loadBackend } = await import(pathToFileURL(join(DIST, "platform/process-tree.js")).href);
+  const { resolveSignal } = await import(pathToFileURL(join(DIST, "platform/signals.js")).href);
+  const term = resolveSignal("TERM");
+  const backends = Object.fromEntries(await Promise.all(BACKENDS.map(async (b) => [b, await loadBackend(b)])));
+  const returned = Object.fromEntries(BACKENDS.map((b) => [b, []]));
+  const none = Object.fromEntries(BACKENDS.map((b) => [b, []]));
+  for (let i = 0; i < TREE_KILL_RUNS; i++) {
+    for (const [k, name] of BACKENDS.entries()) {
+      const marker = String(3903 + k);
+      const tree = spawn("sh", ["-c", TREE_SCRIPT(marker)], { detached: true, stdio: "ignore" });
+      ownGroups.add(tree.pid);
+      const exited = new Promise((r) => tree.once("exit", r));
+      const sleepers = await until(() => {
+        const pids = pidsWithArgv(["sleep", marker]);
+        return pids.length === TREE_SIZE ? pids : undefined;
+      }, `${TREE_SIZE} sleep processes for ${name}`);
+      const t0 = performance.now();
+      if (backends[name].signalTree({ pid: tree.pid }, term) !== true) throw new Error(`${name}: signalTree did not deliver`);
+      returned[name].push(performance.now() - t0);
+      await until(() => sleepers.every((pid) => !isLive(pid)), `${name}: the sleeps to end`, 15_000, 1);
+      none[name].push(performance.now() - t0);
+      await exited;
+      ownGroups.delete(tree.pid);
+    }
+  }
+  const med = (m) => Object.fromEntries(BACKENDS.map((b) => [b, median(m[b])]));
+  backendRows.push({ label: `(g) signalTree, ${TREE_SIZE}-process tree: call returns`, values: med(returned), note: `n=${TREE_KILL_RUNS}; one kill(-pgid) either way` });
+  backendRows.push({ label: `(g) signalTree, ${TREE_SIZE}-process tree: none left`, values: med(none), note: "polled in /proc every 1 ms" });
+}
+
 // ---------------------------------------------------------------- main
 
 const cpuList = cpus();
 console.log("agent-exec benchmark");
 console.log(`node ${process.version} on ${process.platform}-${process.arch}, kernel ${release()}`);
-console.log(`${cpuList.length} CPU(s): ${cpuList[0]?.model ?? "unknown"}; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free)`);
+console.log(`${cpuList.length} CPU(s): ${cpuList[0]?.model ?? "unknown"}; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free); load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 console.log(`agent-exec ${JSON.parse(readFileSync(resolve(dirname(CLI), "../package.json"), "utf8")).version} from ${CLI}; temp dir ${work}`);
+const doctor = await agentExec(["doctor", "--root", root]);
+console.log(`process-tree backend for (a)–(e): ${doctor.json.backend.name} (${doctor.json.backend.version}); AGENT_EXEC_BACKEND=${process.env.AGENT_EXEC_BACKEND ?? "(unset)"}`);
 console.log("");
 
 const t = performance.now();
@@ -454,15 +554,19 @@ try {
   await benchThroughput(size);
   await benchMemory();
   await benchKill();
+  await benchBackendLoad();
+  await benchBackendTreeKill();
 } catch (error) {
   failed = true;
   console.error(`\nbenchmark failed: ${error?.stack ?? error}`);
 }
 console.log("");
 printTable();
+console.log("");
+printBackendTable();
 console.log(`\ntotal ${((performance.now() - t) / 1000).toFixed(1)} s`);
 cleanup();
-const leftovers = [...pidsWithArgv(["sleep", "3900"]), ...pidsWithArgv(["sleep", "3901"])];
+const leftovers = ["3900", "3901", "3903", "3904"].flatMap((n) => pidsWithArgv(["sleep", n]));
 if (leftovers.length > 0) {
   console.error(`left processes behind: ${leftovers.join(", ")}`);
   failed = true;

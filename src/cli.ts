@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// The `--` keeps Node from reading agent-exec's own flags: Node 20 claims any `--env-file` on its
+// command line, even after the script name (nodejs/node#54232).
 import { appendFileSync, readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { doctor } from "./commands/doctor.js";
 import { kill } from "./commands/kill.js";
 import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListOptions } from "./commands/list.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, run } from "./commands/run.js";
@@ -15,16 +18,16 @@ import { JobDir } from "./store/job-dir.js";
 import { STORED_ID } from "./store/job-id.js";
 import { supervise, type LaunchSecrets } from "./supervisor/supervise.js";
 import { now } from "./time.js";
+import { AGENT_EXEC_VERSION } from "./version.js";
 
 // The only module that prints or chooses an exit code: commands return data or throw coded errors.
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 type Opts = Record<string, unknown> & { root?: string; yaml?: boolean; verbose?: number };
 
 const program = new Command("agent-exec")
   .description("Durable job runner for AI agents: every command prints one JSON object on stdout.")
-  .version(`agent-exec ${VERSION}`, "-V, --version")
+  .version(`agent-exec ${AGENT_EXEC_VERSION}`, "-V, --version")
   .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
@@ -179,6 +182,9 @@ function listCommand(name: string, description: string, state?: "running"): Comm
 }
 listCommand("list", "jobs, newest first, from the current directory unless --all or --cwd");
 listCommand("ps", "running jobs (list --state running)", "running");
+
+subcommand("doctor", "platform, versions and the process-tree backend this installation uses")
+  .action(respond("doctor", (o) => doctor({ root: o.root })));
 
 program
   .command("_supervise", { hidden: true })

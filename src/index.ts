@@ -6,6 +6,7 @@ export { tail, type TailOptions, type TailResult } from "./commands/tail.js";
 export { wait, type WaitOptions, type WaitResult } from "./commands/wait.js";
 export { kill, type KillOptions, type KillResult } from "./commands/kill.js";
 export { list, type ListOptions, type ListResult, type JobSummary } from "./commands/list.js";
+export { doctor, type DoctorOptions, type DoctorResult, type BackendReport } from "./commands/doctor.js";
 export type { DefinitionOptions } from "./commands/definition.js";
 export { AgentExecError, isAgentExecError, type ErrorCode } from "./protocol/errors.js";
 export type { JobMeta, JobState, JobStatus } from "./store/types.js";

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
-import { AgentExecError } from "../protocol/errors.js";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
+import { posixSignalFailure } from "./tree-errors.js";
 
 const ESRCH = 3;
 
@@ -28,18 +28,12 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
       if (pgid === pid || pgid === -1) {
         const err = send(-pid, signal.number);
         if (err === 0) return true;
-        if (err !== ESRCH) throw failure(pid, signal, err, "process group");
+        if (err !== ESRCH) throw posixSignalFailure(pid, signal, err, true);
       }
       const err = send(pid, signal.number);
       if (err === 0) return true;
       if (err === ESRCH) return false;
-      throw failure(pid, signal, err, "process");
+      throw posixSignalFailure(pid, signal, err, false);
     },
   };
-}
-
-function failure(pid: number, signal: ResolvedSignal, errno: number, what: string): AgentExecError {
-  return new AgentExecError("signal_failed", `could not send ${signal.name} to ${what} ${pid}: errno ${errno}`, {
-    details: { pid, errno },
-  });
 }

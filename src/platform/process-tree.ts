@@ -30,24 +30,64 @@ export interface ProcessTreeBackend {
   signalTree(target: TreeTarget, signal: ResolvedSignal): boolean;
 }
 
-export const BACKEND_NAMES = ["koffi"] as const;
+/**
+ * In order of preference: the native addon (native/, built by npm install when a compiler is
+ * there, or by npm run build:native), then koffi (always installed). AGENT_EXEC_BACKEND forces one.
+ */
+export const BACKEND_NAMES = ["addon", "koffi"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 let loaded: Promise<ProcessTreeBackend> | undefined;
 
-// Loaded once, and only by the paths that signal: status, tail, list and wait never need FFI.
+// Loaded once, and only by the paths that signal: status, tail, list and wait never need a backend.
 export function processTree(): Promise<ProcessTreeBackend> {
-  loaded ??= loadBackend(process.env.AGENT_EXEC_BACKEND || "koffi");
+  loaded ??= selectBackend(process.env.AGENT_EXEC_BACKEND);
   return loaded;
 }
 
-export async function loadBackend(name: string): Promise<ProcessTreeBackend> {
+/**
+ * AGENT_EXEC_BACKEND when set (a forced backend that cannot load is an error, never a silent
+ * fallback); otherwise the first of BACKEND_NAMES that loads.
+ */
+export async function selectBackend(forced: string | undefined): Promise<ProcessTreeBackend> {
+  if (forced) return load(forced, `AGENT_EXEC_BACKEND=${forced}, but the`);
+  const problems: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      return await loadBackend(name);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  throw new AgentExecError("internal_error", `no process-tree backend could be loaded (${problems.join("; ")})`);
+}
+
+/** The backend of that name, or invalid_argument: an unknown name, or one that cannot load here. */
+export function loadBackend(name: string): Promise<ProcessTreeBackend> {
+  return load(name, "the");
+}
+
+async function load(name: string, lead: string): Promise<ProcessTreeBackend> {
   if (!BACKEND_NAMES.includes(name as BackendName)) {
     throw new AgentExecError(
       "invalid_argument",
       `AGENT_EXEC_BACKEND=${name} is not available; this build has: ${BACKEND_NAMES.join(", ")}`,
+      { details: { backend: name, available: [...BACKEND_NAMES] } },
     );
   }
+  try {
+    return await create(name as BackendName);
+  } catch (error) {
+    throw new AgentExecError(
+      "invalid_argument",
+      `${lead} ${name} process-tree backend cannot be loaded: ${(error as Error)?.message ?? error}`,
+      { details: { backend: name }, cause: error },
+    );
+  }
+}
+
+async function create(name: BackendName): Promise<ProcessTreeBackend> {
+  if (name === "addon") return (await import("./addon.js")).createAddonBackend();
   if (process.platform === "win32") return (await import("./win32-koffi.js")).createWin32KoffiBackend();
   return (await import("./posix-koffi.js")).createPosixKoffiBackend();
 }

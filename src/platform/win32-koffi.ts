@@ -1,7 +1,7 @@
 import koffi from "koffi";
-import { AgentExecError } from "../protocol/errors.js";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
+import { win32ContainmentFailure, win32JobBusy, win32SignalFailure } from "./tree-errors.js";
 
 // kernel32 Job Objects and Toolhelp32 through koffi.
 //
@@ -27,7 +27,11 @@ const MAX_PASSES = 50;
 
 type Handle = unknown;
 
-export function createWin32KoffiBackend(): ProcessTreeBackend {
+// koffi registers a struct's name once per process, so the bindings are made once and shared by
+// every backend created here (a second createWin32KoffiBackend() must not redeclare PROCESSENTRY32W).
+let bindings: ReturnType<typeof bind> | undefined;
+
+function bind() {
   const k32 = koffi.load("kernel32.dll");
   const PROCESSENTRY32W = koffi.struct("PROCESSENTRY32W", {
     dwSize: "uint32",
@@ -58,7 +62,11 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     Process32FirstW: k32.func("bool __stdcall Process32FirstW(void *snapshot, _Inout_ PROCESSENTRY32W *entry)"),
     Process32NextW: k32.func("bool __stdcall Process32NextW(void *snapshot, _Inout_ PROCESSENTRY32W *entry)"),
   };
-  const entrySize = koffi.sizeof(PROCESSENTRY32W);
+  return { api, entrySize: koffi.sizeof(PROCESSENTRY32W) };
+}
+
+export function createWin32KoffiBackend(): ProcessTreeBackend {
+  const { api, entrySize } = (bindings ??= bind());
   // The supervisor's job handle: open for the process's whole life, so the job (and its name) live on.
   let ownJob: Handle | undefined;
 
@@ -67,7 +75,7 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     const capacity = 1024;
     const buffer = Buffer.alloc(8 + capacity * 8);
     if (!api.QueryInformationJobObject(job, JOB_OBJECT_BASIC_PROCESS_ID_LIST, buffer, buffer.length, [0])) {
-      throw winError("QueryInformationJobObject", api.GetLastError());
+      throw win32SignalFailure("QueryInformationJobObject", api.GetLastError());
     }
     const count = buffer.readUInt32LE(4);
     return Array.from({ length: Math.min(count, capacity) }, (_, i) => Number(buffer.readBigUInt64LE(8 + i * 8)));
@@ -79,15 +87,18 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     if (!handle) {
       const err = api.GetLastError();
       if (err === ERROR_INVALID_PARAMETER) return false;
-      throw winError(`OpenProcess(${pid})`, err);
+      throw win32SignalFailure(`OpenProcess(${pid})`, err);
     }
     try {
+      const code = [0];
+      // Exited already, while something still holds a handle to it (its parent, say): gone, and
+      // TerminateProcess must not count it as ended (Wine reports success for a dead process).
+      if (api.GetExitCodeProcess(handle, code) && code[0] !== STILL_ACTIVE) return false;
       if (api.TerminateProcess(handle, TERMINATED_EXIT_CODE)) return true;
       const err = api.GetLastError();
-      const code = [0];
       // TerminateProcess is refused for a process that is already exiting: that is success too.
       if (api.GetExitCodeProcess(handle, code) && code[0] !== STILL_ACTIVE) return false;
-      throw winError(`TerminateProcess(${pid})`, err);
+      throw win32SignalFailure(`TerminateProcess(${pid})`, err);
     } finally {
       api.CloseHandle(handle);
     }
@@ -101,7 +112,7 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
       if (targets.length === 0) return any;
       for (const pid of targets) any = terminate(pid) || any;
     }
-    throw new AgentExecError("signal_failed", "the job kept starting processes while it was being ended");
+    throw win32JobBusy();
   }
 
   /** Fallback without a job: the Toolhelp32 snapshot's descendants of `root`, children first. */
@@ -121,7 +132,7 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
 
   function snapshot(): { pid: number; parent: number }[] {
     const snap = api.CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    if (!snap || koffi.address(snap) === 0xffffffffffffffffn) throw winError("CreateToolhelp32Snapshot", api.GetLastError());
+    if (!snap || koffi.address(snap) === 0xffffffffffffffffn) throw win32SignalFailure("CreateToolhelp32Snapshot", api.GetLastError());
     try {
       const out: { pid: number; parent: number }[] = [];
       const entry = { dwSize: entrySize } as Record<string, number>;
@@ -141,11 +152,11 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     containSelf(jobId: string): string {
       const name = `AgentExec-${jobId}`;
       const job = api.CreateJobObjectW(null, name);
-      if (!job) throw containment(name, "CreateJobObjectW", api.GetLastError());
+      if (!job) throw win32ContainmentFailure(name, "CreateJobObjectW", api.GetLastError());
       if (!api.AssignProcessToJobObject(job, api.GetCurrentProcess())) {
         const err = api.GetLastError();
         api.CloseHandle(job);
-        throw containment(name, "AssignProcessToJobObject", err);
+        throw win32ContainmentFailure(name, "AssignProcessToJobObject", err);
       }
       ownJob = job;
       return name;
@@ -162,17 +173,4 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
       }
     },
   };
-}
-
-function winError(call: string, code: number): AgentExecError {
-  return new AgentExecError("signal_failed", `${call} failed with Windows error ${code}`, { details: { win32_error: code } });
-}
-
-function containment(name: string, call: string, code: number): AgentExecError {
-  return new AgentExecError(
-    "spawn_failed",
-    `could not put the job in Job Object ${name}: ${call} failed with Windows error ${code}` +
-      " (a parent job that forbids nesting or breakaway?); the workload was not started",
-    { details: { win32_error: code } },
-  );
 }

@@ -1,5 +1,7 @@
 // Conformance suite for process-tree backends: every name in BACKEND_NAMES runs the same tests.
-// To add a backend (e.g. "addon"), list it in BACKEND_NAMES and give it a factory in FACTORIES.
+// To add a backend, list it in BACKEND_NAMES and give it a factory in FACTORIES.
+// A backend that does not load here (e.g. the addon was never built) FAILS its tests rather than
+// skipping them: `npm test` builds the addon first (npm run build:native).
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +15,7 @@ import { isAgentExecError } from "../../src/protocol/errors.js";
 import { isAlive, processesMatching } from "../helpers/procs.js";
 
 const FACTORIES: Record<string, () => Promise<ProcessTreeBackend>> = {
+  addon: () => import("../../src/platform/addon.js").then((m) => m.createAddonBackend()),
   koffi: () =>
     process.platform === "win32"
       ? import("../../src/platform/win32-koffi.js").then((m) => m.createWin32KoffiBackend())
@@ -22,8 +25,13 @@ const FACTORIES: Record<string, () => Promise<ProcessTreeBackend>> = {
 // A name without a factory here still runs, through the production loader, but the guard test fails.
 const backends = await Promise.all(
   BACKEND_NAMES.map(async (name, index) => {
-    const backend = await (FACTORIES[name] ?? (() => loadBackend(name)))();
-    return { name, version: backend.version, backend, index };
+    try {
+      const backend = await (FACTORIES[name] ?? (() => loadBackend(name)))();
+      return { name, version: backend.version, backend, index, loadError: undefined };
+    } catch (error) {
+      // Every test of this backend fails with this error (see the "loads" test).
+      return { name, version: "(did not load)", backend: undefined as unknown as ProcessTreeBackend, index, loadError: error as Error };
+    }
   }),
 );
 
@@ -68,6 +76,11 @@ async function until<T>(check: () => T | undefined | null | false, what: string,
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function restoreEnv(key: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[key];
+  else process.env[key] = value;
+}
 
 // Everything a test started, so afterEach can SIGKILL what a failing test left behind.
 const started: { child: ChildProcess; group: boolean }[] = [];
@@ -121,6 +134,47 @@ describe("backend registry", () => {
     expect((error as Error).message).toContain(BACKEND_NAMES.join(", "));
   });
 
+  it("the addon is preferred and koffi is the fallback", () => {
+    expect(BACKEND_NAMES).toEqual(["addon", "koffi"]);
+  });
+
+  it("without AGENT_EXEC_BACKEND, processTree() picks the addon when it loads, else koffi", async () => {
+    const saved = { backend: process.env.AGENT_EXEC_BACKEND, addon: process.env.AGENT_EXEC_ADDON };
+    try {
+      delete process.env.AGENT_EXEC_BACKEND;
+      vi.resetModules();
+      expect((await (await import("../../src/platform/process-tree.js")).processTree()).name).toBe("addon");
+      // An addon that is not there: the automatic choice falls back to koffi, silently.
+      process.env.AGENT_EXEC_ADDON = join(scratch, "no-such-addon.node");
+      vi.resetModules();
+      expect((await (await import("../../src/platform/process-tree.js")).processTree()).name).toBe("koffi");
+    } finally {
+      restoreEnv("AGENT_EXEC_BACKEND", saved.backend);
+      restoreEnv("AGENT_EXEC_ADDON", saved.addon);
+      vi.resetModules();
+    }
+  });
+
+  it("a forced backend that cannot load is invalid_argument naming the variable and the load error", async () => {
+    const saved = { backend: process.env.AGENT_EXEC_BACKEND, addon: process.env.AGENT_EXEC_ADDON };
+    try {
+      process.env.AGENT_EXEC_BACKEND = "addon";
+      process.env.AGENT_EXEC_ADDON = join(scratch, "no-such-addon.node");
+      vi.resetModules();
+      const { processTree } = await import("../../src/platform/process-tree.js");
+      const error = await processTree().catch((e: unknown) => e);
+      expect(isAgentExecError(error)).toBe(true);
+      expect(error).toMatchObject({ code: "invalid_argument", details: { backend: "addon" } });
+      expect((error as Error).message).toContain("AGENT_EXEC_BACKEND=addon");
+      expect((error as Error).message).toContain("no-such-addon.node does not exist");
+      expect((error as Error).message).toContain("AGENT_EXEC_ADDON");
+    } finally {
+      restoreEnv("AGENT_EXEC_BACKEND", saved.backend);
+      restoreEnv("AGENT_EXEC_ADDON", saved.addon);
+      vi.resetModules();
+    }
+  });
+
   it("processTree() honours AGENT_EXEC_BACKEND and rejects unknown names", async () => {
     const saved = process.env.AGENT_EXEC_BACKEND;
     try {
@@ -142,8 +196,12 @@ describe("backend registry", () => {
   });
 });
 
-describe.each(backends)("process-tree backend $name (version $version)", ({ name, version, backend, index }) => {
+describe.each(backends)("process-tree backend $name (version $version)", ({ name, version, backend, index, loadError }) => {
   const n = (k: number) => sleepNumber(index, k);
+
+  it("loads", () => {
+    if (loadError) throw loadError;
+  });
 
   it("reports its name and a version", () => {
     expect(backend.name).toBe(name);
@@ -259,6 +317,53 @@ describe.each(backends)("process-tree backend $name (version $version)", ({ name
       await exited;
       await until(() => processesMatching(`sleep ${f}`).length === 0, "every sleep to end");
     });
+  });
+});
+
+// What only the addon exports: liveness of a pid and of a group, and its argument checks.
+describe.runIf(process.platform !== "win32")("native addon primitives (POSIX)", () => {
+  const load = () => import("../../src/platform/addon.js").then((m) => m.loadAddon());
+
+  it("is the build this source expects, with a version naming N-API", async () => {
+    const addon = await load();
+    const { ADDON_ABI } = await import("../../src/platform/addon.js");
+    expect(addon.abi).toBe(ADDON_ABI);
+    expect(addon.platform).toBe("posix");
+    expect(addon.version).toMatch(/^agent_exec native \d+\.\d+\.\d+ \(N-API \d+\)$/);
+  });
+
+  it("isAlive / isGroupAlive / processGroupOf follow a detached group to its end", async () => {
+    const addon = (await load()) as Extract<Awaited<ReturnType<typeof load>>, { platform: "posix" }>;
+    expect(addon.isAlive(process.pid)).toBe(true);
+    expect(addon.isAlive(1)).toBe(true); // pid 1 exists (EPERM or not): alive
+    const g = sleepNumber(BACKEND_NAMES.length, 1);
+    markers.push(`sleep ${g}`);
+    const { child, exited } = start(`sleep ${g} & exit 0`, true);
+    const root = child.pid!;
+    await exited;
+    const [orphan] = await until(() => {
+      const pids = processesMatching(`sleep ${g}`);
+      return pids.length === 1 ? pids : undefined;
+    }, "the orphaned sleep");
+    expect(addon.isAlive(root)).toBe(false); // the leader is gone (and reaped)...
+    expect(addon.isGroupAlive(root)).toBe(true); // ...but its group lives on in the orphan
+    expect(addon.processGroupOf(orphan!)).toBe(root);
+    expect(addon.processGroupOf(root)).toBeNull();
+    forceKill(orphan!);
+    // A killed orphan may stay a zombie for a while (a PID 1 that is slow to reap), and kill(-pgid, 0)
+    // still finds zombies: only once it is reaped must the group read as empty.
+    await until(() => statFields(orphan!)?.[0] !== "S" && statFields(orphan!)?.[0] !== "R", "the orphan to die");
+    if (statFields(orphan!) === null) expect(addon.isGroupAlive(root)).toBe(false);
+  });
+
+  it("refuses pids that would reach more than one tree (0, 1, negative, fractional) without signalling", async () => {
+    const addon = (await load()) as Extract<Awaited<ReturnType<typeof load>>, { platform: "posix" }>;
+    for (const pid of [0, 1, -1, -process.pid, 1.5, Number.NaN]) {
+      expect(() => addon.signalTree(pid, 0), `pid ${pid}`).toThrow(RangeError);
+    }
+    expect(() => addon.signalTree("123" as unknown as number, 0)).toThrow(TypeError);
+    expect(() => addon.signalTree(process.pid, -1)).toThrow(RangeError);
+    expect(addon.signalTree(process.pid, 0)).toEqual({ delivered: true }); // signal 0: a probe, harmless
   });
 });
 

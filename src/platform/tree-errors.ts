@@ -1,0 +1,34 @@
+import { AgentExecError } from "../protocol/errors.js";
+import type { ResolvedSignal } from "./signals.js";
+
+// The errors every process-tree backend throws, in one place so that koffi and the addon report a
+// failure with the same code, message and details (test/platform/ holds them to one contract).
+
+/** POSIX: kill(2) failed with something other than ESRCH. */
+export function posixSignalFailure(pid: number, signal: ResolvedSignal, errno: number, group: boolean): AgentExecError {
+  return new AgentExecError(
+    "signal_failed",
+    `could not send ${signal.name} to ${group ? "process group" : "process"} ${pid}: errno ${errno}`,
+    { details: { pid, errno } },
+  );
+}
+
+/** Windows: a kernel32 call failed while ending the tree. */
+export function win32SignalFailure(call: string, code: number): AgentExecError {
+  return new AgentExecError("signal_failed", `${call} failed with Windows error ${code}`, { details: { win32_error: code } });
+}
+
+/** Windows: the job kept starting processes through every pass. */
+export function win32JobBusy(): AgentExecError {
+  return new AgentExecError("signal_failed", "the job kept starting processes while it was being ended");
+}
+
+/** Windows: the supervisor could not put itself in its Job Object; nothing was started. */
+export function win32ContainmentFailure(name: string, call: string, code: number): AgentExecError {
+  return new AgentExecError(
+    "spawn_failed",
+    `could not put the job in Job Object ${name}: ${call} failed with Windows error ${code}` +
+      " (a parent job that forbids nesting or breakaway?); the workload was not started",
+    { details: { win32_error: code } },
+  );
+}
