@@ -3,17 +3,31 @@
 // command line, even after the script name (nodejs/node#54232).
 import { appendFileSync, readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { complete } from "./commands/complete.js";
+import { completionScript, SHELLS, type Shell } from "./commands/completions.js";
 import { doctor } from "./commands/doctor.js";
+import { installSkills } from "./commands/install-skills.js";
+import { schema } from "./commands/schema.js";
 import { kill } from "./commands/kill.js";
 import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListOptions } from "./commands/list.js";
-import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, run } from "./commands/run.js";
+import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, run, type ObserveOptions } from "./commands/run.js";
+import type { AutoGcOptions } from "./commands/auto-gc.js";
+import { create } from "./commands/create.js";
+import type { DefinitionOptions } from "./commands/definition.js";
+import { deleteJobs } from "./commands/delete.js";
+import { DEFAULT_GC_OLDER_THAN, gc } from "./commands/gc.js";
+import { restart } from "./commands/restart.js";
+import { start } from "./commands/start.js";
+import { DEFAULT_STDIN_MAX_BYTES, type StdinOptions } from "./commands/stdin-input.js";
+import { tagSet } from "./commands/tag-set.js";
 import { status } from "./commands/status.js";
 import { DEFAULT_TAIL_LINES, tail } from "./commands/tail.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS, wait } from "./commands/wait.js";
-import { collect, collectTag, count, increase, normalizeWaitFlag, seconds } from "./cli-args.js";
+import { collect, collectTag, collectTagPattern, count, duration, increase, normalizeWaitFlag, seconds } from "./cli-args.js";
 import { log, setVerbosity } from "./log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "./protocol/envelope.js";
 import { AgentExecError, isAgentExecError } from "./protocol/errors.js";
+import { DEFAULT_BIND, startServer } from "./server/http.js";
 import { JobDir } from "./store/job-dir.js";
 import { STORED_ID } from "./store/job-id.js";
 import { supervise, type LaunchSecrets } from "./supervisor/supervise.js";
@@ -76,50 +90,140 @@ function finish(text: string, code: number): Promise<never> {
   return new Promise(() => process.stdout.write(text, () => process.exit(code)));
 }
 
-const runCommand = subcommand("run", "run a command as a job and report on it for up to --until seconds")
-  .argument("[command...]", "the command and its arguments (after --)")
-  .passThroughOptions()
-  .option("--timeout <seconds>", "end the job's whole tree after this long (0 = never)", seconds, 0)
-  .option("--kill-after <seconds>", "after the timeout's SIGTERM, SIGKILL this much later (0 = SIGKILL at once)", seconds, 0)
-  .option("--cwd <dir>", "working directory (default: the current one)")
-  .option("--env <KEY=VALUE>", "set a variable (repeatable)", collect)
-  .option("--env-file <file>", "read variables from a dotenv file (repeatable, applied in order)", collect)
-  .option("--inherit-env", "start from this process's environment (default)")
-  .option("--no-inherit-env", "start from an empty environment")
-  .option("--mask <KEY>", "show this variable's value as *** in output (repeatable)", collect)
-  .option("--log <path>", "write the interleaved full.log here instead of the job directory")
-  .option("--progress-every <seconds>", "refresh state.json's updated_at this often (0 = never)", seconds, 0)
-  .option("--tag <tag>", "tag the job, e.g. ci or project.build (repeatable)", collectTag)
-  .option("--shell-wrapper <program-and-flags>", 'wrapper that starts the command (default "sh -lc")')
-  .option("--wait", "wait for the job before answering (default; --wait false = --no-wait)")
-  .option("--no-wait", "answer as soon as the job has started")
-  .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
-  .option("--forever", "wait until the job ends, however long")
-  .option("--max-bytes <bytes>", "bytes of each stream's head to include", count, DEFAULT_MAX_BYTES)
+/** The options that define a job: run and create. */
+function withDefinition(command: Command): Command {
+  return command
+    .argument("[command...]", "the command and its arguments (after --)")
+    .passThroughOptions()
+    .option("--timeout <seconds>", "end the job's whole tree after this long (0 = never)", seconds, 0)
+    .option("--kill-after <seconds>", "after the timeout's SIGTERM, SIGKILL this much later (0 = SIGKILL at once)", seconds, 0)
+    .option("--cwd <dir>", "working directory (default: the current one)")
+    .option("--env <KEY=VALUE>", "set a variable (repeatable)", collect)
+    .option("--env-file <file>", "read variables from a dotenv file (repeatable, applied in order)", collect)
+    .option("--inherit-env", "start from this process's environment (default)")
+    .option("--no-inherit-env", "start from an empty environment")
+    .option("--mask <KEY>", "show this variable's value as *** in output (repeatable)", collect)
+    .option("--log <path>", "write the interleaved full.log here instead of the job directory")
+    .option("--progress-every <seconds>", "refresh state.json's updated_at this often (0 = never)", seconds, 0)
+    .option("--tag <tag>", "tag the job, e.g. ci or project.build (repeatable)", collectTag)
+    .option("--shell-wrapper <program-and-flags>", 'wrapper that starts the command (default: config.toml, else "sh -lc")')
+    .option("--config <path>", "config.toml to use instead of $XDG_CONFIG_HOME/agent-exec/config.toml")
+    .addOption(new Option("--stdin <value>", "the workload's stdin, exactly these bytes; - reads this process's stdin").conflicts("stdinFile"))
+    .option("--stdin-file <path>", "the workload's stdin, copied from this file")
+    .option("--stdin-max-bytes <bytes>", "largest stdin accepted", count, DEFAULT_STDIN_MAX_BYTES);
+}
+
+function definitionOf(o: Opts, args: string[]): DefinitionOptions & StdinOptions {
+  return {
+    command: args,
+    timeout: o.timeout as number,
+    killAfter: o.killAfter as number,
+    cwd: o.cwd as string | undefined,
+    env: o.env as string[] | undefined,
+    envFiles: o.envFile as string[] | undefined,
+    inheritEnv: o.inheritEnv as boolean | undefined,
+    mask: o.mask as string[] | undefined,
+    log: o.log as string | undefined,
+    progressEvery: o.progressEvery as number,
+    tags: o.tag as string[] | undefined,
+    shellWrapper: o.shellWrapper as string | undefined,
+    config: o.config as string | undefined,
+    stdin: o.stdin as string | undefined,
+    stdinFile: o.stdinFile as string | undefined,
+    stdinMaxBytes: o.stdinMaxBytes as number,
+  };
+}
+
+/** How run, start and restart watch the job, and their best-effort gc afterwards. */
+function withObservation(command: Command): Command {
+  return command
+    .option("--wait", "wait for the job before answering (default; --wait false = --no-wait)")
+    .option("--no-wait", "answer as soon as the job has started")
+    .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
+    .option("--forever", "wait until the job ends, however long")
+    .option("--max-bytes <bytes>", "bytes of each stream's head to include", count, DEFAULT_MAX_BYTES)
+    .option("--no-auto-gc", "skip the best-effort cleanup of old finished jobs afterwards")
+    .option("--auto-gc-older-than <duration>", "auto-gc retention window, e.g. 30d, 24h (default: config.toml, else 30d)", duration)
+    .option("--auto-gc-max-jobs <n>", "auto-gc: keep at most this many finished jobs", count)
+    .option("--auto-gc-max-bytes <bytes>", "auto-gc: keep finished jobs under this many bytes", count);
+}
+
+function observationOf(o: Opts): ObserveOptions & AutoGcOptions & { config?: string } {
+  return {
+    wait: o.wait as boolean | undefined,
+    until: o.until as number,
+    forever: o.forever as boolean | undefined,
+    maxBytes: o.maxBytes as number,
+    autoGc: o.autoGc as boolean | undefined,
+    autoGcOlderThan: o.autoGcOlderThan as string | undefined,
+    autoGcMaxJobs: o.autoGcMaxJobs as number | undefined,
+    autoGcMaxBytes: o.autoGcMaxBytes as number | undefined,
+    config: o.config as string | undefined,
+  };
+}
+
+const runCommand = withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))
+  // Piped or redirected input is forwarded without --stdin; see docs/CONTRACT-NOTES.md.
+  .action(respond("run", (o, args) => run({ root: o.root, ...definitionOf(o, args), ...observationOf(o), forwardPiped: true })));
+rejectBoth(runCommand, "inherit-env", "no-inherit-env");
+
+const createCommand = withDefinition(subcommand("create", "define a job without starting it (start it later with start)"))
+  .action(respond("create", (o, args) => create({ root: o.root, ...definitionOf(o, args) })));
+rejectBoth(createCommand, "inherit-env", "no-inherit-env");
+
+const startCommand = withObservation(subcommand("start", "start a created job and report on it like run"))
+  .argument("<job-id>", "job id or unambiguous prefix")
+  .option("--config <path>", "config.toml for the auto-gc defaults")
+  .action(respond("start", (o, [jobId]) => start({ root: o.root, jobId: jobId!, ...observationOf(o) })));
+
+const restartCommand = withObservation(subcommand("restart", "run a job's definition again under the same id"))
+  .argument("<job-id>", "job id or unambiguous prefix")
+  .option("--signal <signal>", "signal that ends a running job first", "TERM")
+  .option("--config <path>", "config.toml for the auto-gc defaults")
   .action(
-    respond("run", (o, args) =>
-      run({
+    respond("restart", (o, [jobId]) => restart({ root: o.root, jobId: jobId!, signal: o.signal as string, ...observationOf(o) })),
+  );
+
+program
+  .command("tag")
+  .description("change a job's tags")
+  .exitOverride()
+  .addCommand(
+    withGlobals(new Command("set").description("replace a job's tags; no --tag clears them"))
+      .exitOverride()
+      .argument("<job-id>", "job id or unambiguous prefix")
+      .option("--tag <tag>", "a tag (repeatable)", collectTag)
+      .action(respond("tag_set", (o, [jobId]) => tagSet({ root: o.root, jobId: jobId!, tags: o.tag as string[] | undefined }))),
+  );
+
+subcommand("delete", "delete a finished job, or with --all every finished job of this directory")
+  .alias("rm")
+  .argument("[job-id]", "job id or unambiguous prefix")
+  .option("--all", "every finished job whose cwd is the current directory")
+  .option("--dry-run", "report what would be deleted, delete nothing")
+  .action(
+    respond("delete", (o, [jobId]) => {
+      if ((jobId === undefined) === !o.all) throw new AgentExecError("usage_error", "give either a job id or --all");
+      return deleteJobs({ root: o.root, jobId, all: o.all as boolean | undefined, dryRun: o.dryRun as boolean | undefined });
+    }),
+  );
+
+subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
+  .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`, duration)
+  .option("--max-jobs <n>", "keep at most this many newest finished jobs", count)
+  .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
+  .option("--dry-run", "report what would be deleted, delete nothing")
+  .action(
+    respond("gc", (o) =>
+      gc({
         root: o.root,
-        command: args,
-        timeout: o.timeout as number,
-        killAfter: o.killAfter as number,
-        cwd: o.cwd as string | undefined,
-        env: o.env as string[] | undefined,
-        envFiles: o.envFile as string[] | undefined,
-        inheritEnv: o.inheritEnv as boolean | undefined,
-        mask: o.mask as string[] | undefined,
-        log: o.log as string | undefined,
-        progressEvery: o.progressEvery as number,
-        tags: o.tag as string[] | undefined,
-        shellWrapper: o.shellWrapper as string | undefined,
-        wait: o.wait as boolean | undefined,
-        until: o.until as number,
-        forever: o.forever as boolean | undefined,
-        maxBytes: o.maxBytes as number,
+        olderThan: o.olderThan as string | undefined,
+        maxJobs: o.maxJobs as number | undefined,
+        maxBytes: o.maxBytes as number | undefined,
+        dryRun: o.dryRun as boolean | undefined,
       }),
     ),
   );
-rejectBoth(runCommand, "inherit-env", "no-inherit-env");
 
 subcommand("status", "state, exit code and times of a job")
   .argument("<job-id>", "job id or unambiguous prefix")
@@ -166,7 +270,8 @@ function listCommand(name: string, description: string, state?: "running"): Comm
   const command = subcommand(name, description)
     .option("--limit <n>", "rows at most (0 = all)", count, DEFAULT_LIST_LIMIT)
     .addOption(new Option("--cwd <dir>", "only jobs defined in this directory").conflicts("all"))
-    .option("--all", "jobs from every directory");
+    .option("--all", "jobs from every directory")
+    .option("--tag <pattern>", "only jobs with this tag, or any tag under prefix.* (repeatable; all must match)", collectTagPattern);
   if (!state) command.addOption(new Option("--state <state>", "only jobs in this state").choices(LIST_STATES));
   return command.action(
     respond("list", (o) =>
@@ -176,6 +281,7 @@ function listCommand(name: string, description: string, state?: "running"): Comm
         cwd: o.cwd as string | undefined,
         all: o.all as boolean | undefined,
         state: state ?? (o.state as ListOptions["state"]),
+        tags: o.tag as string[] | undefined,
       }),
     ),
   );
@@ -185,6 +291,68 @@ listCommand("ps", "running jobs (list --state running)", "running");
 
 subcommand("doctor", "platform, versions and the process-tree backend this installation uses")
   .action(respond("doctor", (o) => doctor({ root: o.root })));
+
+subcommand("schema", "the JSON Schema of every response and error envelope")
+  .action(respond("schema", () => schema()));
+
+subcommand("install-skills", "install the agent-exec skill into .agents/skills/ (or .claude/skills/)")
+  .option("--claude", "install into .claude/ instead of .agents/")
+  .option("--global", "install under the home directory instead of the current one")
+  .action(respond("install_skills", (o) => installSkills({ claude: o.claude as boolean | undefined, global: o.global as boolean | undefined })));
+
+// Not JSON: the script is meant to be sourced by the shell.
+subcommand("completions", "print a shell completion script (job ids complete from the jobs root)")
+  .addArgument(program.createArgument("<shell>", SHELLS.join(", ")).choices(SHELLS))
+  .action((shell: Shell) => finish(completionScript(shell), 0));
+
+// Called by the completion scripts at <TAB>: candidates one per line; never JSON, never an error.
+program
+  .command("__complete", { hidden: true })
+  .argument("[cword]")
+  .argument("[words...]")
+  .helpOption(false)
+  .allowUnknownOption()
+  .action(async (cword: string, words: string[]) => {
+    const candidates = await complete(program, words, Number(cword)).catch(() => []);
+    await finish(candidates.map((c) => `${c}\n`).join(""), 0);
+  });
+
+// serve is long-running: it prints one line when listening instead of going through respond().
+subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
+  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --token or --insecure)`)
+  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", count)
+  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_TOKEN)")
+  .option("--insecure", "allow a non-loopback --bind without a token")
+  .action(async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const o: Opts = { ...program.opts(), ...definedOnly(command.opts()) };
+    setVerbosity((program.opts().verbose as number) + (command.opts().verbose as number));
+    try {
+      const token = (o.token as string | undefined) || process.env.AGENT_EXEC_TOKEN || undefined;
+      delete process.env.AGENT_EXEC_TOKEN; // jobs inherit this process's environment; the token is not theirs
+      const server = await startServer({
+        root: o.root,
+        bind: o.bind as string | undefined,
+        port: o.port as number | undefined,
+        token,
+        insecure: o.insecure as boolean | undefined,
+      });
+      const auth = token ? "bearer" : "none";
+      const url = `http://${server.bind}`;
+      process.stdout.write(formatEnvelope(okEnvelope("serve", { bind: server.bind, url, root: server.root, auth, pid: process.pid }), false));
+      const signal = await new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
+      log("info", `serve: ${signal}: no new connections; finishing in-flight requests`);
+      const again = () => process.exit(1); // a second signal does not wait for the grace period
+      process.once("SIGINT", again).once("SIGTERM", again);
+      await server.close();
+      process.exit(0);
+    } catch (error) {
+      await fail(error);
+    }
+  });
 
 program
   .command("_supervise", { hidden: true })
@@ -217,7 +385,9 @@ function definedOnly(opts: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 }
 
-const valueFlags = new Set(runCommand.options.filter((o) => o.required || o.optional).map((o) => o.long!));
+const valueFlags = new Set(
+  [runCommand, startCommand, restartCommand].flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long!)),
+);
 try {
   await program.parseAsync(normalizeWaitFlag(process.argv.slice(2), valueFlags), { from: "user" });
 } catch (error) {

@@ -3,13 +3,14 @@ import { resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
+import { configuredWrapper, type AgentExecConfig } from "../config.js";
 import { defaultShellWrapper, parseShellWrapper } from "../supervisor/command-line.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
 import { normalizeTags } from "./tags.js";
 
-/** What defines a job, as `run` (and later `create`) accept it. Times are in seconds. */
+/** What defines a job, as `run` and `create` accept it. Times are in seconds. */
 export interface DefinitionOptions {
   command: string[];
   cwd?: string;
@@ -22,6 +23,8 @@ export interface DefinitionOptions {
   killAfter?: number;
   progressEvery?: number;
   shellWrapper?: string;
+  /** config.toml to read instead of the platform's default file (for the wrapper default). */
+  config?: string;
   log?: string;
 }
 
@@ -31,7 +34,12 @@ export interface Definition {
   env: Record<string, string>;
 }
 
-export function buildDefinition(root: string, options: DefinitionOptions): Definition {
+/**
+ * `config` supplies the wrapper when --shell-wrapper is not given. `persistEnv` (create) also
+ * stores the real --env values in meta.json as `env_vars_runtime`, because `start` runs later,
+ * from another process, and must launch the same definition.
+ */
+export function buildDefinition(root: string, options: DefinitionOptions, config: AgentExecConfig, persistEnv = false): Definition {
   if (options.command.length === 0 || options.command[0] === "") {
     throw new AgentExecError("usage_error", "missing command: give it after --, e.g. agent-exec run -- npm test");
   }
@@ -39,11 +47,12 @@ export function buildDefinition(root: string, options: DefinitionOptions): Defin
   const envFiles = (options.envFiles ?? []).map((file) => resolve(file));
   const mask = options.mask ?? [];
   const inheritEnv = options.inheritEnv ?? true;
-  const env: Record<string, string> = inheritEnv ? definedEntries(process.env) : {};
-  for (const file of envFiles) Object.assign(env, readEnvFile(file));
-  for (const [key, value] of envPairs) env[key] = value;
+  const env = composeEnv(inheritEnv, envFiles, envPairs);
 
-  const wrapper = options.shellWrapper === undefined ? defaultShellWrapper() : parseShellWrapper(options.shellWrapper);
+  const wrapper =
+    options.shellWrapper === undefined
+      ? (configuredWrapper(config) ?? defaultShellWrapper())
+      : parseShellWrapper(options.shellWrapper);
   if (wrapper.length === 0) throw new AgentExecError("usage_error", "--shell-wrapper must name a program, e.g. \"bash -lc\"");
 
   const meta: JobMeta = {
@@ -64,8 +73,27 @@ export function buildDefinition(root: string, options: DefinitionOptions): Defin
     progress_every_ms: seconds(options.progressEvery),
     shell_wrapper: wrapper,
     ...(options.log ? { full_log_path: resolve(options.log) } : {}),
+    ...(persistEnv ? { env_vars_runtime: envPairs.map(([key, value]) => `${key}=${value}`) } : {}),
   };
   return { meta, env };
+}
+
+/**
+ * The environment of a job defined earlier: inherited now, env files re-read now, then --env values.
+ * A `run` job stored only the display view, whose unmasked values are real; masked ones are lost.
+ */
+export function environmentOf(meta: JobMeta): Record<string, string> {
+  if (!meta.env_vars_runtime && meta.mask.some((key) => meta.env_keys.includes(key))) {
+    throw new AgentExecError("invalid_state", `job ${meta.job.id} was started by run, which does not store masked --env values; run it again instead`);
+  }
+  return composeEnv(meta.inherit_env, meta.env_files ?? [], (meta.env_vars_runtime ?? meta.env_vars).map(parseEnvPair));
+}
+
+function composeEnv(inheritEnv: boolean, envFiles: string[], envPairs: [string, string][]): Record<string, string> {
+  const env: Record<string, string> = inheritEnv ? definedEntries(process.env) : {};
+  for (const file of envFiles) Object.assign(env, readEnvFile(file));
+  for (const [key, value] of envPairs) env[key] = value;
+  return env;
 }
 
 function parseEnvPair(entry: string): [string, string] {

@@ -5,6 +5,7 @@ import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobDirs } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { JOB_STATUSES } from "../store/types.js";
+import { matchesAllPatterns, tagPatternProblem } from "./tags.js";
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const LIST_STATES = [...JOB_STATUSES, "unknown"] as const;
@@ -20,6 +21,8 @@ export interface ListOptions {
   cwd?: string;
   /** Jobs from every directory. */
   all?: boolean;
+  /** Only jobs matching every pattern: an exact tag or `prefix.*`. */
+  tags?: string[];
 }
 
 export interface JobSummary {
@@ -48,13 +51,20 @@ export interface ListResult {
 export async function list(options: ListOptions = {}): Promise<ListResult> {
   if (options.all && options.cwd) throw new AgentExecError("usage_error", "--all and --cwd cannot be used together");
   const root = resolveRoot(options.root);
+  const patterns = options.tags ?? [];
+  for (const pattern of patterns) {
+    const problem = tagPatternProblem(pattern);
+    if (problem) throw new AgentExecError("usage_error", problem);
+  }
   const scope = options.all ? undefined : canonical(options.cwd ?? process.cwd());
   const jobs: Omit<JobSummary, "short_job_id">[] = [];
   let skipped = 0;
   for (const name of listJobDirs(root)) {
     const summary = summarize(new JobDir(root, name), scope);
     if (summary === "skipped") skipped++;
-    else if (summary && (!options.state || summary.state === options.state)) jobs.push(summary);
+    else if (summary && (!options.state || summary.state === options.state) && matchesAllPatterns(summary.tags, patterns)) {
+      jobs.push(summary);
+    }
   }
   // Newest start first; jobs never started sort last; ids (ULIDs, time-ordered) break ties.
   jobs.sort((a, b) => compare(b.started_at ?? "", a.started_at ?? "") || compare(b.job_id, a.job_id));

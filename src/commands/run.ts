@@ -1,100 +1,43 @@
-import { headExcerpt } from "../observe/excerpt.js";
-import { readJobState } from "../observe/job-state.js";
-import { outcomeOf, type Outcome } from "../observe/outcome.js";
-import { watchUntil } from "../observe/watch.js";
-import { resolveRoot } from "../store/root.js";
+import { loadConfig } from "../config.js";
 import { JobDir } from "../store/job-dir.js";
-import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
-import { startSupervisor } from "../supervisor/start-supervisor.js";
+import { resolveRoot } from "../store/root.js";
+import type { JobMeta, JobState } from "../store/types.js";
 import { now } from "../time.js";
+import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { buildDefinition, type DefinitionOptions } from "./definition.js";
+import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
+import { readStdinInput, writeStdinFile, type StdinOptions } from "./stdin-input.js";
 
-export const DEFAULT_MAX_BYTES = 65536;
-export const DEFAULT_RUN_UNTIL_SECONDS = 10;
+export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type ObserveOptions, type RunResult } from "./launch.js";
 
-/** How long `run` watches the job before answering. */
-export interface ObserveOptions {
-  /** false: answer as soon as the workload has started. */
-  wait?: boolean;
-  /** Seconds to wait for a terminal state (default 10); ignored with `forever`. */
-  until?: number;
-  forever?: boolean;
-  /** Bytes of each stream's head to include (default 65536). */
-  maxBytes?: number;
-}
-
-export interface RunOptions extends DefinitionOptions, ObserveOptions {
+export interface RunOptions extends DefinitionOptions, ObserveOptions, StdinOptions, AutoGcOptions {
   root?: string;
-}
-
-export interface RunResult extends Outcome {
-  job_id: string;
-  state: JobStatus;
-  tags: string[];
-  env_vars?: string[];
-  stdout_log_path: string;
-  stderr_log_path: string;
-  elapsed_ms: number;
-  waited_ms: number;
-  stdout: string;
-  stderr: string;
-  stdout_range: [number, number];
-  stderr_range: [number, number];
-  stdout_total_bytes: number;
-  stderr_total_bytes: number;
-  encoding: "utf-8-lossy";
 }
 
 /** Defines a job, starts its supervisor, and watches it for up to `until` seconds. */
 export async function run(options: RunOptions): Promise<RunResult> {
   const startedMs = performance.now();
   const root = resolveRoot(options.root);
-  const { meta, env } = buildDefinition(root, options);
-  const created: JobState = {
-    job: { id: meta.job.id, status: "created", started_at: null },
+  const config = loadConfig(options.config);
+  const { meta, env } = buildDefinition(root, options, config);
+  const stdin = await readStdinInput(options);
+  const dir = createJob(root, meta, stdin);
+  const result = await launchAndObserve(dir, meta, env, options, startedMs);
+  autoGc(root, config, options);
+  return result;
+}
+
+/** The job directory with its definition, a `created` state and the workload's stdin, if any. */
+export function createJob(root: string, meta: JobMeta, stdin: Buffer | undefined): JobDir {
+  const dir = JobDir.create(root, meta, createdState(meta.job.id));
+  if (stdin) writeStdinFile(dir, stdin);
+  return dir;
+}
+
+export function createdState(id: string): JobState {
+  return {
+    job: { id, status: "created", started_at: null },
     result: { exit_code: null, signal: null, duration_ms: null },
     updated_at: now(),
   };
-  const dir = JobDir.create(root, meta, created);
-  await startSupervisor(dir, { env });
-
-  const observeStart = performance.now();
-  const state = await observe(dir, options);
-  const waitedMs = options.wait === false ? 0 : Math.round(performance.now() - observeStart);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const stdout = headExcerpt(dir.stdoutPath, maxBytes);
-  const stderr = headExcerpt(dir.stderrPath, maxBytes);
-  return {
-    job_id: meta.job.id,
-    state: state.job.status,
-    tags: meta.tags,
-    ...(meta.env_vars.length > 0 ? { env_vars: meta.env_vars } : {}),
-    stdout_log_path: dir.stdoutPath,
-    stderr_log_path: dir.stderrPath,
-    elapsed_ms: Math.round(performance.now() - startedMs),
-    waited_ms: waitedMs,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    stdout_range: stdout.range,
-    stderr_range: stderr.range,
-    stdout_total_bytes: stdout.total,
-    stderr_total_bytes: stderr.total,
-    encoding: "utf-8-lossy",
-    ...outcomeOf(state),
-  };
-}
-
-/** Waits until the job is terminal or the observation budget is spent, and returns its state. */
-async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
-  if (options.wait === false) return readJobState(dir);
-  const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_RUN_UNTIL_SECONDS) * 1000;
-  const terminal = await watchUntil(
-    dir.path,
-    () => {
-      const state = readJobState(dir);
-      return isTerminal(state.job.status) ? state : undefined;
-    },
-    { timeoutMs, pollMs: 250 },
-  );
-  return terminal ?? readJobState(dir);
 }

@@ -17,3 +17,19 @@ export function normalizeTags(tags: readonly string[]): string[] {
   }
   return [...new Set(tags)];
 }
+
+/** A list filter: an exact tag, or `prefix.*` for the prefix itself and every tag below it. */
+export function tagPatternProblem(pattern: string): string | undefined {
+  const prefix = pattern.endsWith(".*") ? pattern.slice(0, -2) : pattern;
+  const problem = tagProblem(prefix);
+  return problem && problem.replace(JSON.stringify(prefix), JSON.stringify(pattern));
+}
+
+/** True when every pattern matches at least one of the job's tags. */
+export function matchesAllPatterns(tags: readonly string[], patterns: readonly string[]): boolean {
+  return patterns.every((pattern) => {
+    if (!pattern.endsWith(".*")) return tags.includes(pattern);
+    const prefix = pattern.slice(0, -2);
+    return tags.some((tag) => tag === prefix || tag.startsWith(`${prefix}.`));
+  });
+}

@@ -13,8 +13,17 @@ export type ErrorCode =
   | "signal_failed"
   | "stdin_required"
   | "stdin_too_large"
+  | "config_error"
   | "io_error"
-  | "internal_error";
+  | "internal_error"
+  // serve (HTTP API)
+  | "invalid_request"
+  | "unauthorized"
+  | "not_found"
+  | "method_not_allowed"
+  | "payload_too_large"
+  | "serve_unsafe_bind"
+  | "serve_bind_failed";
 
 // Only conditions that can change without the caller changing the request are retryable.
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["io_error"]);

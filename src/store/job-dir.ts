@@ -26,6 +26,10 @@ export class JobDir {
   get stderrPath(): string {
     return this.file("stderr.log");
   }
+  /** The workload's materialized stdin, when it has one. */
+  get stdinPath(): string {
+    return this.file("stdin.bin");
+  }
 
   readMeta(): JobMeta {
     const meta = readJsonFile(this.file("meta.json"));

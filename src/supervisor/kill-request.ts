@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { writeJsonAtomic, readJsonFile } from "../store/atomic.js";
 import type { JobDir } from "../store/job-dir.js";
 import { now } from "../time.js";
@@ -18,4 +19,9 @@ export function readKillRequest(dir: JobDir): string | null {
   } catch {
     return null;
   }
+}
+
+/** `restart` removes the previous run's note so it cannot mark the new run as killed. */
+export function clearKillRequest(dir: JobDir): void {
+  rmSync(dir.file(FILE), { force: true });
 }

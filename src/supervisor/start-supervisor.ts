@@ -9,6 +9,22 @@ import type { LaunchSecrets } from "./supervise.js";
 const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
 // A supervisor that has not started the workload by then is presumed stuck (a hung disk, a frozen VM).
 const HANDSHAKE_TIMEOUT_MS = 30_000;
+// At most this many supervisors of one process are starting at a time (the CLI starts one; a
+// server may be asked for hundreds at once). Queued starts wait here before their handshake clock
+// starts, so a burst cannot push each other past HANDSHAKE_TIMEOUT_MS.
+const MAX_CONCURRENT_STARTS = 8;
+let starting = 0;
+const queued: (() => void)[] = [];
+
+async function startSlot(): Promise<() => void> {
+  if (starting >= MAX_CONCURRENT_STARTS) await new Promise<void>((resolve) => queued.push(resolve));
+  else starting++;
+  return () => {
+    const next = queued.shift();
+    if (next) next(); // the slot passes straight to the next start
+    else starting--;
+  };
+}
 
 /**
  * Starts the detached supervisor for a `created` job and waits until it has started the workload
@@ -16,6 +32,15 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
  * front end owns state.json; after that, only the supervisor writes it.
  */
 export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
+  const release = await startSlot();
+  try {
+    return await handshake(dir, secrets);
+  } finally {
+    release();
+  }
+}
+
+async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
   const child = spawn(process.execPath, [CLI, "_supervise", dir.id, "--root", dir.root], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],

@@ -46,15 +46,17 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   }
 
   const fds = openLogs(dir, meta);
+  const stdin = openStdin(dir);
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
   const child = crossSpawn(file, args, {
     ...options,
     cwd: meta.cwd,
     env: secrets.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [stdin ?? "ignore", "pipe", "pipe"],
     windowsHide: true,
   });
   const spawnError = await spawned(child);
+  if (stdin !== undefined) closeSync(stdin); // the workload has its own copy
   if (spawnError) {
     closeAll(fds);
     return failed(`could not start ${file}: ${spawnError.message}`);
@@ -174,6 +176,16 @@ function openLogs(dir: JobDir, meta: JobMeta): LogFds {
     stderr: openSync(dir.stderrPath, "a"),
     full: openSync(fullPath, "a"),
   };
+}
+
+/** The materialized input (stdin.bin), read-only; without one the workload's stdin is null. */
+function openStdin(dir: JobDir): number | undefined {
+  try {
+    return openSync(dir.stdinPath, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
 function closeAll(fds: LogFds): void {

@@ -1,0 +1,95 @@
+import { headExcerpt } from "../observe/excerpt.js";
+import { readJobState } from "../observe/job-state.js";
+import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { watchUntil } from "../observe/watch.js";
+import type { JobDir } from "../store/job-dir.js";
+import { isTerminal, type JobMeta, type JobState, type JobStatus } from "../store/types.js";
+import { startSupervisor } from "../supervisor/start-supervisor.js";
+
+// The part of run, start and restart after the job is defined: start its supervisor, watch it,
+// and describe what was seen.
+
+export const DEFAULT_MAX_BYTES = 65536;
+export const DEFAULT_RUN_UNTIL_SECONDS = 10;
+
+/** How long run/start/restart watch the job before answering. */
+export interface ObserveOptions {
+  /** false: answer as soon as the workload has started. */
+  wait?: boolean;
+  /** Seconds to wait for a terminal state (default 10); ignored with `forever`. */
+  until?: number;
+  forever?: boolean;
+  /** Bytes of each stream's head to include (default 65536). */
+  maxBytes?: number;
+}
+
+export interface RunResult extends Outcome {
+  job_id: string;
+  state: JobStatus;
+  tags: string[];
+  env_vars?: string[];
+  stdout_log_path: string;
+  stderr_log_path: string;
+  elapsed_ms: number;
+  waited_ms: number;
+  stdout: string;
+  stderr: string;
+  stdout_range: [number, number];
+  stderr_range: [number, number];
+  stdout_total_bytes: number;
+  stderr_total_bytes: number;
+  encoding: "utf-8-lossy";
+}
+
+/**
+ * Starts the supervisor of a `created` job with its real environment and watches the job.
+ * `startedMs` is when the command began (performance.now()), for elapsed_ms.
+ */
+export async function launchAndObserve(
+  dir: JobDir,
+  meta: JobMeta,
+  env: Record<string, string>,
+  options: ObserveOptions,
+  startedMs: number,
+): Promise<RunResult> {
+  await startSupervisor(dir, { env });
+  const observeStart = performance.now();
+  const state = await observe(dir, options);
+  const waitedMs = options.wait === false ? 0 : Math.round(performance.now() - observeStart);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const stdout = headExcerpt(dir.stdoutPath, maxBytes);
+  const stderr = headExcerpt(dir.stderrPath, maxBytes);
+  return {
+    job_id: meta.job.id,
+    state: state.job.status,
+    tags: meta.tags,
+    ...(meta.env_vars.length > 0 ? { env_vars: meta.env_vars } : {}),
+    stdout_log_path: dir.stdoutPath,
+    stderr_log_path: dir.stderrPath,
+    elapsed_ms: Math.round(performance.now() - startedMs),
+    waited_ms: waitedMs,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    stdout_range: stdout.range,
+    stderr_range: stderr.range,
+    stdout_total_bytes: stdout.total,
+    stderr_total_bytes: stderr.total,
+    encoding: "utf-8-lossy",
+    ...outcomeOf(state),
+  };
+}
+
+/** Waits until the job is terminal or the observation budget is spent, and returns its state. */
+async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
+  if (options.wait === false) return readJobState(dir);
+  const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_RUN_UNTIL_SECONDS) * 1000;
+  const terminal = await watchUntil(
+    dir.path,
+    () => {
+      const state = readJobState(dir);
+      return isTerminal(state.job.status) ? state : undefined;
+    },
+    { timeoutMs, pollMs: 250 },
+  );
+  return terminal ?? readJobState(dir);
+}

@@ -1,0 +1,53 @@
+import { truncateSync } from "node:fs";
+import { loadConfig } from "../config.js";
+import { readJobState } from "../observe/job-state.js";
+import { isProcessAlive } from "../platform/process-info.js";
+import { AgentExecError, ioError } from "../protocol/errors.js";
+import { JobDir } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import { isTerminal } from "../store/types.js";
+import { autoGc, type AutoGcOptions } from "./auto-gc.js";
+import { environmentOf } from "./definition.js";
+import { kill } from "./kill.js";
+import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
+import { createdState } from "./run.js";
+import { clearKillRequest } from "../supervisor/kill-request.js";
+import type { JobRef } from "./status.js";
+
+export interface RestartOptions extends JobRef, ObserveOptions, AutoGcOptions {
+  /** Signal that ends a running tree first (default TERM). */
+  signal?: string;
+  config?: string;
+}
+
+/** Runs a job's definition again under the same id: ends a running tree, clears the old run, starts. */
+export async function restart(options: RestartOptions): Promise<RunResult> {
+  const startedMs = performance.now();
+  const root = resolveRoot(options.root);
+  const config = loadConfig(options.config);
+  const dir = JobDir.open(root, options.jobId);
+  const meta = dir.readMeta();
+  let state = readJobState(dir);
+  if (state.job.status === "running") {
+    const outcome = await kill({ root, jobId: dir.id, signal: options.signal ?? "TERM" });
+    state = readJobState(dir);
+    if (!isTerminal(state.job.status)) {
+      throw new AgentExecError("signal_failed", `job ${dir.id} did not end after ${outcome.sent_signal}; try --signal KILL`);
+    }
+  }
+  if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
+    throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
+  }
+  for (const path of [dir.stdoutPath, dir.stderrPath, meta.full_log_path ?? dir.file("full.log")]) {
+    try {
+      truncateSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(error, "clear", path);
+    }
+  }
+  clearKillRequest(dir);
+  dir.writeState(createdState(dir.id));
+  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs);
+  autoGc(root, config, options);
+  return result;
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { AgentExecError } from "./protocol/errors.js";
+
+// config.toml: defaults for the shell wrapper and auto-gc. Precedence: a flag > --config PATH >
+// the platform's config file > built-in defaults. A missing default file is not an error; a
+// missing --config file, an unreadable file or a malformed one is `config_error`, naming the file.
+
+export interface GcConfig {
+  auto?: boolean;
+  older_than?: string;
+  max_jobs?: number;
+  max_bytes?: number;
+  scan_limit?: number;
+  delete_limit?: number;
+}
+
+export interface AgentExecConfig {
+  /** The file the values came from, if any. */
+  path?: string;
+  shell: { unix?: string[]; windows?: string[] };
+  gc: GcConfig;
+}
+
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === "win32") {
+    return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "agent-exec", "config.toml");
+  }
+  return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "agent-exec", "config.toml");
+}
+
+export function loadConfig(explicitPath?: string, env: NodeJS.ProcessEnv = process.env): AgentExecConfig {
+  const path = explicitPath === undefined ? defaultConfigPath(env) : resolve(explicitPath);
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && explicitPath === undefined) return { shell: {}, gc: {} };
+    throw new AgentExecError("config_error", `config file ${path}: cannot read it (${code})`, { cause: error, details: { path } });
+  }
+  return { path, ...parseConfig(raw, path) };
+}
+
+export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "path"> {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(raw);
+  } catch (error) {
+    throw problem(path, `not valid TOML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const shell = table(doc, "shell", path);
+  const gc = table(doc, "gc", path);
+  return {
+    shell: {
+      unix: wrapper(shell, "unix", path),
+      windows: wrapper(shell, "windows", path),
+    },
+    gc: {
+      auto: typed(gc, "auto", "boolean", path) as boolean | undefined,
+      older_than: typed(gc, "older_than", "string", path) as string | undefined,
+      max_jobs: count(gc, "max_jobs", path),
+      max_bytes: count(gc, "max_bytes", path),
+      scan_limit: count(gc, "scan_limit", path),
+      delete_limit: count(gc, "delete_limit", path),
+    },
+  };
+}
+
+/** The configured wrapper for this platform, if any. */
+export function configuredWrapper(config: AgentExecConfig): string[] | undefined {
+  return process.platform === "win32" ? config.shell.windows : config.shell.unix;
+}
+
+function table(doc: Record<string, unknown>, key: string, path: string): Record<string, unknown> {
+  const value = doc[key];
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw problem(path, `[${key}] must be a table`);
+  return value as Record<string, unknown>;
+}
+
+function wrapper(shell: Record<string, unknown>, key: string, path: string): string[] | undefined {
+  const value = shell[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string" && v !== "")) {
+    throw problem(path, `shell.${key} must be a non-empty array of strings, e.g. ["sh", "-lc"]`);
+  }
+  return value as string[];
+}
+
+function typed(t: Record<string, unknown>, key: string, type: "string" | "boolean", path: string): unknown {
+  const value = t[key];
+  if (value !== undefined && typeof value !== type) throw problem(path, `gc.${key} must be a ${type}`);
+  return value;
+}
+
+function count(t: Record<string, unknown>, key: string, path: string): number | undefined {
+  const value = t[key];
+  if (value === undefined) return undefined;
+  // smol-toml gives integers as numbers (bigint only beyond 2^53).
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw problem(path, `gc.${key} must be a whole number >= 0`);
+  return value;
+}
+
+function problem(path: string, what: string): AgentExecError {
+  return new AgentExecError("config_error", `config file ${path}: ${what}`, { details: { path } });
+}

@@ -1,0 +1,138 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { parse as parseYaml } from "yaml";
+import { afterAll, describe, expect, test } from "vitest";
+import { CLI, cli } from "../helpers/cli.js";
+import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+
+// Every envelope a real command prints must validate against the shipped schema, and each response
+// type is described with additionalProperties: false, so a field added or renamed in code fails here.
+const SHIPPED = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8"));
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+ajv.addSchema(SHIPPED, "agent-exec");
+const validate = ajv.getSchema("agent-exec")!;
+
+/** The definition whose `type` const matches the envelope's, for a precise error message. */
+function definitionFor(type: string): string {
+  const name = Object.entries(SHIPPED.definitions as Record<string, any>).find(([, d]) => d.properties?.type?.const === type || d.properties?.type?.enum?.includes(type))?.[0];
+  if (!name) throw new Error(`the schema has no definition for type ${type}`);
+  return name;
+}
+
+function expectValid(envelope: unknown): void {
+  const type = (envelope as { type: string }).type;
+  const specific = ajv.getSchema(`agent-exec#/definitions/${definitionFor(type)}`)!;
+  expect(specific(envelope), `${type}: ${ajv.errorsText(specific.errors)}\n${JSON.stringify(envelope)}`).toBe(true);
+  expect(validate(envelope), `${type} against the whole schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+}
+
+// Each test spawns the CLI many times; on a loaded machine that can outlast the default 60 s.
+describe("schema", { timeout: 180_000 }, () => {
+  const f = useJobFixture(["sleep 3791"]);
+
+  test("prints the shipped schema with its format and date", () => {
+    const r = ok(cli(["schema"]), "schema");
+    expect(r.schema).toEqual(SHIPPED);
+    expect(r.schema_format).toBe("json-schema-draft-07");
+    expect(r.generated_at).toBe(SHIPPED.$comment);
+    expect(Object.keys(r)).toEqual(["schema_version", "ok", "type", "schema_format", "schema", "generated_at"]);
+    expectValid(r);
+  });
+
+  test("--yaml prints the same object as YAML; extra arguments are usage errors", () => {
+    const r = cli(["schema", "--yaml"]);
+    expect(r.code).toBe(0);
+    expect(parseYaml(r.stdout)).toEqual(ok(cli(["schema"]), "schema"));
+    const extra = cli(["schema", "extra"]);
+    expect(extra.code).toBe(2);
+    expect(extra.stdout).toBe("");
+  });
+
+  const types = new Set<string>();
+  afterAll(() => {
+    // Together the tests below printed every response type there is.
+    expect(types).toEqual(new Set(["run", "create", "start", "restart", "status", "tail", "wait", "list", "kill", "tag_set", "delete", "gc", "doctor", "install_skills", "error"]));
+  });
+  function expectAllValid(responses: any[]): void {
+    for (const r of responses) {
+      expectValid(r);
+      types.add(r.type);
+    }
+  }
+
+  test("run, status, tail, wait, list, ps and kill responses validate", () => {
+    const finished = ok(f.x(["run", "--env", "A=1", "--mask", "A", "--tag", "t", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]), "run");
+    const running = ok(f.x(["run", "--no-wait", "--", "sleep", "3791"]), "run");
+    const timedOut = ok(f.x(["run", "--timeout", "0.2", "--", "sleep", "3791"]), "run");
+    const responses = [
+      finished,
+      running,
+      timedOut,
+      ok(f.x(["status", finished.job_id]), "status"),
+      ok(f.x(["status", running.job_id]), "status"),
+      ok(f.x(["tail", finished.job_id]), "tail"),
+      ok(f.x(["wait", "--until", "0", running.job_id]), "wait"),
+      ok(f.x(["wait", finished.job_id]), "wait"),
+      ok(f.x(["list"]), "list"),
+      ok(f.x(["list", "--all", "--state", "exited"]), "list"),
+      ok(f.x(["ps"]), "list"),
+      ok(f.x(["kill", running.job_id]), "kill"),
+      ok(f.x(["kill", finished.job_id]), "kill"),
+    ];
+    const second = ok(f.x(["run", "--no-wait", "--", "sleep", "3791"]), "run");
+    responses.push(ok(f.x(["kill", "--no-wait", "--signal", "KILL", second.job_id]), "kill"));
+    expectAllValid(responses);
+  });
+
+  test("create, start, restart, tag set, delete and gc responses validate", () => {
+    const created = ok(f.x(["create", "--tag", "a.b", "--", "true"]), "create");
+    const started = ok(f.x(["start", created.job_id]), "start");
+    expectAllValid([
+      created,
+      started,
+      ok(f.x(["restart", started.job_id]), "restart"),
+      ok(f.x(["tag", "set", created.job_id, "--tag", "c"]), "tag_set"),
+      ok(f.x(["delete", "--dry-run", "--all"]), "delete"),
+      ok(f.x(["delete", created.job_id]), "delete"),
+      ok(f.x(["gc", "--older-than", "0s", "--dry-run"]), "gc"),
+      ok(f.x(["gc", "--max-jobs", "1"]), "gc"),
+    ]);
+  });
+
+  test("doctor, install-skills and error responses validate", () => {
+    const responses = [ok(f.x(["doctor"]), "doctor"), ok(f.x(["install-skills"]), "install_skills")];
+    for (const [result, code] of [
+      [f.x(["status", "NOPE"]), "job_not_found"],
+      [f.x(["status", "../etc"]), "invalid_job_id"],
+      [f.x(["doctor"], { env: { AGENT_EXEC_BACKEND: "bogus" } }), "invalid_argument"],
+    ] as const) {
+      failed(result, code);
+      responses.push(JSON.parse(result.stdout));
+    }
+    expectAllValid(responses);
+  });
+
+  test("the serve envelope validates", async () => {
+    const child = spawn(process.execPath, ["--", CLI, "serve", "--root", f.root, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const line = await new Promise<string>((done, reject) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("\n")) done(out);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    child.kill("SIGTERM");
+    expectValid(JSON.parse(line));
+  });
+
+  test("a response that drifts from the schema is rejected", () => {
+    const r = ok(cli(["schema"]), "schema");
+    expect(validate({ ...r, surprise: 1 })).toBe(false);
+    expect(validate({ schema_version: "0.1", ok: true, type: "status", job_id: "01M84Y64M667KS29ESV72X51BB", created_at: "2026-11-23T19:30:06.099Z" })).toBe(false);
+  });
+});
