@@ -1,0 +1,237 @@
+#!/usr/bin/env node
+// The Windows test leg: test/windows/*.test.mjs under a Windows node.exe.
+//
+//   node scripts/windows-leg.mjs [test files or dirs...]      (default: test/windows)
+//
+// - Windows: runs `node --test` on them natively.
+// - Linux: runs them under Wine with the official Windows node.exe. scripts/wine-env.sh prepares
+//   Wine (installs it when run as root), the project-local prefix .wine/prefix, node.exe and koffi's
+//   win32 prebuilt; scripts/wine-node.sh runs node.exe. A persistent wineserver is started first and
+//   killed at the end (`wineserver -k`, same WINEPREFIX), so no Wine process outlives the leg.
+//   Without Wine and without root to install it, the leg FAILS (it must not pass unseen), unless
+//   AGENT_EXEC_SKIP_WINE=1 says to skip it.
+// - macOS: prints that this leg runs on Linux (Wine) or Windows only, and exits 0.
+//
+// Knobs: AGENT_EXEC_SKIP_WINE=1 (skip on Linux), AGENT_EXEC_WIN_CONCURRENCY (test files run at
+// once, default 3), AGENT_EXEC_WIN_TIMEOUT (seconds for the whole test run, default 900),
+// AGENT_EXEC_WIN_KEEP=1 (keep the tests' temp directories), AGENT_EXEC_BACKEND=koffi|addon (the
+// process-tree backend the CLI uses under test; default: its own choice, printed at the start).
+//
+// The prefix is the project's (.wine/prefix) and `wineserver -k` ends every process in it: do not
+// run two legs (or anything else under that prefix) from the same checkout at the same time.
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TESTS = (process.argv.length > 2 ? process.argv.slice(2) : ["test/windows"]).map((p) => resolve(ROOT, p));
+const CONCURRENCY = process.env.AGENT_EXEC_WIN_CONCURRENCY || "3";
+const TIMEOUT_S = Number(process.env.AGENT_EXEC_WIN_TIMEOUT || 900);
+// node's --test-timeout (it bounds each test file as a whole, too): a file that hangs fails alone,
+// with its report, instead of holding up the leg until TIMEOUT_S. Far above a normal file's time
+// (under 2 minutes), because a loaded machine slows node.exe under Wine many times over.
+const TEST_TIMEOUT_S = 480;
+
+const say = (text) => process.stdout.write(`windows-leg: ${text}\n`);
+const die = (text, code = 1) => {
+  process.stderr.write(`windows-leg: error: ${text}\n`);
+  process.exit(code);
+};
+
+if (!existsSync(join(ROOT, "dist", "cli.js"))) die("dist/cli.js is missing: build first (npm run build)");
+
+switch (process.platform) {
+  case "win32":
+    process.exit(await native());
+  case "linux":
+    process.exit(await underWine());
+  case "darwin":
+    say("the Windows leg runs on Linux (under Wine) or on Windows only; nothing to do on macOS.");
+    process.exit(0);
+  default:
+    say(`the Windows leg runs on Linux (under Wine) or on Windows only; nothing to do on ${process.platform}.`);
+    process.exit(0);
+}
+
+async function native() {
+  const require = createRequire(join(ROOT, "package.json"));
+  let koffi = "not loadable";
+  try {
+    koffi = require("koffi").version;
+  } catch (error) {
+    koffi = `not loadable (${error.message})`;
+  }
+  say(`native Windows: node ${process.version} (${process.arch}), koffi ${koffi}`);
+  const started = Date.now();
+  const args = ["--test", "--test-reporter=spec", `--test-concurrency=${CONCURRENCY}`, `--test-timeout=${TEST_TIMEOUT_S * 1000}`];
+  const child = spawn(process.execPath, [...args, ...TESTS], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  const code = await new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  say(`${code === 0 ? "passed" : "FAILED"} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return code;
+}
+
+async function underWine() {
+  if (process.env.AGENT_EXEC_SKIP_WINE === "1") {
+    say("SKIPPED: the Windows leg did not run (AGENT_EXEC_SKIP_WINE=1). Windows behaviour is untested.");
+    return 0;
+  }
+  const isRoot = process.getuid?.() === 0;
+  if (!onPath("wine") && !isRoot) {
+    die(
+      "Wine is not installed, and installing it needs root. The Windows leg runs the Windows node.exe under Wine.\n" +
+        "  Install it (Debian/Ubuntu): sudo apt-get install --no-install-recommends wine wine64\n" +
+        "  or run this as root (scripts/wine-env.sh installs it), or skip the leg explicitly: AGENT_EXEC_SKIP_WINE=1",
+    );
+  }
+
+  // wine-env.sh: prints `export` lines on stdout, progress on stderr. Evaluate them in bash and
+  // hand the values back NUL-separated, so no quoting is parsed here.
+  const env = spawnSync(
+    "bash",
+    ["-c", 'eval "$(bash scripts/wine-env.sh)" || exit $?; printf "%s\\0%s\\0%s\\0" "$WINEPREFIX" "$WINEDEBUG" "$WINE_NODE"'],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" },
+  );
+  if (env.status !== 0) die(`scripts/wine-env.sh failed (exit ${env.status}); see its messages above`);
+  const [WINEPREFIX, WINEDEBUG, WINE_NODE] = env.stdout.split("\0");
+  if (!WINEPREFIX || !WINE_NODE) die(`scripts/wine-env.sh printed no environment: ${JSON.stringify(env.stdout)}`);
+  const wineEnv = { ...process.env, WINEPREFIX, WINEDEBUG, WINE_NODE, DISPLAY: "" };
+  // The Windows build of the native addon, cross-compiled with mingw (cheap when up to date), so
+  // the leg tests both backends.
+  const addon = spawnSync("bash", ["scripts/build-native-win32.sh"], { cwd: ROOT, stdio: "inherit" });
+  if (addon.status !== 0) die(`scripts/build-native-win32.sh failed (exit ${addon.status})`);
+  const wineserver = onPath("wineserver") ? "wineserver" : "/usr/lib/wine/wineserver64";
+
+  // One persistent wineserver for the whole leg; `-k` at the end ends it and every Wine process
+  // of this prefix (the tests' jobs included), whatever happened.
+  spawnSync(wineserver, ["-p"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
+  let code = 1;
+  try {
+    const wine = spawnSync("wine", ["--version"], { env: wineEnv, encoding: "utf8" }).stdout?.trim() || "wine (version unknown)";
+    const versions = spawnSync(
+      "bash",
+      [
+        "scripts/wine-node.sh",
+        "-p",
+        "`node.exe ${process.version} (${process.platform}/${process.arch}), koffi ${require('koffi').version} (win32 prebuilt ${require('@koromix/koffi-win32-x64/package.json').version})`",
+      ],
+      { cwd: ROOT, env: wineEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    );
+    if (versions.status !== 0) {
+      process.stderr.write(`windows-leg: error: node.exe did not start under Wine, or could not load koffi:\n${versions.stdout}${versions.stderr}\n`);
+      return 1;
+    }
+    say(`${versions.stdout.trim()} under ${wine}, WINEPREFIX=${WINEPREFIX}`);
+    // Which process-tree backend the CLI picks under node.exe (AGENT_EXEC_BACKEND, passed through
+    // Wine to node.exe, forces one for the whole leg).
+    const doctor = spawnSync("bash", ["scripts/wine-node.sh", "dist/cli.js", "doctor"], { cwd: ROOT, env: wineEnv, encoding: "utf8" });
+    let backend = `unknown (doctor: exit ${doctor.status})`;
+    try {
+      const report = JSON.parse(doctor.stdout);
+      if (report.backend?.name) backend = `${report.backend.name} ${report.backend.version ?? ""}`.trim();
+    } catch {
+      // an older CLI without doctor: say so and go on
+    }
+    say(`process-tree backend under node.exe: ${backend}${process.env.AGENT_EXEC_BACKEND ? ` (AGENT_EXEC_BACKEND=${process.env.AGENT_EXEC_BACKEND})` : ""}`);
+    code = await runTests(wineEnv);
+  } finally {
+    spawnSync(wineserver, ["-k"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
+    spawnSync(wineserver, ["-w"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
+    await reportLeftovers();
+  }
+  return code;
+}
+
+/** Wine processes still running after `wineserver -k` (zombies are reaped by init shortly). */
+async function reportLeftovers() {
+  let left = [];
+  for (let i = 0; i < 20; i++) {
+    const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" });
+    left = (ps.stdout ?? "")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => /wine|\.exe\b/i.test(line) && !/^\d+\s+Z/.test(line));
+    if (left.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  process.stderr.write(`windows-leg: warning: Wine processes still running after wineserver -k (another prefix?):\n  ${left.join("\n  ")}\n`);
+}
+
+/** Runs node.exe --test under Wine; streams the spec report (written to a file) to stdout. */
+async function runTests(wineEnv) {
+  const out = join(ROOT, ".wine", "windows-leg");
+  mkdirSync(out, { recursive: true });
+  const report = join(out, "spec.log");
+  writeFileSync(report, ""); // must exist: wine-node.sh converts existing absolute paths to Z:\...
+  const args = [
+    "scripts/wine-node.sh",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination",
+    report,
+    `--test-concurrency=${CONCURRENCY}`,
+    `--test-timeout=${TEST_TIMEOUT_S * 1000}`,
+    ...TESTS,
+  ];
+  say(`running ${TESTS.map((t) => t.slice(ROOT.length + 1) || ".").join(" ")} (concurrency ${CONCURRENCY}) ...`);
+  const started = Date.now();
+  const child = spawn("bash", args, { cwd: ROOT, env: wineEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let extra = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => (extra += d));
+  child.stderr.setEncoding("utf8").on("data", (d) => (extra += d));
+  const timer = setTimeout(() => {
+    process.stderr.write(`windows-leg: error: the tests did not finish within ${TIMEOUT_S} s; stopping them\n`);
+    child.kill("SIGTERM");
+  }, TIMEOUT_S * 1000);
+
+  // Stream the report file as node.exe writes it.
+  let offset = 0;
+  const pump = () => {
+    let size;
+    try {
+      size = statSync(report).size;
+    } catch {
+      return;
+    }
+    if (size <= offset) return;
+    const fd = openSync(report, "r");
+    try {
+      const buffer = Buffer.alloc(size - offset);
+      const n = readSync(fd, buffer, 0, buffer.length, offset);
+      offset += n;
+      process.stdout.write(buffer.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const streaming = setInterval(pump, 250);
+  const rc = await new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  clearTimeout(timer);
+  clearInterval(streaming);
+  pump();
+  if (extra.trim()) process.stdout.write(`${extra}${extra.endsWith("\n") ? "" : "\n"}`);
+
+  // The runner's own summary decides along with its exit code: no tests, or only skipped ones,
+  // means the leg did not test anything (e.g. node.exe did not report win32).
+  const text = readFileSync(report, "utf8");
+  const count = (name) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+  const tests = count("tests");
+  const skipped = count("skipped");
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const problem =
+    rc !== 0 ? null : !(tests > 0) ? "no tests ran" : skipped === tests ? "every test was skipped: node.exe under Wine did not run them" : null;
+  if (problem) {
+    process.stderr.write(`windows-leg: error: ${problem} (report: ${report})\n`);
+    return 1;
+  }
+  say(`${rc === 0 ? "passed" : `FAILED (exit ${rc})`}: ${tests} tests in ${seconds} s; full report: ${report}`);
+  return rc;
+}
+
+function onPath(command) {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}

@@ -1,0 +1,234 @@
+// Windows conformance of the process-tree backends, each loaded through the production loader
+// (dist/platform/process-tree.js loadBackend): koffi (kernel32 through FFI) and the native addon
+// (native/tree_win32.cc, cross-built by `npm run build:native:win32` into build/win32-x64/).
+//
+//   scripts/wine-node.sh --test --test-reporter=spec test/windows/backends.test.mjs
+//
+// Self-contained on purpose (only node:* built-ins and dist/): it does not share helpers.mjs.
+// A backend that does not load FAILS here, it is not skipped: build it first.
+//
+// What each test proves on Wine: the kernel32 calls each backend makes (CreateJobObjectW,
+// AssignProcessToJobObject on itself, OpenJobObjectW by name, QueryInformationJobObject's pid list,
+// OpenProcess/TerminateProcess, Toolhelp32) do what the contract says with Wine's implementation.
+// What only a real Windows runner proves: libuv's own job with silent breakaway, conhost.exe,
+// access rules between sessions/integrity levels, and timing under a real scheduler.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const IS_WINDOWS = process.platform === "win32";
+const SKIP = !IS_WINDOWS && "Windows only (runs under Wine: scripts/wine-node.sh --test test/windows/backends.test.mjs)";
+const BACKENDS = ["koffi", "addon"];
+const DIST = new URL("../../dist/", import.meta.url);
+const EVENTUALLY_MS = 60_000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function eventually(what, check, timeoutMs = EVENTUALLY_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last.message})` : ""}`);
+    await sleep(50);
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+// heartbeat.mjs <dir> <name> [spawn <name2> detached|attached]: writes <name>.pid, then <name>.hb
+// every 100 ms; with "spawn" it first starts another heartbeat named <name2>.
+const HEARTBEAT = `
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+const [dir, name, ...rest] = process.argv.slice(2);
+if (rest[0] === "spawn") {
+  spawn(process.execPath, [process.argv[1], dir, rest[1]], { detached: rest[2] === "detached", stdio: "ignore", windowsHide: true });
+}
+writeFileSync(join(dir, name + ".pid"), String(process.pid));
+let beats = 0;
+setInterval(() => writeFileSync(join(dir, name + ".hb"), String(++beats)), 100);
+`;
+
+// helper.mjs <dist url> <backend> <dir> <job id|-> : plays the supervisor. With a job id it first
+// puts itself in the Job Object (backend.containSelf); then it starts "child" (attached), which
+// starts "grandchild" (detached). It writes helper.json { pid, job }, and lives until its stdin
+// ends. A line "kill" on stdin makes it end the tree itself, through its own job handle, as the
+// supervisor does on --timeout; it writes the result to self-kill.json.
+const HELPER = `
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+const [dist, backendName, dir, jobId] = process.argv.slice(2);
+const { loadBackend } = await import(new URL("platform/process-tree.js", dist).href);
+const { resolveSignal } = await import(new URL("platform/signals.js", dist).href);
+const backend = await loadBackend(backendName);
+const job = jobId === "-" ? null : backend.containSelf(jobId);
+const child = spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "child", "spawn", "grandchild", "detached"], { stdio: "ignore", windowsHide: true });
+writeFileSync(join(dir, "helper.json"), JSON.stringify({ pid: process.pid, job, child: child.pid }));
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => {
+  input += chunk;
+  if (input.includes("kill\\n")) {
+    input = "";
+    let result;
+    try {
+      result = { ended: backend.signalTree({ pid: child.pid, windowsJobName: job, supervisorPid: process.pid }, resolveSignal("TERM")) };
+    } catch (error) {
+      result = { error: String(error), code: error.code };
+    }
+    writeFileSync(join(dir, "self-kill.json"), JSON.stringify(result));
+  }
+});
+process.stdin.on("end", () => process.exit(0));
+`;
+
+describe("process-tree backends on Windows", { skip: SKIP }, () => {
+  let base;
+  let n = 0;
+  const helpers = [];
+  let loadBackend;
+  let TERM;
+
+  before(async () => {
+    base = mkdtempSync(join(tmpdir(), "agent-exec-win-backends-"));
+    ({ loadBackend } = await import(new URL("platform/process-tree.js", DIST).href));
+    ({ resolveSignal: TERM } = await import(new URL("platform/signals.js", DIST).href));
+    TERM = TERM("TERM");
+  });
+
+  after(async () => {
+    for (const helper of helpers) if (helper.exitCode === null) helper.kill();
+    await sleep(500);
+    try {
+      rmSync(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch {
+      // a process a failed test left behind may still hold a file
+    }
+  });
+
+  function subdir(label) {
+    const dir = join(base, `${String(++n).padStart(2, "0")}-${label}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "heartbeat.mjs"), HEARTBEAT);
+    writeFileSync(join(dir, "helper.mjs"), HELPER);
+    return dir;
+  }
+
+  const readJson = (dir, file) => JSON.parse(readFileSync(join(dir, file), "utf8"));
+  const pidOf = (dir, name) => Number(readFileSync(join(dir, `${name}.pid`), "utf8"));
+  const beating = (dir, name) => existsSync(join(dir, `${name}.hb`)) && Number(readFileSync(join(dir, `${name}.hb`), "utf8")) >= 2;
+
+  /** Starts helper.mjs (contained in AgentExec-<jobId> when jobId is given) and waits for its tree. */
+  async function startHelper(dir, backendName, jobId) {
+    const helper = spawn(process.execPath, [join(dir, "helper.mjs"), DIST.href, backendName, dir, jobId ?? "-"], {
+      stdio: ["pipe", "ignore", "pipe"],
+      windowsHide: true,
+    });
+    helpers.push(helper);
+    let stderr = "";
+    helper.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const exited = once(helper, "exit");
+    await eventually(`the helper's tree (stderr: ${stderr})`, () => {
+      if (helper.exitCode !== null) assert.fail(`helper exited ${helper.exitCode}: ${stderr}`);
+      return existsSync(join(dir, "helper.json")) && beating(dir, "child") && beating(dir, "grandchild");
+    });
+    const info = readJson(dir, "helper.json");
+    const tree = { child: pidOf(dir, "child"), grandchild: pidOf(dir, "grandchild") };
+    assert.equal(info.pid, helper.pid);
+    assert.equal(info.child, tree.child);
+    return { helper, info, tree, exited, stderr: () => stderr };
+  }
+
+  async function stopHelper(helper, exited) {
+    helper.stdin.end();
+    const [code] = await exited;
+    return code;
+  }
+
+  for (const name of BACKENDS) {
+    describe(`backend ${name}`, () => {
+      let backend;
+      before(async () => {
+        backend = await loadBackend(name); // throws (and fails every test below) when it does not load
+      });
+
+      test("loads through the production loader, with its name and a version", () => {
+        assert.equal(backend.name, name);
+        assert.equal(typeof backend.version, "string");
+        if (name === "addon") assert.match(backend.version, /^agent_exec native \d+\.\d+\.\d+ \(N-API \d+\)$/);
+      });
+
+      test("signalTree on a pid that is gone returns false, with or without a (missing) job name", async () => {
+        const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore", windowsHide: true });
+        await once(child, "exit");
+        assert.equal(backend.signalTree({ pid: child.pid }, TERM), false);
+        assert.equal(backend.signalTree({ pid: child.pid, windowsJobName: "AgentExec-NOSUCHJOB0000000000000", supervisorPid: null }, TERM), false);
+      });
+
+      test("Toolhelp32 fallback: without a job, the root and its descendants end, children first", async () => {
+        const dir = subdir(`${name}-toolhelp`);
+        const { helper, tree, exited } = await startHelper(dir, name, null);
+        assert.equal(backend.signalTree({ pid: helper.pid }, TERM), true);
+        await exited;
+        await eventually("child and grandchild to end", () => !isAlive(tree.child) && !isAlive(tree.grandchild));
+        assert.ok(isAlive(process.pid));
+      });
+    });
+  }
+
+  // Every pair: the job is made by one backend (in the helper, like the supervisor) and ended by
+  // another (in this process, like `kill`): the two must be interchangeable across processes.
+  for (const contained of BACKENDS) {
+    for (const ender of BACKENDS) {
+      test(`a job contained by ${contained} is ended by ${ender} by name, sparing the supervisor`, async () => {
+        const backend = await loadBackend(ender);
+        const dir = subdir(`${contained}-then-${ender}`);
+        const jobId = `01JBACKEND${contained.toUpperCase()}${ender.toUpperCase()}`.padEnd(26, "0").slice(0, 26);
+        const { helper, info, tree, exited } = await startHelper(dir, contained, jobId);
+        assert.equal(info.job, `AgentExec-${jobId}`, "containSelf returns the job's name");
+
+        const target = { pid: tree.child, windowsJobName: info.job, supervisorPid: helper.pid };
+        assert.equal(backend.signalTree(target, TERM), true);
+        await eventually("child and grandchild to end", () => !isAlive(tree.child) && !isAlive(tree.grandchild));
+        assert.ok(isAlive(helper.pid), "the spared supervisor survives");
+        // Only the spared process is left in the job: nothing more to end.
+        assert.equal(backend.signalTree(target, TERM), false);
+        assert.ok(isAlive(helper.pid));
+        assert.equal(await stopHelper(helper, exited), 0);
+      });
+    }
+  }
+
+  for (const name of BACKENDS) {
+    test(`${name}: the contained process ends its own job's tree through its own handle (as on --timeout)`, async () => {
+      const dir = subdir(`${name}-own-job`);
+      const jobId = `01JOWNJOB${name.toUpperCase()}`.padEnd(26, "0");
+      const { helper, tree, exited } = await startHelper(dir, name, jobId);
+      helper.stdin.write("kill\n");
+      const result = await eventually("self-kill.json", () => existsSync(join(dir, "self-kill.json")) && readJson(dir, "self-kill.json"));
+      assert.deepEqual(result, { ended: true });
+      await eventually("child and grandchild to end", () => !isAlive(tree.child) && !isAlive(tree.grandchild));
+      assert.ok(isAlive(helper.pid));
+      assert.equal(await stopHelper(helper, exited), 0);
+    });
+  }
+});
