@@ -4,6 +4,7 @@ import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { watchUntil } from "../observe/watch.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from "../store/types.js";
+import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 
 // The part of run, start and restart after the job is defined: start its supervisor, watch it,
@@ -43,7 +44,8 @@ export interface RunResult extends Outcome {
 
 /**
  * Starts the supervisor of a `created` job with its real environment and watches the job.
- * `startedMs` is when the command began (performance.now()), for elapsed_ms.
+ * `prepare` runs first, under the job's launch claim (checks and resets that must not race another
+ * launch). `startedMs` is when the command began (performance.now()), for elapsed_ms.
  */
 export async function launchAndObserve(
   dir: JobDir,
@@ -51,8 +53,15 @@ export async function launchAndObserve(
   env: Record<string, string>,
   options: ObserveOptions,
   startedMs: number,
+  prepare?: () => unknown,
 ): Promise<RunResult> {
-  await startSupervisor(dir, { env });
+  const release = claimLaunch(dir);
+  try {
+    await prepare?.();
+    await startSupervisor(dir, { env });
+  } finally {
+    release(); // from here on the job is no longer `created`, so no other launch can begin
+  }
   const observeStart = performance.now();
   const state = await observe(dir, options);
   const waitedMs = options.wait === false ? 0 : Math.round(performance.now() - observeStart);

@@ -27,27 +27,28 @@ export async function restart(options: RestartOptions): Promise<RunResult> {
   const config = loadConfig(options.config);
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  let state = readJobState(dir);
-  if (state.job.status === "running") {
-    const outcome = await kill({ root, jobId: dir.id, signal: options.signal ?? "TERM" });
-    state = readJobState(dir);
-    if (!isTerminal(state.job.status)) {
-      throw new AgentExecError("signal_failed", `job ${dir.id} did not end after ${outcome.sent_signal}; try --signal KILL`);
+  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, async () => {
+    let state = readJobState(dir);
+    if (state.job.status === "running") {
+      const outcome = await kill({ root, jobId: dir.id, signal: options.signal ?? "TERM" });
+      state = readJobState(dir);
+      if (!isTerminal(state.job.status)) {
+        throw new AgentExecError("signal_failed", `job ${dir.id} did not end after ${outcome.sent_signal}; try --signal KILL`);
+      }
     }
-  }
-  if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
-    throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
-  }
-  for (const path of [dir.stdoutPath, dir.stderrPath, meta.full_log_path ?? dir.file("full.log")]) {
-    try {
-      truncateSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(error, "clear", path);
+    if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
+      throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
-  }
-  clearKillRequest(dir);
-  dir.writeState(createdState(dir.id));
-  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs);
+    for (const path of [dir.stdoutPath, dir.stderrPath, meta.full_log_path ?? dir.file("full.log")]) {
+      try {
+        truncateSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(error, "clear", path);
+      }
+    }
+    clearKillRequest(dir);
+    dir.writeState(createdState(dir.id));
+  });
   autoGc(root, config, options);
   return result;
 }

@@ -19,13 +19,14 @@ export async function start(options: StartOptions): Promise<RunResult> {
   const config = loadConfig(options.config);
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const state = dir.readState();
-  if (state.job.status !== "created") {
-    throw new AgentExecError("invalid_state", `job ${dir.id} is ${state.job.status}; only a created job can be started`, {
-      details: { state: state.job.status },
-    });
-  }
-  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs);
+  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, () => {
+    const state = dir.readState();
+    if (state.job.status !== "created") {
+      throw new AgentExecError("invalid_state", `job ${dir.id} is ${state.job.status}; only a created job can be started`, {
+        details: { state: state.job.status },
+      });
+    }
+  });
   autoGc(root, config, options);
   return result;
 }

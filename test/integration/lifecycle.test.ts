@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
+import { eventually } from "../helpers/cli.js";
+import { failed, ok, processesWithArgv, sleep, usageError, useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3761-3769 belong to this file.
-const fx = useJobFixture(["sleep 3761", "sleep 3762"]);
+const fx = useJobFixture(["sleep 3761", "sleep 3762", "sleep 3769"]);
 
 describe("create", () => {
   test("defines the job without a process; meta keeps the real --env values for start", () => {
@@ -148,4 +149,27 @@ describe("auto-gc after run/start", () => {
     const at = new Date(Date.now() - days * 86_400_000).toISOString();
     writeFileSync(path, JSON.stringify({ ...state, finished_at: at, updated_at: at }));
   }
+});
+
+describe("concurrent launches", () => {
+  test("six simultaneous starts of one created job launch it once; the others get invalid_state", async () => {
+    const c = ok(fx.x(["create", "--", "sleep", "3769"]), "create");
+    const results = await Promise.all(Array.from({ length: 6 }, () => fx.xAsync(["start", "--no-wait", c.job_id])));
+    const started = results.filter((r) => r.json?.ok === true);
+    const refused = results.filter((r) => r.json?.ok === false);
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(5);
+    for (const r of refused) expect(r.json.error.code).toBe("invalid_state");
+    await eventually(() => processesWithArgv(["sleep", "3769"]).length === 1); // after the login shell's exec
+    await sleep(300);
+    expect(processesWithArgv(["sleep", "3769"])).toHaveLength(1);
+    expect(existsSync(join(fx.jobDir(c.job_id), "launch.lock"))).toBe(false);
+    ok(fx.x(["kill", c.job_id]), "kill");
+  });
+
+  test("a claim left by a process that died does not block a start", () => {
+    const c = ok(fx.x(["create", "--", "true"]), "create");
+    writeFileSync(join(fx.jobDir(c.job_id), "launch.lock"), "999999999");
+    expect(ok(fx.x(["start", c.job_id]), "start").state).toBe("exited");
+  });
 });

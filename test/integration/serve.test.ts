@@ -5,8 +5,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { CLI } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
-// Sleep durations 3761-3769 belong to this file. Only 127.0.0.1 traffic.
-const fx = useJobFixture(["sleep 3761", "sleep 3762", "sleep 3763"]);
+// Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
+const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663"]);
 
 function supervisorLog(id: string): string {
   try {
@@ -133,7 +133,7 @@ describe("serve", () => {
     expect(w.body).toMatchObject({ ok: true, type: "wait", job_id: id, state: "exited", exit_code: 3 });
 
     // wait:false returns at once with a running job; /wait?until answers running; /kill ends it
-    const long = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3761"], wait: false } });
+    const long = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3661"], wait: false } });
     expect(long.body).toMatchObject({ ok: true, type: "run", state: "running", waited_ms: 0 });
     const running = await call(`${s.url}/wait/${long.body.job_id}?until=0.2`);
     expect(running.body).toMatchObject({ ok: true, type: "wait", state: "running" });
@@ -142,14 +142,14 @@ describe("serve", () => {
     expect(killed.body).toMatchObject({ ok: true, type: "kill", signal: "KILL", sent_signal: "SIGKILL", state: "killed" });
 
     // the signal may also come in the query; the default is TERM
-    const other = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3762"], wait: false, tags: ["web.api"] } });
+    const other = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3662"], wait: false, tags: ["web.api"] } });
     const byQuery = await call(`${s.url}/kill/${other.body.job_id}?signal=INT`, { method: "POST" });
     expect(byQuery.body).toMatchObject({ ok: true, type: "kill", signal: "INT", sent_signal: "SIGINT", state: "killed" });
     const forever = await call(`${s.url}/wait/${other.body.job_id}?forever=1`);
     expect(forever.body).toMatchObject({ type: "wait", state: "killed" });
 
     // timeout_ms ends the tree
-    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3763"], timeout_ms: 300, until: 20 } });
+    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3663"], timeout_ms: 300, until: 20 } });
     expect(timed.body).toMatchObject({ ok: true, type: "run", state: "killed", reason: "timeout" });
 
     // GET /jobs: every directory by default; state, limit, cwd, tag filters

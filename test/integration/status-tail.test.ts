@@ -4,8 +4,8 @@ import { parse as parseYaml } from "yaml";
 import { cli } from "../helpers/cli.js";
 import { failed, ok, useJobFixture } from "../helpers/jobs.js";
 
-// Sleep durations 3761-3769 belong to this file.
-const fx = useJobFixture(["sleep 3761"]);
+// Sleep durations 3721-3729 belong to this file.
+const fx = useJobFixture(["sleep 3721"]);
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -22,7 +22,7 @@ describe("status", () => {
   });
 
   test("a running job has no exit_code", () => {
-    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3761"]), "run");
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3721"]), "run");
     const s = ok(fx.x(["status", job_id]), "status");
     expect(s.state).toBe("running");
     expect(s.started_at).toMatch(TIME);

@@ -6,7 +6,7 @@ import { CLI, eventually } from "../helpers/cli.js";
 import { ok, processesWithArgv, useJobFixture } from "../helpers/jobs.js";
 import { processesMatching } from "../helpers/procs.js";
 
-// Sleep durations 3704-3706 and 3771-3779 belong to this file.
+// Sleep durations 3704-3706 belong to this file.
 const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706"]);
 
 const SUBREAPER = resolve(import.meta.dirname, "../helpers/subreaper.mjs");
