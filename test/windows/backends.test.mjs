@@ -4,7 +4,6 @@
 //
 //   scripts/wine-node.sh --test --test-reporter=spec test/windows/backends.test.mjs
 //
-// Self-contained on purpose (only node:* built-ins and dist/): it does not share helpers.mjs.
 // A backend that does not load FAILS here, it is not skipped: build it first.
 //
 // What each test proves on Wine: the kernel32 calls each backend makes (CreateJobObjectW,
@@ -20,37 +19,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const IS_WINDOWS = process.platform === "win32";
+import { IS_WINDOWS, eventually, isAlive, sleep } from "./helpers.mjs";
+
 const SKIP = !IS_WINDOWS && "Windows only (runs under Wine: scripts/wine-node.sh --test test/windows/backends.test.mjs)";
 const BACKENDS = ["koffi", "addon"];
 const DIST = new URL("../../dist/", import.meta.url);
-const EVENTUALLY_MS = 60_000;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(what, check, timeoutMs = EVENTUALLY_MS) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last.message})` : ""}`);
-    await sleep(50);
-  }
-}
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
-}
 
 // heartbeat.mjs <dir> <name> [spawn <name2> detached|attached]: writes <name>.pid, then <name>.hb
 // every 100 ms; with "spawn" it first starts another heartbeat named <name2>.
