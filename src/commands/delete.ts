@@ -2,8 +2,7 @@ import { realpathSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
 import { AgentExecError } from "../protocol/errors.js";
-import { JobDir, listJobDirs } from "../store/job-dir.js";
-import { STORED_ID } from "../store/job-id.js";
+import { JobDir, listJobIds } from "../store/job-dir.js";
 import { removeJobDir } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
@@ -51,7 +50,7 @@ export async function deleteJobs(options: DeleteOptions): Promise<DeleteResult> 
   }
   const scope = realpathSync(process.cwd());
   const result: DeleteResult = { root, dry_run: dryRun, cwd_scope: scope, ...counters, jobs: [] };
-  for (const id of listJobDirs(root).filter((name) => STORED_ID.test(name))) deleteInScope(new JobDir(root, id), scope, result);
+  for (const id of listJobIds(root)) deleteInScope(new JobDir(root, id), scope, result);
   return result;
 }
 

@@ -1,7 +1,6 @@
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
-import { JobDir, listJobDirs } from "../store/job-dir.js";
-import { STORED_ID } from "../store/job-id.js";
+import { JobDir, listJobIds } from "../store/job-dir.js";
 import { dirBytes, removeJobDir } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
@@ -93,12 +92,13 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   };
   const cutoff = new Date(nowMs - policy.olderThanMs).toISOString();
   const candidates: Candidate[] = [];
-  for (const id of listJobDirs(root).filter((name) => STORED_ID.test(name))) {
+  for (const id of listJobIds(root)) {
     if (policy.scanLimit !== undefined && out.scanned_dirs >= policy.scanLimit) break;
     out.scanned_dirs++;
+    const dir = new JobDir(root, id);
     let state;
     try {
-      state = readJobState(new JobDir(root, id));
+      state = readJobState(dir);
     } catch {
       skip(id, "unknown", "state_unreadable");
       continue;
@@ -117,7 +117,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       skip(id, status, "no_timestamp");
       continue;
     }
-    candidates.push({ id, state: status, at, bytes: dirBytes(new JobDir(root, id).path), reasons: at < cutoff ? ["older_than"] : [] });
+    candidates.push({ id, state: status, at, bytes: dirBytes(dir.path), reasons: at < cutoff ? ["older_than"] : [] });
   }
 
   candidates.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1)); // oldest first

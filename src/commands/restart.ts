@@ -3,14 +3,13 @@ import { loadConfig } from "../config.js";
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
-import { JobDir } from "../store/job-dir.js";
+import { createdState, JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { environmentOf } from "./definition.js";
 import { kill } from "./kill.js";
 import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
-import { createdState } from "./run.js";
 import { clearKillRequest } from "../supervisor/kill-request.js";
 import type { JobRef } from "./status.js";
 

@@ -1,8 +1,7 @@
 import { loadConfig } from "../config.js";
-import { JobDir } from "../store/job-dir.js";
+import { createdState, JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import type { JobMeta, JobState } from "../store/types.js";
-import { now } from "../time.js";
+import type { JobMeta } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { buildDefinition, type DefinitionOptions } from "./definition.js";
 import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
@@ -32,12 +31,4 @@ export function createJob(root: string, meta: JobMeta, stdin: Buffer | undefined
   const dir = JobDir.create(root, meta, createdState(meta.job.id));
   if (stdin) writeStdinFile(dir, stdin);
   return dir;
-}
-
-export function createdState(id: string): JobState {
-  return {
-    job: { id, status: "created", started_at: null },
-    result: { exit_code: null, signal: null, duration_ms: null },
-    updated_at: now(),
-  };
 }

@@ -4,6 +4,7 @@ import { AgentExecError, ioError } from "../protocol/errors.js";
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+import { now } from "../time.js";
 
 export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
 
@@ -77,7 +78,7 @@ export class JobDir {
   static open(root: string, userId: string): JobDir {
     const wanted = validateUserJobId(userId);
     if (STORED_ID.test(wanted) && isDirectory(join(root, wanted))) return new JobDir(root, wanted);
-    const matches = listJobDirs(root).filter((id) => STORED_ID.test(id) && id.startsWith(wanted));
+    const matches = listJobIds(root).filter((id) => id.startsWith(wanted));
     if (matches.length === 1) return new JobDir(root, matches[0]!);
     if (matches.length === 0) {
       throw new AgentExecError("job_not_found", `job not found: ${userId}`, { details: { root } });
@@ -89,6 +90,20 @@ export class JobDir {
       { details: { candidates: matches.slice(0, 20), truncated: matches.length > 20 } },
     );
   }
+}
+
+/** The state of a job that is defined but not (or no longer) started. */
+export function createdState(id: string): JobState {
+  return {
+    job: { id, status: "created", started_at: null },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    updated_at: now(),
+  };
+}
+
+/** The root's job directories: subdirectories named by a full job id. */
+export function listJobIds(root: string): string[] {
+  return listJobDirs(root).filter((name) => STORED_ID.test(name));
 }
 
 /** Names of the root's subdirectories (symlinks are not followed); a missing root has none. */
