@@ -20,6 +20,8 @@ import { restart } from "./commands/restart.js";
 import { start } from "./commands/start.js";
 import { DEFAULT_STDIN_MAX_BYTES, type StdinOptions } from "./commands/stdin-input.js";
 import { tagSet } from "./commands/tag-set.js";
+import { notifySet } from "./commands/notify-set.js";
+import { MATCH_STREAMS, MATCH_TYPES } from "./notify/config.js";
 import { status } from "./commands/status.js";
 import { DEFAULT_TAIL_LINES, tail } from "./commands/tail.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS, wait } from "./commands/wait.js";
@@ -92,7 +94,7 @@ function finish(text: string, code: number): Promise<never> {
 
 /** The options that define a job: run and create. */
 function withDefinition(command: Command): Command {
-  return command
+  command
     .argument("[command...]", "the command and its arguments (after --)")
     .passThroughOptions()
     .option("--timeout <seconds>", "end the job's whole tree after this long (0 = never)", seconds, 0)
@@ -110,7 +112,20 @@ function withDefinition(command: Command): Command {
     .option("--config <path>", "config.toml to use instead of $XDG_CONFIG_HOME/agent-exec/config.toml")
     .addOption(new Option("--stdin <value>", "the workload's stdin, exactly these bytes; - reads this process's stdin").conflicts("stdinFile"))
     .option("--stdin-file <path>", "the workload's stdin, copied from this file")
-    .option("--stdin-max-bytes <bytes>", "largest stdin accepted", count, DEFAULT_STDIN_MAX_BYTES);
+    .option("--stdin-max-bytes <bytes>", "largest stdin accepted", count, DEFAULT_STDIN_MAX_BYTES)
+    .option("--notify-command <command>", "when the job ends, run this shell string with the job.finished event on stdin")
+    .option("--notify-file <path>", "when the job ends, append the job.finished event to this NDJSON file");
+  return withOutputMatch(command);
+}
+
+/** The output-match options of run, create and notify set. */
+function withOutputMatch(command: Command): Command {
+  return command
+    .option("--output-pattern <pattern>", "fire job.output.matched for every later output line matching this ('' removes)")
+    .addOption(new Option("--output-match-type <type>", "contains (substring, default) or regex (JavaScript syntax)").choices(MATCH_TYPES))
+    .addOption(new Option("--output-stream <stream>", "which stream's lines are matched (default either)").choices(MATCH_STREAMS))
+    .option("--output-command <command>", "on each match, run this shell string with the event on stdin")
+    .option("--output-file <path>", "on each match, append the event to this NDJSON file");
 }
 
 function definitionOf(o: Opts, args: string[]): DefinitionOptions & StdinOptions {
@@ -131,6 +146,17 @@ function definitionOf(o: Opts, args: string[]): DefinitionOptions & StdinOptions
     stdin: o.stdin as string | undefined,
     stdinFile: o.stdinFile as string | undefined,
     stdinMaxBytes: o.stdinMaxBytes as number,
+    notification: { notifyCommand: o.notifyCommand as string | undefined, notifyFile: o.notifyFile as string | undefined, ...outputMatchOf(o) },
+  };
+}
+
+function outputMatchOf(o: Opts) {
+  return {
+    outputPattern: o.outputPattern as string | undefined,
+    outputMatchType: o.outputMatchType as string | undefined,
+    outputStream: o.outputStream as string | undefined,
+    outputCommand: o.outputCommand as string | undefined,
+    outputFile: o.outputFile as string | undefined,
   };
 }
 
@@ -194,6 +220,18 @@ program
       .argument("<job-id>", "job id or unambiguous prefix")
       .option("--tag <tag>", "a tag (repeatable)", collectTag)
       .action(respond("tag_set", (o, [jobId]) => tagSet({ root: o.root, jobId: jobId!, tags: o.tag as string[] | undefined }))),
+  );
+
+program
+  .command("notify")
+  .description("change a job's notification sinks")
+  .exitOverride()
+  .addCommand(
+    withOutputMatch(withGlobals(new Command("set").description("change where a job's events go; metadata only, no sink runs now")))
+      .exitOverride()
+      .argument("<job-id>", "job id or unambiguous prefix")
+      .option("--command <command>", "replace the job.finished command sink ('' removes it; --notify-file is kept)")
+      .action(respond("notify.set", (o, [jobId]) => notifySet({ root: o.root, jobId: jobId!, command: o.command as string | undefined, ...outputMatchOf(o) }))),
   );
 
 subcommand("delete", "delete a finished job, or with --all every finished job of this directory")

@@ -7,6 +7,7 @@ const JOB_ID_STATES: Record<string, readonly string[] | undefined> = {
   status: undefined,
   tail: undefined,
   "tag set": undefined,
+  "notify set": undefined,
   restart: undefined,
   start: ["created"],
   wait: ["created", "running"],

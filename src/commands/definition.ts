@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import { configuredWrapper, type AgentExecConfig } from "../config.js";
 import { defaultShellWrapper, parseShellWrapper } from "../supervisor/command-line.js";
+import { updateNotification, type NotificationOptions } from "../notify/config.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
@@ -26,6 +27,8 @@ export interface DefinitionOptions {
   /** config.toml to read instead of the platform's default file (for the wrapper default). */
   config?: string;
   log?: string;
+  /** --notify-command, --notify-file and the --output-* options. */
+  notification?: NotificationOptions;
 }
 
 export interface Definition {
@@ -54,6 +57,7 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
       ? (configuredWrapper(config) ?? defaultShellWrapper())
       : parseShellWrapper(options.shellWrapper);
   if (wrapper.length === 0) throw new AgentExecError("usage_error", "--shell-wrapper must name a program, e.g. \"bash -lc\"");
+  const notification = updateNotification(undefined, options.notification ?? {});
 
   const meta: JobMeta = {
     job: { id: newJobId() },
@@ -74,6 +78,7 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
     shell_wrapper: wrapper,
     ...(options.log ? { full_log_path: resolve(options.log) } : {}),
     ...(persistEnv ? { env_vars_runtime: envPairs.map(([key, value]) => `${key}=${value}`) } : {}),
+    ...(notification ? { notification } : {}),
   };
   return { meta, env };
 }

@@ -1,7 +1,9 @@
-import { truncateSync } from "node:fs";
+import { rmSync, truncateSync } from "node:fs";
 import { loadConfig } from "../config.js";
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
+import { COMPLETION_EVENT_FILE } from "../notify/completion.js";
+import { NOTIFICATION_EVENTS_FILE } from "../notify/output-match.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import { createdState, JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
@@ -45,6 +47,8 @@ export async function restart(options: RestartOptions): Promise<RunResult> {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(error, "clear", path);
       }
     }
+    // The previous run's events describe it, not the new one.
+    for (const name of [COMPLETION_EVENT_FILE, NOTIFICATION_EVENTS_FILE]) rmSync(dir.file(name), { force: true });
     clearKillRequest(dir);
     dir.writeState(createdState(dir.id));
   });

@@ -123,7 +123,9 @@ function win32Backend(addon: Win32Addon): ProcessTreeBackend {
     },
     signalTree(target: TreeTarget, signal: ResolvedSignal): boolean {
       const spare = [process.pid, ...(target.supervisorPid ? [target.supervisorPid] : [])];
-      return settle(addon.signalTree(target.pid, target.windowsJobName ?? null, spare, ownJob), target.pid, signal);
+      // Without a job name only the pid's descendants are ended, even in the supervisor (a sink).
+      const job = target.windowsJobName ? ownJob : undefined;
+      return settle(addon.signalTree(target.pid, target.windowsJobName ?? null, spare, job), target.pid, signal);
     },
   };
 }

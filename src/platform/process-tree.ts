@@ -5,7 +5,11 @@ import type { ResolvedSignal } from "./signals.js";
 export interface TreeTarget {
   /** The workload's root process; on POSIX it leads its own process group. */
   pid: number;
-  /** Windows: the Job Object every process of the job belongs to. */
+  /**
+   * Windows: the Job Object every process of the job belongs to. Without it only `pid` and its
+   * descendants are ended (a Toolhelp32 walk), even inside a supervisor's job: that is how a
+   * notification sink is ended without touching the workload.
+   */
   windowsJobName?: string | null;
   /** Windows: the supervisor is in the job too, and must survive to record the outcome. */
   supervisorPid?: number | null;

@@ -163,8 +163,9 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     },
     signalTree(target: TreeTarget, _signal: ResolvedSignal): boolean {
       const spare = new Set([process.pid, ...(target.supervisorPid ? [target.supervisorPid] : [])]);
+      if (!target.windowsJobName) return terminateDescendants(target.pid, spare);
       if (ownJob) return terminateJob(ownJob, spare);
-      const job = target.windowsJobName ? api.OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, false, target.windowsJobName) : null;
+      const job = api.OpenJobObjectW(JOB_OBJECT_ALL_ACCESS, false, target.windowsJobName);
       if (!job) return terminateDescendants(target.pid, spare);
       try {
         return terminateJob(job, spare);

@@ -1,6 +1,8 @@
 // On-disk shapes of a job. Field names follow agent-exec v0.2.3 so existing readers keep working;
 // additions are optional and documented in docs/CONTRACT-NOTES.md.
 
+import type { NotificationConfig } from "../notify/config.js";
+
 export const JOB_STATUSES = ["created", "running", "exited", "killed", "failed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -34,6 +36,8 @@ export interface JobMeta {
   env_vars_runtime?: string[];
   /** Where the interleaved log goes when --log moved it out of the job directory. */
   full_log_path?: string;
+  /** Sinks for job.finished and job.output.matched; changed later by `notify set`. */
+  notification?: NotificationConfig;
 }
 
 /** state.json: the job's lifecycle, written by one writer at a time (see docs/ARCHITECTURE.md). */

@@ -9,6 +9,11 @@ const MAX_LINE_BYTES = 64 * 1024;
 
 export type StreamLabel = "STDOUT" | "STDERR";
 
+export interface StreamObserver {
+  data(chunk: Buffer): void;
+  flush(): void;
+}
+
 /** Writes a whole buffer to a file descriptor; writeSync may write less than asked. */
 export function writeAll(fd: number, data: Buffer): void {
   let offset = 0;
@@ -30,9 +35,14 @@ export class LogPump {
     private readonly rawFd: number,
     private readonly fullFd: number,
     private readonly label: StreamLabel,
+    /** Also sees every chunk after it is logged, and the flushes (the output matcher). */
+    private readonly observer?: StreamObserver,
   ) {
     this.done = new Promise((resolve) => {
-      stream.on("data", (chunk: Buffer) => this.write(chunk));
+      stream.on("data", (chunk: Buffer) => {
+        this.write(chunk);
+        this.observer?.data(chunk);
+      });
       stream.once("end", resolve);
       stream.once("close", resolve);
       stream.once("error", resolve);
@@ -65,6 +75,7 @@ export class LogPump {
 
   /** Writes a last line that had no newline. */
   flush(): void {
+    this.observer?.flush();
     if (this.carry.length === 0) return;
     writeAll(this.fullFd, entry(`${new Date().toISOString()} [${this.label}] `, withoutCr(this.carry)));
     this.carry = Buffer.alloc(0);

@@ -6,6 +6,9 @@ import crossSpawn from "cross-spawn";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processStartTime } from "../platform/process-info.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
+import { deliverCompletion } from "../notify/completion.js";
+import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
+import { sinkTimeoutMs } from "../notify/sinks.js";
 import { JobDir } from "../store/job-dir.js";
 import type { JobMeta, JobState } from "../store/types.js";
 import { now, sleep } from "../time.js";
@@ -33,9 +36,12 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   const meta = dir.readMeta();
   const created = dir.readState();
   const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
-  const failed = (reason: string) => {
+  const sinkTimeout = sinkTimeoutMs();
+  const failed = async (reason: string) => {
     const at = now();
-    dir.writeState({ ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason });
+    const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
+    dir.writeState(state);
+    await deliverCompletion(dir, state, sinkTimeout);
   };
   const tree = await processTree();
   let windowsJobName: string | null;
@@ -75,9 +81,11 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   };
   dir.writeState(running);
 
+  const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout);
+  const observe = (stream: MatchedStream) => ({ data: (chunk: Buffer) => matcher.observe(stream, chunk), flush: () => matcher.flush(stream) });
   const pumps = [
-    new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT"),
-    new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR"),
+    new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
+    new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR", observe("stderr")),
   ];
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid });
   const timers = startTimers(meta, dir, running, enforcer);
@@ -95,7 +103,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  dir.writeState({
+  const terminal: JobState = {
     ...running,
     job: { ...running.job, status: endedBy ? "killed" : "exited" },
     result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
@@ -103,12 +111,17 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     updated_at: finishedAt,
     reason: enforcer.timedOut ? "timeout" : null,
     windows_job_name: null,
-  });
+  };
+  dir.writeState(terminal);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
   closeAll(fds);
+  // The job's state is final; notifications follow it and cannot change it. Matches first, so
+  // job.finished is the last event of the run.
+  await matcher.drain(sinkTimeout);
+  await deliverCompletion(dir, terminal, sinkTimeout);
 }
 
 /** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */

@@ -1,0 +1,41 @@
+import { updateNotification, type NotificationConfig, type NotificationOptions } from "../notify/config.js";
+import { JobDir } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import type { JobRef } from "./status.js";
+
+export interface NotifySetOptions extends JobRef {
+  /** Replaces notify_command ('' removes it); notify_file is kept. */
+  command?: string;
+  outputPattern?: string;
+  outputMatchType?: string;
+  outputStream?: string;
+  outputCommand?: string;
+  outputFile?: string;
+}
+
+export interface NotifySetResult {
+  job_id: string;
+  notification: NotificationConfig;
+}
+
+/**
+ * Changes a job's stored notification settings, in any state. Metadata only: no sink runs now.
+ * A running supervisor applies output-match changes from its next line, and reads the completion
+ * sinks when the job ends.
+ */
+export async function notifySet(options: NotifySetOptions): Promise<NotifySetResult> {
+  const dir = JobDir.open(resolveRoot(options.root), options.jobId);
+  const meta = dir.readMeta();
+  const changes: NotificationOptions = {
+    notifyCommand: options.command,
+    outputPattern: options.outputPattern,
+    outputMatchType: options.outputMatchType,
+    outputStream: options.outputStream,
+    outputCommand: options.outputCommand,
+    outputFile: options.outputFile,
+  };
+  const notification = updateNotification(meta.notification, changes);
+  const { notification: _old, ...rest } = meta;
+  dir.writeMeta(notification ? { ...rest, notification } : rest);
+  return { job_id: dir.id, notification: notification ?? {} };
+}

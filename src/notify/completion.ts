@@ -1,0 +1,69 @@
+import { SCHEMA_VERSION } from "../protocol/envelope.js";
+import { writeJsonAtomic } from "../store/atomic.js";
+import type { JobDir } from "../store/job-dir.js";
+import type { JobState } from "../store/types.js";
+import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
+
+// job.finished: built from the terminal state, persisted in completion_event.json before any sink
+// runs, and persisted again with what each sink did.
+
+export const COMPLETION_EVENT_FILE = "completion_event.json";
+
+export interface CompletionEvent {
+  schema_version: string;
+  event_type: "job.finished";
+  job_id: string;
+  state: string;
+  command: string[];
+  cwd: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms?: number;
+  exit_code?: number;
+  signal?: string;
+  /** Why the job ended this way when the state alone does not say (timeout, a failed start). */
+  reason?: string;
+  stdout_log_path: string;
+  stderr_log_path: string;
+}
+
+/**
+ * Delivers job.finished to the sinks configured in meta.json now (so a `notify set` made while the
+ * job ran is honoured). Nothing configured: nothing is written. Never throws for a sink.
+ */
+export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs: number): Promise<void> {
+  const meta = dir.readMeta();
+  const { notify_command: command, notify_file: file } = meta.notification ?? {};
+  if (command === undefined && file === undefined) return;
+
+  const finishedAt = state.finished_at ?? state.updated_at;
+  const { exit_code, signal, duration_ms } = state.result;
+  const event: CompletionEvent = {
+    schema_version: SCHEMA_VERSION,
+    event_type: "job.finished",
+    job_id: dir.id,
+    state: state.job.status,
+    command: meta.command,
+    cwd: meta.cwd,
+    started_at: state.job.started_at ?? finishedAt, // a job that failed to start ended as it began
+    finished_at: finishedAt,
+    ...(duration_ms === null ? {} : { duration_ms }),
+    ...(exit_code === null ? {} : { exit_code }),
+    ...(signal === null ? {} : { signal }),
+    ...(state.reason ? { reason: state.reason } : {}),
+    stdout_log_path: dir.stdoutPath,
+    stderr_log_path: dir.stderrPath,
+  };
+  const eventPath = dir.file(COMPLETION_EVENT_FILE);
+  const persist = (delivery_results: SinkResult[]) => writeJsonAtomic(eventPath, { ...event, delivery_results });
+  persist([]);
+
+  const json = JSON.stringify(event);
+  const results: SinkResult[] = [];
+  if (command !== undefined) {
+    const context = { wrapper: meta.shell_wrapper, jobId: dir.id, eventType: "job.finished", eventPath, timeoutMs } as const;
+    results.push(await deliverToCommand(command, json, context));
+  }
+  if (file !== undefined) results.push(deliverToFile(file, json));
+  persist(results);
+}

@@ -1,0 +1,107 @@
+import { resolve } from "node:path";
+import { AgentExecError } from "../protocol/errors.js";
+
+// meta.json's `notification` block, with the reference's field names, and how run/create and
+// `notify set` change it. Everything is validated here, at set time: the supervisor only reads it.
+
+export const MATCH_TYPES = ["contains", "regex"] as const;
+export const MATCH_STREAMS = ["stdout", "stderr", "either"] as const;
+export type MatchType = (typeof MATCH_TYPES)[number];
+export type MatchStream = (typeof MATCH_STREAMS)[number];
+
+export interface OutputMatchConfig {
+  pattern: string;
+  match_type: MatchType;
+  stream: MatchStream;
+  command?: string;
+  file?: string;
+}
+
+export interface NotificationConfig {
+  /** Shell string run through the job's wrapper when the job ends; the event JSON is its stdin. */
+  notify_command?: string;
+  /** File that gets one NDJSON `job.finished` line when the job ends. */
+  notify_file?: string;
+  on_output_match?: OutputMatchConfig;
+}
+
+/** The flags of run/create (`notify*`) and of `notify set` (`command`, `output*`). */
+export interface NotificationOptions {
+  notifyCommand?: string;
+  notifyFile?: string;
+  outputPattern?: string;
+  outputMatchType?: string;
+  outputStream?: string;
+  outputCommand?: string;
+  outputFile?: string;
+}
+
+/**
+ * `existing` overlaid with the options: a given value replaces, an omitted one is kept, and an
+ * empty string removes (`--command ''` drops the completion command, `--output-pattern ''` the
+ * whole output-match block). File paths are made absolute now, because the supervisor that
+ * appends to them runs elsewhere. Returns undefined when nothing is left configured.
+ */
+export function updateNotification(existing: NotificationConfig | undefined, options: NotificationOptions): NotificationConfig | undefined {
+  const next: NotificationConfig = {
+    notify_command: overlay(existing?.notify_command, options.notifyCommand),
+    notify_file: overlayPath(existing?.notify_file, options.notifyFile),
+    on_output_match: updateOutputMatch(existing?.on_output_match, options),
+  };
+  const defined = Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined));
+  return Object.keys(defined).length > 0 ? (defined as NotificationConfig) : undefined;
+}
+
+function updateOutputMatch(existing: OutputMatchConfig | undefined, options: NotificationOptions): OutputMatchConfig | undefined {
+  const { outputPattern, outputMatchType, outputStream, outputCommand, outputFile } = options;
+  const given = [outputPattern, outputMatchType, outputStream, outputCommand, outputFile].some((v) => v !== undefined);
+  if (!given) return existing;
+  if (outputPattern === "") return undefined;
+  const pattern = outputPattern ?? existing?.pattern;
+  if (pattern === undefined) {
+    throw new AgentExecError("invalid_argument", "output-match options need --output-pattern: this job has no output pattern yet");
+  }
+  const config: OutputMatchConfig = {
+    pattern,
+    match_type: choice("--output-match-type", outputMatchType, MATCH_TYPES) ?? existing?.match_type ?? "contains",
+    stream: choice("--output-stream", outputStream, MATCH_STREAMS) ?? existing?.stream ?? "either",
+  };
+  const command = overlay(existing?.command, outputCommand);
+  const file = overlayPath(existing?.file, outputFile);
+  if (command !== undefined) config.command = command;
+  if (file !== undefined) config.file = file;
+  lineMatcher(config); // an invalid regex is refused now, not discovered line by line
+  return config;
+}
+
+/** A test for one output line under `config`; throws invalid_argument for a regex that does not compile. */
+export function lineMatcher(config: OutputMatchConfig): (line: string) => boolean {
+  if (config.match_type === "contains") return (line) => line.includes(config.pattern);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(config.pattern);
+  } catch (error) {
+    throw new AgentExecError("invalid_argument", `--output-pattern ${JSON.stringify(config.pattern)}: not a valid regex: ${(error as Error).message}`, {
+      details: { pattern: config.pattern },
+    });
+  }
+  return (line) => regex.test(line);
+}
+
+function overlay(existing: string | undefined, given: string | undefined): string | undefined {
+  if (given === undefined) return existing;
+  return given === "" ? undefined : given;
+}
+
+function overlayPath(existing: string | undefined, given: string | undefined): string | undefined {
+  const value = overlay(existing, given);
+  return value === undefined || value === existing ? value : resolve(value);
+}
+
+function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) {
+    throw new AgentExecError("invalid_argument", `${flag} ${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,118 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import crossSpawn from "cross-spawn";
+import { processTree } from "../platform/process-tree.js";
+import { resolveSignal } from "../platform/signals.js";
+import { workloadCommand } from "../supervisor/command-line.js";
+import { now } from "../time.js";
+
+// The two places an event can go. Delivery never throws: every outcome is a SinkResult that the
+// caller records next to the job, and the job's own state is never touched.
+
+export interface SinkResult {
+  sink_type: "command" | "file";
+  target: string;
+  success: boolean;
+  error?: string;
+  attempted_at: string;
+}
+
+export interface CommandSinkContext {
+  /** The job's shell wrapper, e.g. ["sh", "-lc"] or ["cmd", "/C"]. */
+  wrapper: readonly string[];
+  jobId: string;
+  eventType: "job.finished" | "job.output.matched";
+  /** The file the event is persisted in (AGENT_EXEC_EVENT_PATH). */
+  eventPath: string;
+  /** A sink still running after this long is ended with its whole tree. */
+  timeoutMs: number;
+}
+
+// Enough of a failing sink's stderr to say why (a quoting mistake, a missing program).
+const STDERR_TAIL_BYTES = 1024;
+// How long a timed-out sink's tree gets to go after it was killed.
+const END_GRACE_MS = 2000;
+
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+/** How long one command sink may run: AGENT_EXEC_NOTIFY_TIMEOUT seconds, else 30. */
+export function sinkTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.AGENT_EXEC_NOTIFY_TIMEOUT);
+  const valid = env.AGENT_EXEC_NOTIFY_TIMEOUT?.trim() && Number.isFinite(seconds) && seconds > 0;
+  return Math.round((valid ? seconds : DEFAULT_TIMEOUT_SECONDS) * 1000);
+}
+
+/** Runs `command` through the job's wrapper with the event JSON on stdin. */
+export function deliverToCommand(command: string, eventJson: string, context: CommandSinkContext): Promise<SinkResult> {
+  const attempted_at = now();
+  const result = (error?: string): SinkResult => ({
+    sink_type: "command",
+    target: command,
+    success: error === undefined,
+    ...(error === undefined ? {} : { error }),
+    attempted_at,
+  });
+  const { file, args, options } = workloadCommand(context.wrapper, [command]);
+  return new Promise((resolve) => {
+    const child = crossSpawn(file, args, {
+      ...options, // POSIX: its own process group, so a timeout ends everything it started
+      env: {
+        ...process.env,
+        AGENT_EXEC_EVENT_PATH: context.eventPath,
+        AGENT_EXEC_JOB_ID: context.jobId,
+        AGENT_EXEC_EVENT_TYPE: context.eventType,
+      },
+      stdio: ["pipe", "ignore", "pipe"],
+      windowsHide: true,
+    });
+    let stderr = Buffer.alloc(0);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr = Buffer.concat([stderr, chunk]).subarray(-STDERR_TAIL_BYTES);
+    });
+    child.stdin!.on("error", () => undefined); // a sink need not read its stdin
+    child.stdin!.end(`${eventJson}\n`); // one NDJSON line, so `cat >> events.ndjson` stays valid
+    const timedOutResult = () => result(`timed out after ${context.timeoutMs} ms; its process tree was ended`);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void endTree(child.pid);
+      // Should the tree outlive the kill, the delivery is still over.
+      setTimeout(() => resolve(timedOutResult()), END_GRACE_MS).unref();
+    }, context.timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      resolve(result(`could not start ${file}: ${error.message}`));
+    });
+    // "exit", not "close": a process the sink left in the background may hold its stderr open.
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return resolve(timedOutResult());
+      if (code === 0) return resolve(result());
+      const why = signal ? `ended by ${signal}` : `exited with code ${code}`;
+      const text = stderr.toString("utf8").trim();
+      resolve(result(text ? `${why}: ${text}` : why));
+    });
+  });
+}
+
+/** Appends the event as one NDJSON line, creating the file's directories. */
+export function deliverToFile(path: string, eventJson: string): SinkResult {
+  const attempted_at = now();
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    // One write with O_APPEND: lines from concurrent jobs sharing the file do not interleave.
+    appendFileSync(path, `${eventJson}\n`);
+    return { sink_type: "file", target: path, success: true, attempted_at };
+  } catch (error) {
+    return { sink_type: "file", target: path, success: false, error: (error as Error).message, attempted_at };
+  }
+}
+
+async function endTree(pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  try {
+    (await processTree()).signalTree({ pid }, resolveSignal("KILL"));
+  } catch {
+    // already gone, or not ours to end: the delivery is reported as timed out either way
+  }
+}
