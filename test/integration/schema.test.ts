@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, test } from "vitest";
-import { CLI, cli } from "../helpers/cli.js";
+import { CLI, cli, eventually } from "../helpers/cli.js";
 import { failed, ok, useJobFixture } from "../helpers/jobs.js";
 
 // Every envelope a real command prints must validate against the shipped schema, and each response
@@ -55,7 +55,7 @@ describe("schema", { timeout: 180_000 }, () => {
   const types = new Set<string>();
   afterAll(() => {
     // Together the tests below printed every response type there is.
-    expect(types).toEqual(new Set(["run", "create", "start", "restart", "status", "tail", "wait", "list", "kill", "tag_set", "delete", "gc", "doctor", "install_skills", "error"]));
+    expect(types).toEqual(new Set(["run", "create", "start", "restart", "status", "tail", "wait", "list", "kill", "tag_set", "notify.set", "delete", "gc", "doctor", "install_skills", "error"]));
   });
   function expectAllValid(responses: any[]): void {
     for (const r of responses) {
@@ -114,6 +114,33 @@ describe("schema", { timeout: 180_000 }, () => {
       responses.push(JSON.parse(result.stdout));
     }
     expectAllValid(responses);
+  });
+
+  test("notify set, and the event files a job leaves in its directory, validate", async () => {
+    const job = ok(
+      f.x(["run", "--notify-command", "cat >/dev/null", "--notify-file", join(f.root, "events.ndjson"), "--output-pattern", "hit", "--output-file", join(f.root, "matches.ndjson"), "--", "sh", "-c", "echo hit; echo hit >&2"]),
+      "run",
+    );
+    const dir = join(f.root, job.job_id);
+    // Delivery follows the terminal state, so the file may not be there (or complete) yet.
+    const completion = await eventually(() => {
+      try {
+        const record = JSON.parse(readFileSync(join(dir, "completion_event.json"), "utf8"));
+        return record.delivery_results.length === 2 ? record : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const matches = readFileSync(join(dir, "notification_events.ndjson"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    expect(matches).toHaveLength(2);
+    for (const [value, definition] of [[completion, "CompletionEvent"], ...matches.map((m) => [m, "OutputMatchEvent"])]) {
+      const check = ajv.getSchema(`agent-exec#/definitions/${definition}`)!;
+      expect(check(value), `${definition}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(value)}`).toBe(true);
+    }
+    expectAllValid([
+      ok(f.x(["notify", "set", job.job_id, "--command", "true", "--output-match-type", "regex", "--output-stream", "stderr"]), "notify.set"),
+      ok(f.x(["notify", "set", job.job_id, "--command", "", "--output-pattern", ""]), "notify.set"),
+    ]);
   });
 
   test("the serve envelope validates", async () => {
