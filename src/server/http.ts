@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { kill } from "../commands/kill.js";
 import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListState } from "../commands/list.js";
 import { run, type RunOptions } from "../commands/run.js";
+import type { NotificationOptions } from "../notify/config.js";
 import { status } from "../commands/status.js";
 import { tail } from "../commands/tail.js";
 import { wait } from "../commands/wait.js";
@@ -291,7 +292,17 @@ function queryBool(query: URLSearchParams, name: string): boolean | undefined {
 
 // ---- handlers ----
 
-const EXEC_FIELDS = ["command", "cwd", "env", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags"] as const;
+// The notification fields are the CLI's flags: --notify-command is notify_command, and so on.
+const NOTIFY_FIELDS = {
+  notify_command: "notifyCommand",
+  notify_file: "notifyFile",
+  output_pattern: "outputPattern",
+  output_match_type: "outputMatchType",
+  output_stream: "outputStream",
+  output_command: "outputCommand",
+  output_file: "outputFile",
+} as const satisfies Record<string, keyof NotificationOptions>;
+const EXEC_FIELDS = ["command", "cwd", "env", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags", ...Object.keys(NOTIFY_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
@@ -314,6 +325,13 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
   if (body.tags !== undefined && body.tags !== null) {
     if (!Array.isArray(body.tags) || !body.tags.every((t) => typeof t === "string")) throw invalid("tags must be an array of strings");
     options.tags = body.tags as string[];
+  }
+  options.notification = {};
+  for (const [field, option] of Object.entries(NOTIFY_FIELDS)) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") throw invalid(`${field} must be a string`);
+    options.notification[option] = value;
   }
   return ["run", await run(options)];
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { CLI } from "../helpers/cli.js";
+import { CLI, eventually } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
@@ -224,6 +224,33 @@ describe("serve", () => {
     expect(ambiguous.body.error.details.candidates).toHaveLength(2);
     writeFileSync(join(fx.jobDir(twin), "state.json"), "{broken");
     expectError(await call(`${s.url}/status/${twin}`), 500, "corrupt_job");
+  });
+
+  test("POST /exec takes the CLI's notification options; bad ones are 400 and create no job", async () => {
+    const s = await started();
+    const events = join(fx.work, "served-events.ndjson");
+    const matches = join(fx.work, "served-matches.ndjson");
+    const r = await call(`${s.url}/exec`, {
+      method: "POST",
+      json: { command: ["sh", "-c", "echo ERROR one; echo fine; echo ERROR two"], notify_file: events, output_pattern: "^ERROR", output_match_type: "regex", output_file: matches },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.state).toBe("exited");
+    const lines = (path: string) => () => {
+      try {
+        return readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+      } catch {
+        return undefined;
+      }
+    };
+    const finished = await eventually(lines(events));
+    expect(finished).toEqual([expect.objectContaining({ event_type: "job.finished", job_id: r.body.job_id, state: "exited", exit_code: 0 })]);
+    expect((await eventually(lines(matches))).map((m: any) => m.line)).toEqual(["ERROR one", "ERROR two"]);
+
+    expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], notify_file: 3 } }), 400, "invalid_request");
+    expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], output_pattern: "(", output_match_type: "regex" } }), 400, "invalid_argument");
+    expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], output_stream: "stdin", output_pattern: "x" } }), 400, "invalid_argument");
+    expect((await call(`${s.url}/jobs`)).body.jobs).toHaveLength(1);
   });
 
   test("a bearer token is required on every endpoint except /health", async () => {
