@@ -6,6 +6,7 @@
 //   (a) `run -- true` until its JSON is printed        vs  node spawnSync('true')
 //   (b) workload exit → `wait --forever` returns       vs  a node parent's 'exit' event
 //   (c) 200 MB of stdout lines, run start → exited     vs  cat FILE > OUT
+//   (c2) the same with an output pattern (contains, regex) vs (c) without one
 //   (d) supervisor peak RSS (VmHWM)                    vs  an idle node process
 //   (e) `kill` of a 50-process tree until all are gone vs  kill -TERM -PGID
 // and the process-tree backends side by side (native addon vs koffi), in a second table:
@@ -18,7 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.js");
-const TOTAL_BUDGET_MS = 200_000; // hard stop: clean up and fail rather than hang
+const TOTAL_BUDGET_MS = 300_000; // hard stop: clean up and fail rather than hang
 const STARTUP_WARMUPS = 2;
 const STARTUP_RUNS = 15;
 const LATENCY_RUNS = 5;
@@ -343,24 +344,31 @@ async function makeData() {
   return statSync(dataFile).size;
 }
 
+/** MB/s of `run … -- cat dataFile` until `wait` says exited; `extra` are more run flags. */
+async function ourThroughput(size, extra = []) {
+  const t0 = performance.now();
+  const started = await agentExec(["run", "--root", root, "--no-wait", ...extra, "--", "cat", dataFile], { timeoutMs: 60_000 });
+  const id = started.json.job_id;
+  const waited = await agentExec(["wait", "--root", root, "--forever", id], { timeoutMs: 90_000 });
+  const seconds = (waited.exitAt - t0) / 1000;
+  if (waited.json.state !== "exited" || waited.json.stdout_total_bytes !== size) {
+    throw new Error(`the job did not copy all ${size} bytes: ${waited.stdout}`);
+  }
+  await settle([id]);
+  const fullLogBytes = statSync(join(root, id, "full.log")).size;
+  removeJob(id);
+  return { mbps: size / 1e6 / seconds, fullLogBytes };
+}
+
 async function benchThroughput(size) {
   log(`(c) ${(size / 1e6).toFixed(0)} MB through stdout: ${THROUGHPUT_RUNS} runs each`);
   const ours = [];
   const base = [];
   let fullLogBytes = 0;
   for (let i = 0; i < THROUGHPUT_RUNS; i++) {
-    const t0 = performance.now();
-    const started = await agentExec(["run", "--root", root, "--no-wait", "--", "cat", dataFile], { timeoutMs: 60_000 });
-    const id = started.json.job_id;
-    const waited = await agentExec(["wait", "--root", root, "--forever", id], { timeoutMs: 90_000 });
-    const seconds = (waited.exitAt - t0) / 1000;
-    if (waited.json.state !== "exited" || waited.json.stdout_total_bytes !== size) {
-      throw new Error(`the job did not copy all ${size} bytes: ${waited.stdout}`);
-    }
-    ours.push(size / 1e6 / seconds);
-    await settle([id]);
-    fullLogBytes = statSync(join(root, id, "full.log")).size;
-    removeJob(id);
+    const run = await ourThroughput(size);
+    ours.push(run.mbps);
+    fullLogBytes = run.fullLogBytes;
 
     const out = join(work, "cat-out.txt");
     const b = await exec("sh", ["-c", `cat '${dataFile}' > '${out}'`], { timeoutMs: 60_000 });
@@ -375,6 +383,22 @@ async function benchThroughput(size) {
     "MB/s",
     `n=${THROUGHPUT_RUNS}; ours writes stdout.log + full.log (${(fullLogBytes / 1e6).toFixed(0)} MB); base: cat FILE > OUT`,
   );
+  return median(ours);
+}
+
+// ---------------------------------------------------------------- (c2) output matching
+
+/** The cost of an output pattern: every line is decoded and tested; none matches, so no sink runs. */
+async function benchOutputMatch(size, plain) {
+  for (const [label, flags] of [
+    ["contains", ["--output-pattern", "no such text"]],
+    ["regex", ["--output-pattern", "^zz[0-9]{3}zz$", "--output-match-type", "regex"]],
+  ]) {
+    log(`(c2) ${(size / 1e6).toFixed(0)} MB with a ${label} output pattern: ${THROUGHPUT_RUNS} runs`);
+    const ours = [];
+    for (let i = 0; i < THROUGHPUT_RUNS; i++) ours.push((await ourThroughput(size, flags)).mbps);
+    row(`(c2) 200 MB stdout lines, ${label} output pattern`, median(ours), plain, "MB/s", `n=${THROUGHPUT_RUNS}; no line matches; base: (c) without a pattern, this run`);
+  }
 }
 
 // ---------------------------------------------------------------- (d) supervisor memory
@@ -551,7 +575,8 @@ try {
   await benchStartup();
   await benchWaitLatency();
   const size = await makeData();
-  await benchThroughput(size);
+  const plain = await benchThroughput(size);
+  await benchOutputMatch(size, plain);
   await benchMemory();
   await benchKill();
   await benchBackendLoad();
