@@ -10,6 +10,11 @@ export { create, type CreateOptions, type CreateResult } from "./commands/create
 export { start, type StartOptions } from "./commands/start.js";
 export { restart, type RestartOptions } from "./commands/restart.js";
 export { tagSet, type TagSetOptions, type TagSetResult } from "./commands/tag-set.js";
+export { notifySet, type NotifySetOptions, type NotifySetResult } from "./commands/notify-set.js";
+export type { NotificationConfig, NotificationOptions, OutputMatchConfig } from "./notify/config.js";
+export type { CompletionEvent } from "./notify/completion.js";
+export type { OutputMatchEvent } from "./notify/output-match.js";
+export type { SinkResult } from "./notify/sinks.js";
 export { deleteJobs, type DeleteOptions, type DeleteResult } from "./commands/delete.js";
 export { gc, type GcOptions, type GcResult } from "./commands/gc.js";
 export { doctor, type DoctorOptions, type DoctorResult, type BackendReport } from "./commands/doctor.js";
