@@ -25,7 +25,6 @@ export interface NotifySetResult {
  */
 export async function notifySet(options: NotifySetOptions): Promise<NotifySetResult> {
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
-  const meta = dir.readMeta();
   const changes: NotificationOptions = {
     notifyCommand: options.command,
     outputPattern: options.outputPattern,
@@ -34,8 +33,9 @@ export async function notifySet(options: NotifySetOptions): Promise<NotifySetRes
     outputCommand: options.outputCommand,
     outputFile: options.outputFile,
   };
-  const notification = updateNotification(meta.notification, changes);
-  const { notification: _old, ...rest } = meta;
-  dir.writeMeta(notification ? { ...rest, notification } : rest);
-  return { job_id: dir.id, notification: notification ?? {} };
+  const meta = dir.updateMeta(({ notification, ...rest }) => {
+    const next = updateNotification(notification, changes);
+    return next ? { ...rest, notification: next } : rest;
+  });
+  return { job_id: dir.id, notification: meta.notification ?? {} };
 }

@@ -17,7 +17,6 @@ export interface TagSetResult {
 export async function tagSet(options: TagSetOptions): Promise<TagSetResult> {
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   const tags = normalizeTags(options.tags ?? []);
-  const meta = dir.readMeta();
-  dir.writeMeta({ ...meta, tags });
+  dir.updateMeta((meta) => ({ ...meta, tags }));
   return { job_id: dir.id, tags };
 }

@@ -2,9 +2,13 @@ import { closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs"
 import { join } from "node:path";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
+import { tryLock } from "./file-lock.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
 import { now } from "../time.js";
+
+// A meta.json change takes milliseconds; a holder this slow is stuck.
+const META_LOCK_WAIT_MS = 5000;
 
 export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
 
@@ -53,6 +57,33 @@ export class JobDir {
 
   writeMeta(meta: JobMeta): void {
     writeJsonAtomic(this.file("meta.json"), meta);
+  }
+
+  /**
+   * Read-modify-write of meta.json under meta.lock, so two changes at once (`tag set` and
+   * `notify set`, say) both land. Returns the new definition.
+   */
+  updateMeta(change: (meta: JobMeta) => JobMeta): JobMeta {
+    const path = this.file("meta.lock");
+    const deadline = Date.now() + META_LOCK_WAIT_MS;
+    let lock = tryLock(path);
+    for (let delayMs = 2; typeof lock !== "function"; delayMs = Math.min(delayMs * 2, 50)) {
+      if (Date.now() > deadline) {
+        throw new AgentExecError("invalid_state", `job ${this.id}: meta.json is being changed by process ${lock.heldBy}`, {
+          retryable: true,
+          details: { locking_pid: lock.heldBy },
+        });
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs); // a synchronous sleep
+      lock = tryLock(path);
+    }
+    try {
+      const meta = change(this.readMeta());
+      this.writeMeta(meta);
+      return meta;
+    } finally {
+      lock();
+    }
   }
 
   writeState(state: JobState): void {

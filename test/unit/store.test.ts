@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAgentExecError, type AgentExecError } from "../../src/protocol/errors.js";
@@ -155,6 +157,45 @@ describe("JobDir.create", () => {
     const error = caught(() => JobDir.create(root, fakeMeta(id, root), fakeState(id)));
     expect(error.code).toBe("io_error");
     expect(error.retryable).toBe(true);
+  });
+});
+
+describe("JobDir.updateMeta", () => {
+  const DIST_JOB_DIR = resolve(import.meta.dirname, "../../dist/store/job-dir.js");
+
+  it("serializes read-modify-writes from concurrent processes: none is lost", async () => {
+    const id = newJobId();
+    JobDir.create(root, fakeMeta(id, root), fakeState(id));
+    // Each process appends its own tags one change at a time; without the lock, a change made from
+    // a stale read drops the others' tags. Processes, not workers: the lock is per process.
+    const script = `
+      const { JobDir } = await import(${JSON.stringify(pathToFileURL(DIST_JOB_DIR).href)});
+      const dir = new JobDir(process.argv[1], process.argv[2]);
+      for (let i = 0; i < 25; i++) dir.updateMeta((meta) => ({ ...meta, tags: [...meta.tags, process.argv[3] + "-" + i] }));
+    `;
+    const writers = ["a", "b", "c", "d"].map(
+      (name) =>
+        new Promise<number | null>((done) =>
+          spawn(process.execPath, ["--input-type=module", "-e", script, root, id, name], { stdio: "inherit" }).once("exit", done),
+        ),
+    );
+    expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);
+    const tags = new JobDir(root, id).readMeta().tags;
+    expect(tags).toHaveLength(100);
+    expect(new Set(tags).size).toBe(100);
+    expect(existsSync(join(root, id, "meta.lock"))).toBe(false);
+  });
+
+  it("takes over a lock whose holder died; a live holder makes it wait, then fail as invalid_state", () => {
+    const id = newJobId();
+    const dir = JobDir.create(root, fakeMeta(id, root), fakeState(id));
+    writeFileSync(dir.file("meta.lock"), "999999999");
+    expect(dir.updateMeta((meta) => ({ ...meta, tags: ["x"] })).tags).toEqual(["x"]);
+    writeFileSync(dir.file("meta.lock"), String(process.ppid)); // a live process that is not us
+    const error = caught(() => dir.updateMeta((meta) => ({ ...meta, tags: ["y"] })));
+    expect(error.code).toBe("invalid_state");
+    expect(error.retryable).toBe(true);
+    expect(dir.readMeta().tags).toEqual(["x"]);
   });
 });
 

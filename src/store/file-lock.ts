@@ -1,0 +1,59 @@
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { isProcessAlive } from "../platform/process-info.js";
+import { ioError } from "../protocol/errors.js";
+
+/**
+ * A lock file holding its owner's pid. Returns the release function, or the pid of the live
+ * process holding it. A lock left by a process that died is taken over.
+ *
+ * The file appears with its content already in it (written aside, then hard-linked into place,
+ * which fails if the lock exists), so a reader never mistakes a lock being taken for an abandoned
+ * one. Taking over renames the dead owner's file away first and checks that it was that file.
+ */
+export function tryLock(path: string): (() => void) | { heldBy: number } {
+  const mine = `${path}.${process.pid}`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(mine, path);
+        return () => rmSync(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw ioError(error, "lock", path);
+      }
+      const holder = readPid(path);
+      if (holder === undefined) continue; // released just now
+      if (holder > 0 && holder !== process.pid && isProcessAlive(holder)) return { heldBy: holder };
+      takeOver(path, holder);
+    }
+  } finally {
+    rmSync(mine, { force: true });
+  }
+  throw ioError(new Error("it kept changing hands"), "lock", path);
+}
+
+/** Removes the lock file if it is still the one `deadPid` left; puts back one taken in between. */
+function takeOver(path: string, deadPid: number): void {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // someone else took it over or released it: try again
+  }
+  if (readPid(aside) !== deadPid) {
+    try {
+      linkSync(aside, path); // a live owner's lock: give it back
+    } catch {
+      // a third process locked meanwhile; the owner we displaced keeps its release, which is harmless
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, "utf8")) || 0;
+  } catch {
+    return undefined;
+  }
+}
