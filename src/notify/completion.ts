@@ -55,7 +55,14 @@ export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs:
     stderr_log_path: dir.stderrPath,
   };
   const eventPath = dir.file(COMPLETION_EVENT_FILE);
-  const persist = (delivery_results: SinkResult[]) => writeJsonAtomic(eventPath, { ...event, delivery_results });
+  // The sinks are delivered even when the record cannot be written (the job was deleted meanwhile).
+  const persist = (delivery_results: SinkResult[]) => {
+    try {
+      writeJsonAtomic(eventPath, { ...event, delivery_results });
+    } catch {
+      // nothing to record it in
+    }
+  };
   persist([]);
 
   const json = JSON.stringify(event);
