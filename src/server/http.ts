@@ -2,6 +2,7 @@
 // and answers with the CLI's envelopes. Errors are AgentExecError codes mapped to HTTP statuses.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
 import { kill } from "../commands/kill.js";
 import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListState } from "../commands/list.js";
 import { run, type RunOptions } from "../commands/run.js";
@@ -331,7 +332,9 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     const value = body[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string") throw invalid(`${field} must be a string`);
-    options.notification[option] = value;
+    // A client's working directory means nothing here: relative sink files are under the job's cwd.
+    const isFile = field === "notify_file" || field === "output_file";
+    options.notification[option] = isFile && value !== "" && options.cwd !== undefined ? resolve(options.cwd, value) : value;
   }
   return ["run", await run(options)];
 }

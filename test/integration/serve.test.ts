@@ -247,10 +247,15 @@ describe("serve", () => {
     expect(finished).toEqual([expect.objectContaining({ event_type: "job.finished", job_id: r.body.job_id, state: "exited", exit_code: 0 })]);
     expect((await eventually(lines(matches))).map((m: any) => m.line)).toEqual(["ERROR one", "ERROR two"]);
 
+    // A relative sink file is under the body's cwd, where the command runs.
+    const relative = await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], cwd: fx.work, notify_file: "relative/events.ndjson" } });
+    expect(relative.status).toBe(200);
+    await eventually(lines(join(fx.work, "relative", "events.ndjson")));
+
     expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], notify_file: 3 } }), 400, "invalid_request");
     expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], output_pattern: "(", output_match_type: "regex" } }), 400, "invalid_argument");
     expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], output_stream: "stdin", output_pattern: "x" } }), 400, "invalid_argument");
-    expect((await call(`${s.url}/jobs`)).body.jobs).toHaveLength(1);
+    expect((await call(`${s.url}/jobs`)).body.jobs).toHaveLength(2);
   });
 
   test("a bearer token is required on every endpoint except /health", async () => {
