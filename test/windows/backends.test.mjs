@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { IS_WINDOWS, eventually, isAlive, sleep } from "./helpers.mjs";
+import { IS_WINDOWS, eventually, isAlive, openJob, sleep } from "./helpers.mjs";
 
 const SKIP = !IS_WINDOWS && "Windows only (runs under Wine: scripts/wine-node.sh --test test/windows/backends.test.mjs)";
 const BACKENDS = ["koffi", "addon"];
@@ -40,35 +40,45 @@ let beats = 0;
 setInterval(() => writeFileSync(join(dir, name + ".hb"), String(++beats)), 100);
 `;
 
-// helper.mjs <dist url> <backend> <dir> <job id|-> : plays the supervisor. With a job id it first
-// puts itself in the Job Object (backend.containSelf); then it starts "child" (attached), which
-// starts "grandchild" (detached). It writes helper.json { pid, job }, and lives until its stdin
-// ends. A line "kill" on stdin makes it end the tree itself, through its own job handle, as the
-// supervisor does on --timeout; it writes the result to self-kill.json.
+// helper.mjs <dist url> <backend> <dir> <job id|-> [sibling]: plays the supervisor. With a job id it
+// first puts itself in the Job Object (backend.containSelf); then it starts "child" (attached),
+// which starts "grandchild" (detached), and with "sibling" also a second child "sibling" (attached).
+// It writes helper.json { pid, job, child, sibling }, and lives until its stdin ends. A line "kill"
+// on stdin makes it end the tree itself, through its own job handle, as the supervisor does on
+// --timeout; it writes the result to self-kill.json. A line "kill-child" makes it end only the
+// child's tree, by pid without a job name, as the supervisor ends a notification sink that timed
+// out; it writes the result to child-kill.json.
 const HELPER = `
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-const [dist, backendName, dir, jobId] = process.argv.slice(2);
+const [dist, backendName, dir, jobId, withSibling] = process.argv.slice(2);
 const { loadBackend } = await import(new URL("platform/process-tree.js", dist).href);
 const { resolveSignal } = await import(new URL("platform/signals.js", dist).href);
 const backend = await loadBackend(backendName);
 const job = jobId === "-" ? null : backend.containSelf(jobId);
 const child = spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "child", "spawn", "grandchild", "detached"], { stdio: "ignore", windowsHide: true });
-writeFileSync(join(dir, "helper.json"), JSON.stringify({ pid: process.pid, job, child: child.pid }));
+const sibling = withSibling === "sibling"
+  ? spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "sibling"], { stdio: "ignore", windowsHide: true })
+  : undefined;
+writeFileSync(join(dir, "helper.json"), JSON.stringify({ pid: process.pid, job, child: child.pid, sibling: sibling?.pid }));
+const attempt = (target) => {
+  try {
+    return { ended: backend.signalTree(target, resolveSignal("TERM")) };
+  } catch (error) {
+    return { error: String(error), code: error.code };
+  }
+};
 let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => {
   input += chunk;
-  if (input.includes("kill\\n")) {
+  if (input.includes("kill-child\\n")) {
     input = "";
-    let result;
-    try {
-      result = { ended: backend.signalTree({ pid: child.pid, windowsJobName: job, supervisorPid: process.pid }, resolveSignal("TERM")) };
-    } catch (error) {
-      result = { error: String(error), code: error.code };
-    }
-    writeFileSync(join(dir, "self-kill.json"), JSON.stringify(result));
+    writeFileSync(join(dir, "child-kill.json"), JSON.stringify(attempt({ pid: child.pid })));
+  } else if (input.includes("kill\\n")) {
+    input = "";
+    writeFileSync(join(dir, "self-kill.json"), JSON.stringify(attempt({ pid: child.pid, windowsJobName: job, supervisorPid: process.pid })));
   }
 });
 process.stdin.on("end", () => process.exit(0));
@@ -111,8 +121,8 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
   const beating = (dir, name) => existsSync(join(dir, `${name}.hb`)) && Number(readFileSync(join(dir, `${name}.hb`), "utf8")) >= 2;
 
   /** Starts helper.mjs (contained in AgentExec-<jobId> when jobId is given) and waits for its tree. */
-  async function startHelper(dir, backendName, jobId) {
-    const helper = spawn(process.execPath, [join(dir, "helper.mjs"), DIST.href, backendName, dir, jobId ?? "-"], {
+  async function startHelper(dir, backendName, jobId, { sibling = false } = {}) {
+    const helper = spawn(process.execPath, [join(dir, "helper.mjs"), DIST.href, backendName, dir, jobId ?? "-", ...(sibling ? ["sibling"] : [])], {
       stdio: ["pipe", "ignore", "pipe"],
       windowsHide: true,
     });
@@ -122,12 +132,13 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
     const exited = once(helper, "exit");
     await eventually(`the helper's tree (stderr: ${stderr})`, () => {
       if (helper.exitCode !== null) assert.fail(`helper exited ${helper.exitCode}: ${stderr}`);
-      return existsSync(join(dir, "helper.json")) && beating(dir, "child") && beating(dir, "grandchild");
+      return existsSync(join(dir, "helper.json")) && beating(dir, "child") && beating(dir, "grandchild") && (!sibling || beating(dir, "sibling"));
     });
     const info = readJson(dir, "helper.json");
-    const tree = { child: pidOf(dir, "child"), grandchild: pidOf(dir, "grandchild") };
+    const tree = { child: pidOf(dir, "child"), grandchild: pidOf(dir, "grandchild"), ...(sibling ? { sibling: pidOf(dir, "sibling") } : {}) };
     assert.equal(info.pid, helper.pid);
     assert.equal(info.child, tree.child);
+    if (sibling) assert.equal(info.sibling, tree.sibling);
     return { helper, info, tree, exited, stderr: () => stderr };
   }
 
@@ -202,6 +213,38 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
       await eventually("child and grandchild to end", () => !isAlive(tree.child) && !isAlive(tree.grandchild));
       assert.ok(isAlive(helper.pid));
       assert.equal(await stopHelper(helper, exited), 0);
+    });
+  }
+
+  for (const name of BACKENDS) {
+    test(`${name}: inside its own job, signalTree({ pid }) without a job name ends that pid's tree only, not another child of the job (a timed-out notification sink)`, async () => {
+      const dir = subdir(`${name}-pid-only`);
+      const jobId = `01JPIDONLY${name.toUpperCase()}`.padEnd(26, "0");
+      const { helper, info, tree, exited } = await startHelper(dir, name, jobId, { sibling: true });
+      try {
+        const job = await openJob(info.job);
+        assert.ok(job, `${info.job} exists`);
+        try {
+          const members = job.pids();
+          for (const pid of [helper.pid, tree.child, tree.grandchild, tree.sibling]) {
+            assert.ok(members.includes(pid), `pid ${pid} is in ${info.job}: ${JSON.stringify(members)}`);
+          }
+        } finally {
+          job.close();
+        }
+        helper.stdin.write("kill-child\n");
+        const result = await eventually("child-kill.json", () => existsSync(join(dir, "child-kill.json")) && readJson(dir, "child-kill.json"));
+        assert.deepEqual(result, { ended: true });
+        await eventually("child and grandchild to end", () => !isAlive(tree.child) && !isAlive(tree.grandchild));
+        // The sibling, in the same job, and the helper (the supervisor) were not touched.
+        assert.ok(isAlive(tree.sibling), "the sibling in the same job survives (the whole job was ended instead of the pid's tree)");
+        const before = Number(readFileSync(join(dir, "sibling.hb"), "utf8"));
+        await eventually("the sibling keeps beating", () => Number(readFileSync(join(dir, "sibling.hb"), "utf8")) > before + 2);
+        assert.ok(isAlive(helper.pid));
+        assert.equal(await stopHelper(helper, exited), 0);
+      } finally {
+        if (isAlive(tree.sibling)) process.kill(tree.sibling);
+      }
     });
   }
 });
