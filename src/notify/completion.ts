@@ -30,8 +30,9 @@ export interface CompletionEvent {
 /**
  * Delivers job.finished to the sinks configured in meta.json now (so a `notify set` made while the
  * job ran is honoured). Nothing configured: nothing is written. Never throws for a sink.
+ * `current` says whether the job directory still records this run.
  */
-export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs: number): Promise<void> {
+export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs: number, current: () => boolean): Promise<void> {
   const meta = dir.readMeta();
   const { notify_command: command, notify_file: file } = meta.notification ?? {};
   if (command === undefined && file === undefined) return;
@@ -55,8 +56,10 @@ export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs:
     stderr_log_path: dir.stderrPath,
   };
   const eventPath = dir.file(COMPLETION_EVENT_FILE);
-  // The sinks are delivered even when the record cannot be written (the job was deleted meanwhile).
+  // The sinks are delivered even when the record cannot be written (the job was deleted meanwhile)
+  // or must not be (the job was restarted meanwhile: the file is the new run's now).
   const persist = (delivery_results: SinkResult[]) => {
+    if (!current()) return;
     try {
       writeJsonAtomic(eventPath, { ...event, delivery_results });
     } catch {

@@ -52,6 +52,8 @@ export class OutputMatcher {
     private readonly dir: JobDir,
     private readonly wrapper: readonly string[],
     private readonly timeoutMs: number,
+    /** Whether the job directory still records this run (a restart starts another). */
+    private readonly current: () => boolean,
   ) {
     this.reload();
   }
@@ -146,6 +148,7 @@ export class OutputMatcher {
   }
 
   private record(event: OutputMatchEvent, delivery_results: SinkResult[]): void {
+    if (!this.current()) return;
     try {
       appendFileSync(this.dir.file(NOTIFICATION_EVENTS_FILE), `${JSON.stringify({ ...event, delivery_results })}\n`);
     } catch {

@@ -37,11 +37,20 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   const created = dir.readState();
   const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
   const sinkTimeout = sinkTimeoutMs();
+  // After the terminal state this process only delivers notifications; a `restart` meanwhile makes
+  // the directory another run's, which this one must not write event records into.
+  const current = () => {
+    try {
+      return dir.readState().supervisor_pid === process.pid;
+    } catch {
+      return false;
+    }
+  };
   const failed = async (reason: string) => {
     const at = now();
     const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
     dir.writeState(state);
-    await deliverCompletion(dir, state, sinkTimeout);
+    await deliverCompletion(dir, state, sinkTimeout, current);
   };
   const tree = await processTree();
   let windowsJobName: string | null;
@@ -81,7 +90,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   };
   dir.writeState(running);
 
-  const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout);
+  const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout, current);
   const observe = (stream: MatchedStream) => ({ data: (chunk: Buffer) => matcher.observe(stream, chunk), flush: () => matcher.flush(stream) });
   const pumps = [
     new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
@@ -121,7 +130,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   // The job's state is final; notifications follow it and cannot change it. Matches first, so
   // job.finished is the last event of the run.
   await matcher.drain(sinkTimeout);
-  await deliverCompletion(dir, terminal, sinkTimeout);
+  await deliverCompletion(dir, terminal, sinkTimeout, current);
 }
 
 /** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */
