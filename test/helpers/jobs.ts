@@ -24,6 +24,11 @@ export interface JobFixture {
    * recorded a terminal state, then returns what `status` reports.
    */
   settledStatus(id: string, limitMs?: number): Promise<any>;
+  /**
+   * Like settledStatus, and then also waits until the job's supervisor process has exited, i.e.
+   * everything it does after the terminal state (notification deliveries) is done.
+   */
+  finishedSupervisor(id: string, limitMs?: number): Promise<any>;
 }
 
 /**
@@ -75,6 +80,12 @@ export function useJobFixture(markers: string[] = []): JobFixture {
         }
       }, limitMs);
       return ok(fixture.x(["status", id]), "status");
+    },
+    finishedSupervisor: async (id, limitMs = 20_000) => {
+      const status = await fixture.settledStatus(id, limitMs);
+      const pid = fixture.readState(id).supervisor_pid;
+      if (typeof pid === "number") await eventually(() => !isAlive(pid), limitMs);
+      return status;
     },
   };
   return fixture;

@@ -5,23 +5,12 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isAgentExecError, type AgentExecError } from "../../src/protocol/errors.js";
+import { caught } from "../helpers/errors.js";
 import { readJsonFile, writeJsonAtomic } from "../../src/store/atomic.js";
 import { JobDir, listJobDirs, LOG_FILES } from "../../src/store/job-dir.js";
 import { newJobId, STORED_ID, validateUserJobId } from "../../src/store/job-id.js";
 import { resolveRoot } from "../../src/store/root.js";
 import type { JobMeta, JobState } from "../../src/store/types.js";
-
-/** Runs `fn` and returns the AgentExecError it throws; fails the test when it throws nothing or something else. */
-function caught(fn: () => unknown): AgentExecError {
-  try {
-    fn();
-  } catch (error) {
-    if (isAgentExecError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected an AgentExecError, nothing was thrown");
-}
 
 function fakeMeta(id: string, root: string): JobMeta {
   return {
