@@ -86,6 +86,10 @@ export class OutputMatcher {
   }
 
   private matchLines(stream: MatchedStream, lines: Buffer): void {
+    // A substring absent from the whole run of lines is absent from each: skip decoding them.
+    const { config } = this.active!;
+    if (config.stream !== "either" && config.stream !== stream) return;
+    if (config.match_type === "contains" && lines.indexOf(config.pattern) === -1) return;
     for (let start = 0; start <= lines.length; ) {
       const nl = lines.indexOf(NEWLINE, start);
       const end = nl === -1 ? lines.length : nl;
