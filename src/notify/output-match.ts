@@ -90,6 +90,11 @@ export class OutputMatcher {
     const { config } = this.active!;
     if (config.stream !== "either" && config.stream !== stream) return;
     if (config.match_type === "contains" && lines.indexOf(config.pattern) === -1) return;
+    if (lines.length <= MAX_LINE_BYTES) {
+      // No line here needs cutting: decode once (a newline byte never sits inside a UTF-8 sequence).
+      for (const line of lines.toString("utf8").split("\n")) this.matchText(stream, line.replace(/\r$/, ""));
+      return;
+    }
     for (let start = 0; start <= lines.length; ) {
       const nl = lines.indexOf(NEWLINE, start);
       const end = nl === -1 ? lines.length : nl;
@@ -99,12 +104,16 @@ export class OutputMatcher {
   }
 
   private matchLine(stream: MatchedStream, bytes: Buffer): void {
-    const { config, test } = this.active!;
+    const { config } = this.active!;
     if (config.stream !== "either" && config.stream !== stream) return;
     for (let at = 0; at < bytes.length || at === 0; at += MAX_LINE_BYTES) {
-      const line = bytes.subarray(at, at + MAX_LINE_BYTES).toString("utf8").replace(/\r$/, "");
-      if (test(line)) this.enqueue(stream, line, config);
+      this.matchText(stream, bytes.subarray(at, at + MAX_LINE_BYTES).toString("utf8").replace(/\r$/, ""));
     }
+  }
+
+  private matchText(stream: MatchedStream, line: string): void {
+    const { config, test } = this.active!;
+    if (test(line)) this.enqueue(stream, line, config);
   }
 
   private enqueue(stream: MatchedStream, line: string, config: OutputMatchConfig): void {
