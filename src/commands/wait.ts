@@ -15,6 +15,8 @@ export interface WaitOptions extends JobRef {
   forever?: boolean;
   /** Seconds between fallback checks (default 1); changes are seen at once without it. */
   poll?: number;
+  /** Stops waiting early (serve: the client disconnected); the answer is the state at that moment. */
+  signal?: AbortSignal;
 }
 
 export interface WaitResult extends Outcome {
@@ -39,7 +41,7 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
       const state = readJobState(dir);
       return isTerminal(state.job.status) ? state : undefined;
     },
-    { timeoutMs, pollMs },
+    { timeoutMs, pollMs, signal: options.signal },
   );
   const state = terminal ?? readJobState(dir);
   return {

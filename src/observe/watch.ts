@@ -5,22 +5,26 @@ export interface WatchOptions {
   timeoutMs: number | null;
   /** Re-check at least this often, for changes no file event announces (a supervisor that died). */
   pollMs: number;
+  /** Stop early, as if the timeout had passed (a client that went away). */
+  signal?: AbortSignal;
 }
 
 /**
  * Calls `check` now, whenever state.json in `dir` is replaced, and every `pollMs`, until it
- * returns a value (resolved) or the timeout passes (resolved with undefined). Event-driven, so
+ * returns a value (resolved) or the timeout passes or `signal` aborts (resolved with undefined). Event-driven, so
  * a terminal state is seen within milliseconds of being written, not after a poll interval.
  */
 export function watchUntil<T>(dir: string, check: () => T | undefined, options: WatchOptions): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
     let settled = false;
+    const giveUp = () => (cleanup(), resolve(undefined));
     const cleanup = () => {
       settled = true;
       watcher?.close();
       clearInterval(poll);
       clearTimeout(deadline);
+      options.signal?.removeEventListener("abort", giveUp);
     };
     const tick = () => {
       if (settled) return;
@@ -45,8 +49,9 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
       watcher = undefined; // no watcher (e.g. inotify limit): polling alone
     }
     const poll = setInterval(tick, options.pollMs);
-    const deadline =
-      options.timeoutMs === null ? undefined : setTimeout(() => (cleanup(), resolve(undefined)), options.timeoutMs);
+    const deadline = options.timeoutMs === null ? undefined : setTimeout(giveUp, options.timeoutMs);
+    if (options.signal?.aborted) return giveUp();
+    options.signal?.addEventListener("abort", giveUp, { once: true });
     tick();
   });
 }

@@ -142,7 +142,8 @@ interface Context {
   token?: string;
 }
 
-type Handler = (ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string) => Promise<[string, object]>;
+/** `gone` aborts when the client disconnects before the answer is sent. */
+type Handler = (ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal) => Promise<[string, object]>;
 
 const ROUTES: Record<string, { method: "GET" | "POST"; withId: boolean; handler: Handler }> = {
   health: { method: "GET", withId: false, handler: async () => ["health", {}] },
@@ -179,7 +180,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
       id = segments[1]!;
     }
   }
-  const [type, data] = await route.handler(ctx, req, url.searchParams, id);
+  const gone = new AbortController();
+  res.once("close", () => res.writableEnded || gone.abort());
+  const [type, data] = await route.handler(ctx, req, url.searchParams, id, gone.signal);
   send(res, 200, okEnvelope(type, data));
 }
 
@@ -365,11 +368,12 @@ async function tailHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
   return ["tail", await tail({ root: ctx.root, jobId: id, tailLines, maxBytes })];
 }
 
-async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
+async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal): Promise<[string, object]> {
   const until = queryNumber(query, "until", false);
   const forever = queryBool(query, "forever");
   if (forever && until !== undefined) throw invalid("give until or forever, not both");
-  return ["wait", await wait({ root: ctx.root, jobId: id, until, forever })];
+  // A client that went away stops the wait: its watcher is not kept until the job ends.
+  return ["wait", await wait({ root: ctx.root, jobId: id, until, forever, signal: gone })];
 }
 
 async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
