@@ -103,14 +103,15 @@ function summarize(dir: JobDir, scope: string | undefined): Omit<JobSummary, "sh
 // The shortest prefix (at least 12 characters) that tells each listed job apart from the others.
 // ULIDs begin with their timestamp, so a fixed 7-character prefix would be shared by every job
 // started within the same half minute. Neighbours in sorted order share the longest prefixes.
+// Compared in upper case, as lookup does (a root may also hold v0.2.3's lower-case hex ids).
 function withShortIds(jobs: Omit<JobSummary, "short_job_id">[]): JobSummary[] {
-  const sorted = jobs.map((job) => job.job_id).sort();
+  const sorted = jobs.map((job) => job.job_id.toUpperCase()).sort();
   const length = new Map<string, number>();
   sorted.forEach((id, i) => {
     const shared = Math.max(commonPrefix(id, sorted[i - 1]), commonPrefix(id, sorted[i + 1]));
     length.set(id, Math.min(id.length, Math.max(SHORT_ID_MIN, shared + 1)));
   });
-  return jobs.map((job) => ({ ...job, short_job_id: job.job_id.slice(0, length.get(job.job_id)) }) as JobSummary);
+  return jobs.map((job) => ({ ...job, short_job_id: job.job_id.slice(0, length.get(job.job_id.toUpperCase())) }) as JobSummary);
 }
 
 function commonPrefix(a: string, b: string | undefined): number {

@@ -107,9 +107,12 @@ export class JobDir {
 
   /** Finds a job by full id or unambiguous prefix, case-insensitively. */
   static open(root: string, userId: string): JobDir {
-    const wanted = validateUserJobId(userId);
-    if (STORED_ID.test(wanted) && isDirectory(join(root, wanted))) return new JobDir(root, wanted);
-    const matches = listJobIds(root).filter((id) => id.startsWith(wanted));
+    const typed = validateUserJobId(userId);
+    for (const exact of [typed.toUpperCase(), typed.toLowerCase()]) {
+      if (STORED_ID.test(exact) && isDirectory(join(root, exact))) return new JobDir(root, exact);
+    }
+    const wanted = typed.toUpperCase();
+    const matches = listJobIds(root).filter((id) => id.toUpperCase().startsWith(wanted));
     if (matches.length === 1) return new JobDir(root, matches[0]!);
     if (matches.length === 0) {
       throw new AgentExecError("job_not_found", `job not found: ${userId}`, { details: { root } });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cli } from "../helpers/cli.js";
@@ -48,6 +48,27 @@ describe("unknown and malformed job ids", () => {
     expect(readFileSync(join(sibling, "keep.txt"), "utf8")).toBe("keep me");
     expect(readdirSync(root)).toEqual([job_id]);
     expect(ok(cli(["--root", root, "status", job_id], { cwd: fx.work }), "status").state).toBe("exited");
+  });
+
+  test("well-formed ids that name no job (the reference's NONEXISTENT-JOB style) are job_not_found", () => {
+    for (const id of ["NONEXISTENT_JOB_ID_XYZ", "NONEXISTENT-JOB", "nonexistent_id_xyz"]) {
+      for (const command of JOB_COMMANDS) failed(onJob(command, id), "job_not_found");
+      failed(fx.x(["notify", "set", id, "--command", "echo hi"]), "job_not_found");
+      failed(fx.x(["tag", "set", id, "--tag", "a"]), "job_not_found");
+    }
+  });
+
+  test("jobs agent-exec v0.2.3 made in the same root (32 hex ids) are found by prefix, any case", async () => {
+    const { job_id } = ok(fx.x(["run", "--", "echo", "from v0.2.3"]), "run");
+    await fx.finishedSupervisor(job_id);
+    const hex = "01abcdef000000000000000000000001";
+    cpSync(join(fx.root, job_id), join(fx.root, hex), { recursive: true });
+    expect(ok(fx.x(["status", "01ABCDEF"]), "status").job_id).toBe(hex);
+    expect(ok(fx.x(["tail", hex]), "tail").stdout).toBe("from v0.2.3\n");
+    expect(ok(fx.x(["list"]), "list").jobs.map((j: any) => j.job_id)).toContain(hex);
+    mkdirSync(join(fx.root, "01abcdef000000000000000000000002"));
+    const error = failed(fx.x(["status", "01abcdef"]), "ambiguous_job_id");
+    expect(error.details.candidates).toEqual([hex, "01abcdef000000000000000000000002"]);
   });
 
   test("an ambiguous prefix lists the candidates", () => {

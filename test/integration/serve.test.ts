@@ -187,11 +187,11 @@ describe("serve", () => {
     expectError(await call(`${s.url}/jobs?state=sleeping`), 400, "invalid_request");
     expectError(await call(`${s.url}/jobs?all=1&cwd=/tmp`), 400, "invalid_request");
     expectError(await call(`${s.url}/status/..%2Fetc`), 400, "invalid_job_id");
-    expectError(await call(`${s.url}/status/not-an-id`), 400, "invalid_job_id");
+    expectError(await call(`${s.url}/status/a.b`), 400, "invalid_job_id");
     // nothing was created by any of the above
     expect((await call(`${s.url}/jobs`)).body.jobs).toHaveLength(0);
 
-    for (const path of ["/status/0123456789ABCDEFGHJKMNPQRS", "/tail/7ZZZ", "/wait/7ZZZ"]) {
+    for (const path of ["/status/0123456789ABCDEFGHJKMNPQRS", "/status/nonexistent_id_xyz", "/tail/7ZZZ", "/wait/7ZZZ"]) {
       expectError(await call(`${s.url}${path}`), 404, "job_not_found");
     }
     expectError(await call(`${s.url}/kill/7ZZZ`, { method: "POST" }), 404, "job_not_found");
