@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import writeFileAtomic from "write-file-atomic";
 import { AgentExecError, ioError } from "../protocol/errors.js";
+import { sleepSync } from "../time.js";
 
 // Temp file in the same directory, then rename: a reader sees the old file or the new one, never
 // half of either. The temp file is fsynced before the rename; the directory is not, so after a
@@ -23,7 +24,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
       const code = (error as NodeJS.ErrnoException).code ?? "";
       const retry = process.platform === "win32" && RETRYABLE_ON_WINDOWS.has(code) && Date.now() < deadline;
       if (!retry) throw ioError(error, "write", path);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs); // a synchronous sleep
+      sleepSync(delayMs);
     }
   }
 }

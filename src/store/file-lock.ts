@@ -1,6 +1,7 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { isProcessAlive } from "../platform/process-info.js";
 import { ioError } from "../protocol/errors.js";
+import { sleepSync } from "../time.js";
 
 /**
  * A lock file holding its owner's pid. Returns the release function, or the pid of the live
@@ -30,6 +31,17 @@ export function tryLock(path: string): (() => void) | { heldBy: number } {
     rmSync(mine, { force: true });
   }
   throw ioError(new Error("it kept changing hands"), "lock", path);
+}
+
+/** tryLock, retried with a growing back-off while a live process holds the lock, for up to `withinMs`. */
+export function waitLock(path: string, withinMs: number): (() => void) | { heldBy: number } {
+  const deadline = Date.now() + withinMs;
+  let lock = tryLock(path);
+  for (let delayMs = 2; typeof lock !== "function" && Date.now() < deadline; delayMs = Math.min(delayMs * 2, 50)) {
+    sleepSync(delayMs);
+    lock = tryLock(path);
+  }
+  return lock;
 }
 
 /** Removes the lock file if it is still the one `deadPid` left; puts back one taken in between. */

@@ -2,7 +2,7 @@ import { closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs"
 import { join } from "node:path";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
-import { tryLock } from "./file-lock.js";
+import { waitLock } from "./file-lock.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
 import { now } from "../time.js";
@@ -64,18 +64,12 @@ export class JobDir {
    * `notify set`, say) both land. Returns the new definition.
    */
   updateMeta(change: (meta: JobMeta) => JobMeta): JobMeta {
-    const path = this.file("meta.lock");
-    const deadline = Date.now() + META_LOCK_WAIT_MS;
-    let lock = tryLock(path);
-    for (let delayMs = 2; typeof lock !== "function"; delayMs = Math.min(delayMs * 2, 50)) {
-      if (Date.now() > deadline) {
-        throw new AgentExecError("invalid_state", `job ${this.id}: meta.json is being changed by process ${lock.heldBy}`, {
-          retryable: true,
-          details: { locking_pid: lock.heldBy },
-        });
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs); // a synchronous sleep
-      lock = tryLock(path);
+    const lock = waitLock(this.file("meta.lock"), META_LOCK_WAIT_MS);
+    if (typeof lock !== "function") {
+      throw new AgentExecError("invalid_state", `job ${this.id}: meta.json is being changed by process ${lock.heldBy}`, {
+        retryable: true,
+        details: { locking_pid: lock.heldBy },
+      });
     }
     try {
       const meta = change(this.readMeta());
