@@ -26,9 +26,10 @@ import { status } from "./commands/status.js";
 import { DEFAULT_TAIL_LINES, tail } from "./commands/tail.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS, wait } from "./commands/wait.js";
 import { collect, collectTag, collectTagPattern, count, duration, increase, normalizeWaitFlag, seconds } from "./cli-args.js";
+import { definedOnly } from "./defined.js";
 import { log, setVerbosity } from "./log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "./protocol/envelope.js";
-import { AgentExecError, isAgentExecError } from "./protocol/errors.js";
+import { AgentExecError, asAgentExecError } from "./protocol/errors.js";
 import { DEFAULT_BIND, startServer } from "./server/http.js";
 import { JobDir } from "./store/job-dir.js";
 import { STORED_ID } from "./store/job-id.js";
@@ -78,8 +79,7 @@ function respond<T extends object>(type: string, handler: (opts: Opts, args: str
 }
 
 async function fail(error: unknown, yaml = false): Promise<never> {
-  const coded = isAgentExecError(error) ? error : new AgentExecError("internal_error", String((error as Error)?.message ?? error), { cause: error });
-  if (!isAgentExecError(error)) log("debug", (error as Error)?.stack ?? String(error));
+  const coded = asAgentExecError(error);
   if (coded.code === "usage_error") {
     process.stderr.write(`error: ${coded.message}\n`);
     return finish("", 2);
@@ -240,10 +240,9 @@ subcommand("delete", "delete a finished job, or with --all every finished job of
   .option("--all", "every finished job whose cwd is the current directory")
   .option("--dry-run", "report what would be deleted, delete nothing")
   .action(
-    respond("delete", (o, [jobId]) => {
-      if ((jobId === undefined) === !o.all) throw new AgentExecError("usage_error", "give either a job id or --all");
-      return deleteJobs({ root: o.root, jobId, all: o.all as boolean | undefined, dryRun: o.dryRun as boolean | undefined });
-    }),
+    respond("delete", (o, [jobId]) =>
+      deleteJobs({ root: o.root, jobId, all: o.all as boolean | undefined, dryRun: o.dryRun as boolean | undefined }),
+    ),
   );
 
 subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
@@ -417,10 +416,6 @@ function rejectBoth(command: Command, a: string, b: string): void {
   command.hook("preAction", () => {
     if (seen.size === 2) throw new AgentExecError("usage_error", `--${a} and --${b} cannot be used together`);
   });
-}
-
-function definedOnly(opts: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 }
 
 const valueFlags = new Set(

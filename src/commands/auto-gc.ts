@@ -1,7 +1,7 @@
-import { closeSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentExecConfig } from "../config.js";
 import { log } from "../log.js";
+import { tryLock } from "../store/file-lock.js";
 import { collectGarbage, DEFAULT_GC_OLDER_THAN } from "./gc.js";
 import { durationOrThrow } from "./duration.js";
 
@@ -10,8 +10,6 @@ import { durationOrThrow } from "./duration.js";
 
 const DEFAULT_SCAN_LIMIT = 200;
 const DEFAULT_DELETE_LIMIT = 20;
-// A lock older than this was left by a process that died mid-gc.
-const STALE_LOCK_MS = 10 * 60 * 1000;
 
 export interface AutoGcOptions {
   /** false (--no-auto-gc) skips it. */
@@ -23,9 +21,11 @@ export interface AutoGcOptions {
 
 export function autoGc(root: string, config: AgentExecConfig, options: AutoGcOptions): void {
   if (options.autoGc === false || config.gc.auto === false) return;
-  const lock = join(root, ".gc.lock");
+  let release: () => void;
   try {
-    if (!takeLock(lock)) return;
+    const lock = tryLock(join(root, ".gc.lock")); // a dead process's lock is taken over
+    if (typeof lock !== "function") return; // another launch is collecting
+    release = lock;
   } catch (error) {
     log("debug", `auto-gc skipped: ${(error as Error).message}`);
     return;
@@ -43,18 +43,6 @@ export function autoGc(root: string, config: AgentExecConfig, options: AutoGcOpt
   } catch (error) {
     log("warn", `auto-gc failed (the launch is unaffected): ${(error as Error).message}`);
   } finally {
-    rmSync(lock, { force: true });
+    release();
   }
-}
-
-function takeLock(path: string): boolean {
-  try {
-    closeSync(openSync(path, "wx"));
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  if (Date.now() - statSync(path).mtimeMs < STALE_LOCK_MS) return false;
-  rmSync(path, { force: true });
-  return takeLock(path);
 }

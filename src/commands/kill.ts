@@ -1,5 +1,4 @@
-import { readJobState, staleReason } from "../observe/job-state.js";
-import { watchUntil } from "../observe/watch.js";
+import { staleReason, watchUntilTerminal } from "../observe/job-state.js";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { AgentExecError } from "../protocol/errors.js";
@@ -53,15 +52,8 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   if (options.noWait) return base;
 
   const startedMs = performance.now();
-  const terminal = await watchUntil(
-    dir.path,
-    () => {
-      const current = readJobState(dir);
-      return isTerminal(current.job.status) ? current : undefined;
-    },
-    { timeoutMs: OBSERVE_MS, pollMs: 100 },
-  );
-  return { ...base, ...observed(terminal ?? readJobState(dir), Math.round(performance.now() - startedMs)) };
+  const terminal = await watchUntilTerminal(dir, { timeoutMs: OBSERVE_MS, pollMs: 100 });
+  return { ...base, ...observed(terminal, Math.round(performance.now() - startedMs)) };
 }
 
 /**

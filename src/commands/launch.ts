@@ -1,11 +1,15 @@
 import { headExcerpt } from "../observe/excerpt.js";
-import { readJobState } from "../observe/job-state.js";
+import { readJobState, watchUntilTerminal } from "../observe/job-state.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
-import { watchUntil } from "../observe/watch.js";
-import type { JobDir } from "../store/job-dir.js";
-import { isTerminal, type JobMeta, type JobState, type JobStatus } from "../store/types.js";
+import { loadConfig } from "../config.js";
+import { JobDir } from "../store/job-dir.js";
+import { resolveRoot } from "../store/root.js";
+import { type JobMeta, type JobState, type JobStatus } from "../store/types.js";
 import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
+import { autoGc, type AutoGcOptions } from "./auto-gc.js";
+import { environmentOf } from "./definition.js";
+import type { JobRef } from "./status.js";
 
 // The part of run, start and restart after the job is defined: start its supervisor, watch it,
 // and describe what was seen.
@@ -92,13 +96,29 @@ export async function launchAndObserve(
 async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
   if (options.wait === false) return readJobState(dir);
   const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_RUN_UNTIL_SECONDS) * 1000;
-  const terminal = await watchUntil(
-    dir.path,
-    () => {
-      const state = readJobState(dir);
-      return isTerminal(state.job.status) ? state : undefined;
-    },
-    { timeoutMs, pollMs: 250 },
-  );
-  return terminal ?? readJobState(dir);
+  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250 });
+}
+
+/** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */
+export interface StoredLaunchOptions extends JobRef, ObserveOptions, AutoGcOptions {
+  /** config.toml for the auto-gc defaults. */
+  config?: string;
+}
+
+/**
+ * start and restart: launches a stored job's definition again, with its environment rebuilt now,
+ * watches it like `run`, then runs auto-gc. `prepare` is launchAndObserve's.
+ */
+export async function launchStored(
+  options: StoredLaunchOptions,
+  prepare: (dir: JobDir, meta: JobMeta, root: string) => unknown,
+): Promise<RunResult> {
+  const startedMs = performance.now();
+  const root = resolveRoot(options.root);
+  const config = loadConfig(options.config); // a config error comes before job_not_found
+  const dir = JobDir.open(root, options.jobId);
+  const meta = dir.readMeta();
+  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, () => prepare(dir, meta, root));
+  autoGc(root, config, options);
+  return result;
 }

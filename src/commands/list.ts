@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { definedOnly } from "../defined.js";
 import { readJobState } from "../observe/job-state.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobDirs } from "../store/job-dir.js";
@@ -133,6 +134,3 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

@@ -1,34 +1,21 @@
 import { rmSync, truncateSync } from "node:fs";
-import { loadConfig } from "../config.js";
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
-import { COMPLETION_EVENT_FILE } from "../notify/completion.js";
-import { NOTIFICATION_EVENTS_FILE } from "../notify/output-match.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
-import { createdState, JobDir } from "../store/job-dir.js";
-import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
-import { autoGc, type AutoGcOptions } from "./auto-gc.js";
-import { environmentOf } from "./definition.js";
 import { kill } from "./kill.js";
-import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
+import { launchStored, type RunResult, type StoredLaunchOptions } from "./launch.js";
+import { COMPLETION_EVENT_FILE, createdState, NOTIFICATION_EVENTS_FILE } from "../store/job-dir.js";
 import { clearKillRequest } from "../supervisor/kill-request.js";
-import type { JobRef } from "./status.js";
 
-export interface RestartOptions extends JobRef, ObserveOptions, AutoGcOptions {
+export interface RestartOptions extends StoredLaunchOptions {
   /** Signal that ends a running tree first (default TERM). */
   signal?: string;
-  config?: string;
 }
 
 /** Runs a job's definition again under the same id: ends a running tree, clears the old run, starts. */
-export async function restart(options: RestartOptions): Promise<RunResult> {
-  const startedMs = performance.now();
-  const root = resolveRoot(options.root);
-  const config = loadConfig(options.config);
-  const dir = JobDir.open(root, options.jobId);
-  const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, async () => {
+export function restart(options: RestartOptions): Promise<RunResult> {
+  return launchStored(options, async (dir, meta, root) => {
     let state = readJobState(dir);
     if (state.job.status === "running") {
       const outcome = await kill({ root, jobId: dir.id, signal: options.signal ?? "TERM" });
@@ -52,6 +39,4 @@ export async function restart(options: RestartOptions): Promise<RunResult> {
     clearKillRequest(dir);
     dir.writeState(createdState(dir.id));
   });
-  autoGc(root, config, options);
-  return result;
 }

@@ -1,10 +1,9 @@
 import { logSize } from "../observe/excerpt.js";
-import { readJobState } from "../observe/job-state.js";
+import { watchUntilTerminal } from "../observe/job-state.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
-import { watchUntil } from "../observe/watch.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { isTerminal, type JobStatus } from "../store/types.js";
+import type { JobStatus } from "../store/types.js";
 import type { JobRef } from "./status.js";
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
@@ -35,15 +34,7 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
   const startedMs = performance.now();
   const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_WAIT_UNTIL_SECONDS) * 1000;
   const pollMs = Math.max(10, (options.poll ?? 1) * 1000);
-  const terminal = await watchUntil(
-    dir.path,
-    () => {
-      const state = readJobState(dir);
-      return isTerminal(state.job.status) ? state : undefined;
-    },
-    { timeoutMs, pollMs, signal: options.signal },
-  );
-  const state = terminal ?? readJobState(dir);
+  const state = await watchUntilTerminal(dir, { timeoutMs, pollMs, signal: options.signal });
   return {
     job_id: dir.id,
     state: state.job.status,

@@ -1,13 +1,11 @@
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { writeJsonAtomic } from "../store/atomic.js";
-import type { JobDir } from "../store/job-dir.js";
+import { COMPLETION_EVENT_FILE, type JobDir } from "../store/job-dir.js";
 import type { JobState } from "../store/types.js";
 import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
 
 // job.finished: built from the terminal state, persisted in completion_event.json before any sink
 // runs, and persisted again with what each sink did.
-
-export const COMPLETION_EVENT_FILE = "completion_event.json";
 
 export interface CompletionEvent {
   schema_version: string;

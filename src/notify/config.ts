@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { definedOnly } from "../defined.js";
 import { AgentExecError } from "../protocol/errors.js";
 
 // meta.json's `notification` block, with the reference's field names, and how run/create and
@@ -48,8 +49,8 @@ export function updateNotification(existing: NotificationConfig | undefined, opt
     notify_file: overlayPath(existing?.notify_file, options.notifyFile),
     on_output_match: updateOutputMatch(existing?.on_output_match, options),
   };
-  const defined = Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined));
-  return Object.keys(defined).length > 0 ? (defined as NotificationConfig) : undefined;
+  const defined = definedOnly(next);
+  return Object.keys(defined).length > 0 ? defined : undefined;
 }
 
 function updateOutputMatch(existing: OutputMatchConfig | undefined, options: NotificationOptions): OutputMatchConfig | undefined {

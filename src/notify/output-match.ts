@@ -1,6 +1,6 @@
 import { appendFileSync, statSync } from "node:fs";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
-import type { JobDir } from "../store/job-dir.js";
+import { NOTIFICATION_EVENTS_FILE, type JobDir } from "../store/job-dir.js";
 import { lineMatcher, type MatchType, type OutputMatchConfig } from "./config.js";
 import { now } from "../time.js";
 import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
@@ -10,8 +10,6 @@ import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
 // `notify set` rewrites meta.json (atomically, so it gets a new inode); the matcher notices with
 // one stat per chunk of output and applies the new settings from the next line on. Output seen
 // before that is never replayed.
-
-export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
 
 export type MatchedStream = "stdout" | "stderr";
 

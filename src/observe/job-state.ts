@@ -1,6 +1,7 @@
 import { isProcessAlive, isSameProcessAlive } from "../platform/process-info.js";
 import type { JobDir } from "../store/job-dir.js";
-import type { JobState } from "../store/types.js";
+import { isTerminal, type JobState } from "../store/types.js";
+import { watchUntil, type WatchOptions } from "./watch.js";
 
 /**
  * Why a `running` job can no longer be trusted to finish: its supervisor is gone (killed with
@@ -29,4 +30,17 @@ export function readJobState(dir: JobDir): JobState {
   const reason = staleReason(again);
   if (!reason) return again;
   return { ...again, job: { ...again.job, status: "failed" }, reason };
+}
+
+/** The job's state once it is terminal, or as it is when the watch gives up. */
+export async function watchUntilTerminal(dir: JobDir, options: WatchOptions): Promise<JobState> {
+  const terminal = await watchUntil(
+    dir.path,
+    () => {
+      const state = readJobState(dir);
+      return isTerminal(state.job.status) ? state : undefined;
+    },
+    options,
+  );
+  return terminal ?? readJobState(dir);
 }

@@ -1,3 +1,5 @@
+import { log } from "../log.js";
+
 // One error type for the whole program: every failure a user can see carries a stable code.
 // Commands throw it; only cli.ts turns it into an envelope and an exit code.
 
@@ -52,6 +54,13 @@ export class AgentExecError extends Error {
 // Unlike `instanceof`, this works when two copies of the module are loaded.
 export function isAgentExecError(error: unknown): error is AgentExecError {
   return typeof error === "object" && error !== null && brand in error;
+}
+
+/** A coded error as it is; anything else (a bug) as internal_error, its stack logged at debug. */
+export function asAgentExecError(error: unknown): AgentExecError {
+  if (isAgentExecError(error)) return error;
+  log("debug", (error as Error)?.stack ?? String(error));
+  return new AgentExecError("internal_error", String((error as Error)?.message ?? error), { cause: error });
 }
 
 // Wraps a Node fs error with the path and the operation, so the message says what failed where.

@@ -12,7 +12,7 @@ import { tail } from "../commands/tail.js";
 import { wait } from "../commands/wait.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
-import { AgentExecError, isAgentExecError, type ErrorCode } from "../protocol/errors.js";
+import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
 
@@ -198,10 +198,7 @@ function send(res: ServerResponse, code: number, body: object): void {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
-  let coded = isAgentExecError(error)
-    ? error
-    : new AgentExecError("internal_error", String((error as Error)?.message ?? error), { cause: error });
-  if (!isAgentExecError(error)) log("debug", (error as Error)?.stack ?? String(error));
+  let coded = asAgentExecError(error);
   // Command functions speak of CLI flags; over HTTP the same mistake is a bad request.
   if (coded.code === "usage_error") coded = new AgentExecError("invalid_request", coded.message, { details: coded.details });
   if (coded.code === "payload_too_large" && !res.headersSent) res.setHeader("Connection", "close");

@@ -11,6 +11,9 @@ import { now } from "../time.js";
 const META_LOCK_WAIT_MS = 5000;
 
 export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
+/** Where the supervisor records job.finished and job.output.matched deliveries (src/notify/). */
+export const COMPLETION_EVENT_FILE = "completion_event.json";
+export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
 
 /** One job's directory under the root. Holds paths and reads/writes its JSON files; spawns nothing. */
 export class JobDir {
@@ -105,8 +108,7 @@ export class JobDir {
     for (const exact of [typed.toUpperCase(), typed.toLowerCase()]) {
       if (STORED_ID.test(exact) && isDirectory(join(root, exact))) return new JobDir(root, exact);
     }
-    const wanted = typed.toUpperCase();
-    const matches = listJobIds(root).filter((id) => id.toUpperCase().startsWith(wanted));
+    const matches = listJobIds(root, typed.toUpperCase());
     if (matches.length === 1) return new JobDir(root, matches[0]!);
     if (matches.length === 0) {
       throw new AgentExecError("job_not_found", `job not found: ${userId}`, { details: { root } });
@@ -129,13 +131,20 @@ export function createdState(id: string): JobState {
   };
 }
 
-/** The root's job directories: subdirectories named by a full job id. */
-export function listJobIds(root: string): string[] {
-  return listJobDirs(root).filter((name) => STORED_ID.test(name));
+/**
+ * The root's job directories: subdirectories named by a full job id, optionally only those whose
+ * upper-cased id starts with `prefix`. Names are filtered before any directory is stat'ed.
+ */
+export function listJobIds(root: string, prefix = ""): string[] {
+  return subdirectories(root, (name) => STORED_ID.test(name) && name.toUpperCase().startsWith(prefix));
 }
 
 /** Names of the root's subdirectories (symlinks are not followed); a missing root has none. */
 export function listJobDirs(root: string): string[] {
+  return subdirectories(root, () => true);
+}
+
+function subdirectories(root: string, wanted: (name: string) => boolean): string[] {
   let names: string[];
   try {
     names = readdirSync(root);
@@ -143,7 +152,7 @@ export function listJobDirs(root: string): string[] {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw ioError(error, "read jobs root", root);
   }
-  return names.filter((name) => isDirectory(join(root, name)));
+  return names.filter((name) => wanted(name) && isDirectory(join(root, name)));
 }
 
 function isDirectory(path: string): boolean {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "../../src/commands/create.js";
 import { notifySet } from "../../src/commands/notify-set.js";
-import { NOTIFICATION_EVENTS_FILE, OutputMatcher, type MatchedStream } from "../../src/notify/output-match.js";
-import { JobDir } from "../../src/store/job-dir.js";
+import { OutputMatcher, type MatchedStream } from "../../src/notify/output-match.js";
+import { JobDir, NOTIFICATION_EVENTS_FILE } from "../../src/store/job-dir.js";
 import { readNdjson } from "../helpers/files.js";
 
 // OutputMatcher against a real job directory (made by `create`), with settings changed the way
