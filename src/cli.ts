@@ -1,7 +1,6 @@
 #!/usr/bin/env -S node --
 // The `--` keeps Node from reading agent-exec's own flags: Node 20 claims any `--env-file` on its
 // command line, even after the script name (nodejs/node#54232).
-import { appendFileSync, readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { complete } from "./commands/complete.js";
 import { completionScript, SHELLS, type Shell } from "./commands/completions.js";
@@ -31,10 +30,6 @@ import { log, setVerbosity } from "./log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "./protocol/envelope.js";
 import { AgentExecError, asAgentExecError } from "./protocol/errors.js";
 import { DEFAULT_BIND, startServer } from "./server/http.js";
-import { JobDir } from "./store/job-dir.js";
-import { STORED_ID } from "./store/job-id.js";
-import { supervise, type LaunchSecrets } from "./supervisor/supervise.js";
-import { now } from "./time.js";
 import { AGENT_EXEC_VERSION } from "./version.js";
 
 // The only module that prints or chooses an exit code: commands return data or throw coded errors.
@@ -388,24 +383,6 @@ subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpo
       process.exit(0);
     } catch (error) {
       await fail(error);
-    }
-  });
-
-program
-  .command("_supervise", { hidden: true })
-  .argument("<job-id>")
-  .requiredOption("--root <path>")
-  .action(async (jobId: string, opts: { root: string }) => {
-    if (!STORED_ID.test(jobId)) process.exit(2);
-    const dir = new JobDir(opts.root, jobId);
-    try {
-      const secrets = JSON.parse(readFileSync(0, "utf8")) as LaunchSecrets;
-      await supervise(dir, secrets);
-      process.exit(0);
-    } catch (error) {
-      // Nobody reads this process's stderr; leave the reason next to the job.
-      appendFileSync(dir.file("supervisor.log"), `${now()} ${(error as Error)?.stack ?? String(error)}\n`);
-      process.exit(1);
     }
   });
 

@@ -6,7 +6,7 @@ import type { JobState } from "../store/types.js";
 import { now } from "../time.js";
 import type { LaunchSecrets } from "./supervise.js";
 
-const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
+const SUPERVISOR_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 // A supervisor that has not started the workload by then is presumed stuck (a hung disk, a frozen VM).
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 // At most this many supervisors of one process are starting at a time (the CLI starts one; a
@@ -41,7 +41,7 @@ export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Prom
 }
 
 async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
-  const child = spawn(process.execPath, [CLI, "_supervise", dir.id, "--root", dir.root], {
+  const child = spawn(process.execPath, [SUPERVISOR_MAIN, "_supervise", dir.id, "--root", dir.root], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
     windowsHide: true,
