@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect } from "vitest";
@@ -19,6 +19,8 @@ export interface JobFixture {
   jobDir(id: string): string;
   readState(id: string): any;
   readMeta(id: string): any;
+  /** Backdates a finished job's finished_at/updated_at by `days`, for gc's retention window. */
+  age(id: string, days: number): void;
   /**
    * Waits (reading state.json, which is cheaper than a CLI call per poll) until the supervisor has
    * recorded a terminal state, then returns what `status` reports.
@@ -71,6 +73,10 @@ export function useJobFixture(markers: string[] = []): JobFixture {
     jobDir: (id) => join(root, id),
     readState: (id) => JSON.parse(readFileSync(join(root, id, "state.json"), "utf8")),
     readMeta: (id) => JSON.parse(readFileSync(join(root, id, "meta.json"), "utf8")),
+    age: (id, days) => {
+      const at = new Date(Date.now() - days * 86_400_000).toISOString();
+      writeFileSync(join(root, id, "state.json"), JSON.stringify({ ...fixture.readState(id), finished_at: at, updated_at: at }));
+    },
     settledStatus: async (id, limitMs = 20_000) => {
       await eventually(() => {
         try {

@@ -7,12 +7,6 @@ import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
 // Sleep durations 3771-3779 belong to this file.
 const fx = useJobFixture(["sleep 3771", "sleep 3772", "sleep 3773"]);
 
-function age(id: string, days: number): void {
-  const path = join(fx.jobDir(id), "state.json");
-  const state = JSON.parse(readFileSync(path, "utf8"));
-  const at = new Date(Date.now() - days * 86_400_000).toISOString();
-  writeFileSync(path, JSON.stringify({ ...state, finished_at: at, updated_at: at }));
-}
 const quick = () => ok(fx.x(["run", "--no-auto-gc", "--", "true"]), "run").job_id as string;
 
 describe("delete", () => {
@@ -103,7 +97,7 @@ describe("gc", () => {
   test("deletes finished jobs older than 30 days by default and reports the reference's fields", () => {
     const old = quick();
     const recent = quick();
-    age(old, 31);
+    fx.age(old, 31);
     const g = ok(fx.x(["gc"]), "gc");
     expect(g).toMatchObject({
       root: fx.root, dry_run: false, older_than: "30d", older_than_source: "default",
@@ -122,7 +116,7 @@ describe("gc", () => {
 
   test("--older-than units, --dry-run, and active jobs are never touched", () => {
     const id = quick();
-    age(id, 2);
+    fx.age(id, 2);
     const running = ok(fx.x(["run", "--no-wait", "--", "sleep 3771"]), "run").job_id;
     const dry = ok(fx.x(["gc", "--older-than", "1d", "--dry-run"]), "gc");
     expect(dry).toMatchObject({ dry_run: true, older_than: "1d", older_than_source: "flag", deleted: 0, candidate_count: 1 });
@@ -134,7 +128,7 @@ describe("gc", () => {
   });
 
   test("--older-than takes s, m, h and d", () => {
-    age(quick(), 2);
+    fx.age(quick(), 2);
     expect(ok(fx.x(["gc", "--dry-run", "--older-than", "3d"]), "gc").candidate_count).toBe(0);
     for (const window of ["47h", "2800m", "170000s"]) expect(ok(fx.x(["gc", "--dry-run", "--older-than", window]), "gc").candidate_count).toBe(1);
   });

@@ -114,7 +114,7 @@ describe("restart", () => {
 describe("auto-gc after run/start", () => {
   test("deletes old finished jobs; --no-auto-gc and the override flags", () => {
     const old = ok(fx.x(["run", "--", "true"]), "run").job_id;
-    age(old, 40);
+    fx.age(old, 40);
     ok(fx.x(["run", "--no-auto-gc", "--", "true"]), "run");
     expect(existsSync(fx.jobDir(old))).toBe(true);
     ok(fx.x(["run", "--auto-gc-older-than", "50d", "--", "true"]), "run");
@@ -143,12 +143,6 @@ describe("auto-gc after run/start", () => {
     expect(statSync(fx.jobDir(r.job_id)).isDirectory()).toBe(true);
   });
 
-  function age(id: string, days: number): void {
-    const path = join(fx.jobDir(id), "state.json");
-    const state = JSON.parse(readFileSync(path, "utf8"));
-    const at = new Date(Date.now() - days * 86_400_000).toISOString();
-    writeFileSync(path, JSON.stringify({ ...state, finished_at: at, updated_at: at }));
-  }
 });
 
 describe("concurrent launches", () => {

@@ -19,9 +19,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { IS_WINDOWS, eventually, isAlive, openJob, sleep } from "./helpers.mjs";
+import { SKIP, eventually, isAlive, openJob, sleep } from "./helpers.mjs";
 
-const SKIP = !IS_WINDOWS && "Windows only (runs under Wine: scripts/wine-node.sh --test test/windows/backends.test.mjs)";
 const BACKENDS = ["koffi", "addon"];
 const DIST = new URL("../../dist/", import.meta.url);
 

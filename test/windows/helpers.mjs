@@ -417,21 +417,7 @@ async function k32() {
   if (kernel32) return kernel32;
   const koffi = (await import("koffi")).default;
   const lib = koffi.load("kernel32.dll");
-  const PROCESSENTRY32W = koffi.struct("TEST_PROCESSENTRY32W", {
-    dwSize: "uint32",
-    cntUsage: "uint32",
-    th32ProcessID: "uint32",
-    th32DefaultHeapID: "uintptr_t",
-    th32ModuleID: "uint32",
-    cntThreads: "uint32",
-    th32ParentProcessID: "uint32",
-    pcPriClassBase: "int32",
-    dwFlags: "uint32",
-    szExeFile: koffi.array("char16_t", 260, "String"),
-  });
   kernel32 = {
-    koffi,
-    entrySize: koffi.sizeof(PROCESSENTRY32W),
     OpenJobObjectW: lib.func("void * __stdcall OpenJobObjectW(uint32 access, bool inherit, str16 name)"),
     QueryInformationJobObject: lib.func(
       "bool __stdcall QueryInformationJobObject(void *job, int infoClass, _Out_ uint8_t *info, uint32 length, _Out_ uint32 *returned)",
@@ -440,9 +426,6 @@ async function k32() {
     GetExitCodeProcess: lib.func("bool __stdcall GetExitCodeProcess(void *process, _Out_ uint32 *code)"),
     CloseHandle: lib.func("bool __stdcall CloseHandle(void *handle)"),
     GetLastError: lib.func("uint32 __stdcall GetLastError()"),
-    CreateToolhelp32Snapshot: lib.func("void * __stdcall CreateToolhelp32Snapshot(uint32 flags, uint32 pid)"),
-    Process32FirstW: lib.func("bool __stdcall Process32FirstW(void *snapshot, _Inout_ TEST_PROCESSENTRY32W *entry)"),
-    Process32NextW: lib.func("bool __stdcall Process32NextW(void *snapshot, _Inout_ TEST_PROCESSENTRY32W *entry)"),
   };
   return kernel32;
 }
@@ -521,20 +504,3 @@ export async function watchProcess(pid) {
   };
 }
 
-/** Every process: [{ pid, parent, exe }] from a Toolhelp32 snapshot. */
-export async function processSnapshot() {
-  const api = await k32();
-  const snap = api.CreateToolhelp32Snapshot(0x2, 0);
-  assert.ok(snap && api.koffi.address(snap) !== 0xffffffffffffffffn, `CreateToolhelp32Snapshot: error ${api.GetLastError()}`);
-  try {
-    const out = [];
-    const entry = { dwSize: api.entrySize };
-    for (let ok = api.Process32FirstW(snap, entry); ok; ok = api.Process32NextW(snap, entry)) {
-      out.push({ pid: entry.th32ProcessID, parent: entry.th32ParentProcessID, exe: entry.szExeFile });
-      entry.dwSize = api.entrySize;
-    }
-    return out;
-  } finally {
-    api.CloseHandle(snap);
-  }
-}
