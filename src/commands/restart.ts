@@ -27,7 +27,7 @@ export function restart(options: RestartOptions): Promise<RunResult> {
     if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
       throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
-    for (const path of [dir.stdoutPath, dir.stderrPath, meta.full_log_path ?? dir.file("full.log")]) {
+    for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) {
       try {
         truncateSync(path);
       } catch (error) {

@@ -2,7 +2,7 @@ import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { writeJsonAtomic } from "../store/atomic.js";
 import { COMPLETION_EVENT_FILE, type JobDir } from "../store/job-dir.js";
 import type { JobState } from "../store/types.js";
-import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
+import { deliverToSinks, type SinkResult } from "./sinks.js";
 
 // job.finished: built from the terminal state, persisted in completion_event.json before any sink
 // runs, and persisted again with what each sink did.
@@ -66,12 +66,6 @@ export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs:
   };
   persist([]);
 
-  const json = JSON.stringify(event);
-  const results: SinkResult[] = [];
-  if (command !== undefined) {
-    const context = { wrapper: meta.shell_wrapper, jobId: dir.id, eventType: "job.finished", eventPath, timeoutMs } as const;
-    results.push(await deliverToCommand(command, json, context));
-  }
-  if (file !== undefined) results.push(deliverToFile(file, json));
-  persist(results);
+  const context = { wrapper: meta.shell_wrapper, jobId: dir.id, eventType: "job.finished", eventPath, timeoutMs } as const;
+  persist(await deliverToSinks({ command, file }, JSON.stringify(event), context));
 }

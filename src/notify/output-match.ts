@@ -2,8 +2,8 @@ import { appendFileSync, statSync } from "node:fs";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { NOTIFICATION_EVENTS_FILE, type JobDir } from "../store/job-dir.js";
 import { lineMatcher, type MatchType, type OutputMatchConfig } from "./config.js";
-import { now } from "../time.js";
-import { deliverToCommand, deliverToFile, type SinkResult } from "./sinks.js";
+import { MAX_LINE_BYTES, NEWLINE } from "../supervisor/log-pump.js"; // lines are cut as full.log cuts them
+import { deliverToSinks, notDelivered, type SinkResult } from "./sinks.js";
 
 // job.output.matched: the supervisor shows every line of the workload's output to an
 // OutputMatcher, which fires for each line matching meta.json's `on_output_match` as it is *now*.
@@ -29,9 +29,6 @@ export interface OutputMatchEvent {
 // them would otherwise grow the queue without bound: beyond this many waiting, a match is recorded
 // as not delivered instead.
 const MAX_PENDING = 1000;
-// Longer lines are matched in pieces of this size, as full.log stores them.
-const MAX_LINE_BYTES = 64 * 1024;
-const NEWLINE = 0x0a;
 
 interface Active {
   config: OutputMatchConfig;
@@ -59,7 +56,11 @@ export class OutputMatcher {
   /** A chunk of the workload's output; complete lines in it are matched now. */
   observe(stream: MatchedStream, chunk: Buffer): void {
     this.reload();
-    let data = this.carry[stream].length > 0 ? Buffer.concat([this.carry[stream], chunk]) : chunk;
+    // Without settings, only the line still open at the chunk's end can matter later: skip the rest.
+    const chunkNewline = this.active ? -1 : chunk.lastIndexOf(NEWLINE);
+    let data: Buffer;
+    if (chunkNewline !== -1) data = chunk.subarray(chunkNewline + 1);
+    else data = this.carry[stream].length > 0 ? Buffer.concat([this.carry[stream], chunk]) : chunk;
     const last = data.lastIndexOf(NEWLINE);
     if (last !== -1) {
       if (this.active) this.matchLines(stream, data.subarray(0, last));
@@ -127,35 +128,29 @@ export class OutputMatcher {
       stderr_log_path: this.dir.stderrPath,
     };
     if (this.pending >= MAX_PENDING) {
-      this.record(event, undelivered(config, `not delivered: ${MAX_PENDING} earlier matches were still waiting`));
+      this.record(event, notDelivered(config, `not delivered: ${MAX_PENDING} earlier matches were still waiting`));
       return;
     }
     this.pending++;
     this.queue = this.queue.then(async () => {
       const results =
         Date.now() > this.deadline
-          ? undelivered(config, "not delivered: the job had ended and earlier deliveries used up the time left")
+          ? notDelivered(config, "not delivered: the job had ended and earlier deliveries used up the time left")
           : await this.deliver(event, config);
       this.record(event, results);
       this.pending--;
     });
   }
 
-  private async deliver(event: OutputMatchEvent, config: OutputMatchConfig): Promise<SinkResult[]> {
-    const json = JSON.stringify(event);
-    const results: SinkResult[] = [];
-    if (config.command !== undefined) {
-      const context = {
-        wrapper: this.wrapper,
-        jobId: this.dir.id,
-        eventType: "job.output.matched",
-        eventPath: this.dir.file(NOTIFICATION_EVENTS_FILE),
-        timeoutMs: this.timeoutMs,
-      } as const;
-      results.push(await deliverToCommand(config.command, json, context));
-    }
-    if (config.file !== undefined) results.push(deliverToFile(config.file, json));
-    return results;
+  private deliver(event: OutputMatchEvent, config: OutputMatchConfig): Promise<SinkResult[]> {
+    const context = {
+      wrapper: this.wrapper,
+      jobId: this.dir.id,
+      eventType: "job.output.matched",
+      eventPath: this.dir.file(NOTIFICATION_EVENTS_FILE),
+      timeoutMs: this.timeoutMs,
+    } as const;
+    return deliverToSinks(config, JSON.stringify(event), context);
   }
 
   private record(event: OutputMatchEvent, delivery_results: SinkResult[]): void {
@@ -185,13 +180,4 @@ export class OutputMatcher {
       // a meta.json edited by hand into something invalid: keep the settings we have
     }
   }
-}
-
-function undelivered(config: OutputMatchConfig, error: string): SinkResult[] {
-  const attempted_at = now();
-  const sinks: [SinkResult["sink_type"], string | undefined][] = [
-    ["command", config.command],
-    ["file", config.file],
-  ];
-  return sinks.filter(([, target]) => target !== undefined).map(([sink_type, target]) => ({ sink_type, target: target!, success: false, error, attempted_at }));
 }

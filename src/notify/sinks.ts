@@ -95,6 +95,32 @@ export function deliverToCommand(command: string, eventJson: string, context: Co
   });
 }
 
+/** Where one event goes: either sink may be absent. */
+export interface Sinks {
+  command?: string;
+  file?: string;
+}
+
+/** The command sink, then the file sink, as configured: one result each. */
+export async function deliverToSinks(sinks: Sinks, eventJson: string, context: CommandSinkContext): Promise<SinkResult[]> {
+  const results: SinkResult[] = [];
+  if (sinks.command !== undefined) results.push(await deliverToCommand(sinks.command, eventJson, context));
+  if (sinks.file !== undefined) results.push(deliverToFile(sinks.file, eventJson));
+  return results;
+}
+
+/** A failed result for each configured sink, for an event that was not attempted. */
+export function notDelivered(sinks: Sinks, error: string): SinkResult[] {
+  const attempted_at = now();
+  const targets: [SinkResult["sink_type"], string | undefined][] = [
+    ["command", sinks.command],
+    ["file", sinks.file],
+  ];
+  return targets
+    .filter(([, target]) => target !== undefined)
+    .map(([sink_type, target]) => ({ sink_type, target: target!, success: false, error, attempted_at }));
+}
+
 /** Appends the event as one NDJSON line, creating the file's directories. */
 export function deliverToFile(path: string, eventJson: string): SinkResult {
   const attempted_at = now();

@@ -4,25 +4,38 @@ import { readFileSync } from "node:fs";
 // running job, so they must stay cheap.
 
 export function isProcessAlive(pid: number): boolean {
+  return liveStat(pid) !== undefined;
+}
+
+/**
+ * The fields of /proc/<pid>/stat after the command name while `pid` is alive ("" where there is
+ * no /proc), undefined when it is not. kill(pid, 0) succeeds on a zombie: a dead process whose
+ * parent has not reaped it yet, which in a container without an init that reaps can last forever.
+ */
+function liveStat(pid: number): string | undefined {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
   }
-  // kill(pid, 0) succeeds on a zombie: a dead process whose parent has not reaped it yet, which in
-  // a container without an init that reaps can last forever.
-  return !isZombie(pid);
+  const fields = statFields(pid) ?? "";
+  return fields[0] === "Z" || fields[0] === "X" ? undefined : fields;
 }
 
-function isZombie(pid: number): boolean {
-  if (process.platform !== "linux") return false;
+/** /proc/<pid>/stat after the parenthesised command name (Linux), or null. */
+function statFields(pid: number): string | null {
+  if (process.platform !== "linux") return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat[stat.lastIndexOf(")") + 2];
-    return state === "Z" || state === "X";
+    return stat.slice(stat.lastIndexOf(")") + 2);
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** Field 22 (starttime), counted from the fields after the command name. */
+function startTimeOf(fields: string): string | null {
+  return fields.split(" ")[19] ?? null;
 }
 
 /**
@@ -30,21 +43,15 @@ function isZombie(pid: number): boolean {
  * or null where the platform does not expose it cheaply (only Linux /proc is read).
  */
 export function processStartTime(pid: number): string | null {
-  if (process.platform !== "linux") return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 22 (starttime) counts from the fields after the parenthesised command name.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
+  const fields = statFields(pid);
+  return fields === null ? null : startTimeOf(fields);
 }
 
 /** True while `pid` is alive and, when a start time was recorded, is still the same process. */
 export function isSameProcessAlive(pid: number, startTime: string | null | undefined): boolean {
-  if (!isProcessAlive(pid)) return false;
-  if (!startTime) return true;
-  const now = processStartTime(pid);
+  const fields = liveStat(pid);
+  if (fields === undefined) return false;
+  if (!startTime || fields === "") return true;
+  const now = startTimeOf(fields);
   return now === null || now === startTime;
 }

@@ -119,11 +119,19 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
   function terminateDescendants(root: number, spare: Set<number>): boolean {
     const children = new Map<number, number[]>();
     for (const { pid, parent } of snapshot()) {
-      if (pid !== parent) children.set(parent, [...(children.get(parent) ?? []), pid]);
+      if (pid === parent) continue;
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(pid);
+      else children.set(parent, [pid]);
     }
     const order = [root];
+    const seen = new Set(order);
     for (let i = 0; i < order.length; i++) {
-      for (const child of children.get(order[i]!) ?? []) if (!order.includes(child)) order.push(child);
+      for (const child of children.get(order[i]!) ?? []) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        order.push(child);
+      }
     }
     let any = false;
     for (const pid of order.reverse()) if (!spare.has(pid)) any = terminate(pid) || any;

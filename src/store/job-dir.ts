@@ -34,6 +34,10 @@ export class JobDir {
   get stderrPath(): string {
     return this.file("stderr.log");
   }
+  /** The interleaved log: in the job directory unless --log put it elsewhere. */
+  fullLogPath(meta: JobMeta): string {
+    return meta.full_log_path ?? this.file("full.log");
+  }
   /** The workload's materialized stdin, when it has one. */
   get stdinPath(): string {
     return this.file("stdin.bin");

@@ -1,11 +1,11 @@
 import { writeSync } from "node:fs";
 import type { Readable } from "node:stream";
 
-const NEWLINE = 0x0a;
+export const NEWLINE = 0x0a;
 const CR = 0x0d;
 // A "line" longer than this is cut into full.log entries of this size, so output without
 // newlines (a binary dump, a progress bar) cannot grow the supervisor's memory.
-const MAX_LINE_BYTES = 64 * 1024;
+export const MAX_LINE_BYTES = 64 * 1024;
 
 export type StreamLabel = "STDOUT" | "STDERR";
 

@@ -191,7 +191,7 @@ interface LogFds {
 }
 
 function openLogs(dir: JobDir, meta: JobMeta): LogFds {
-  const fullPath = meta.full_log_path ?? dir.file("full.log");
+  const fullPath = dir.fullLogPath(meta);
   mkdirSync(dirname(fullPath), { recursive: true });
   return {
     stdout: openSync(dir.stdoutPath, "a"),
