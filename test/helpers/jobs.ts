@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect } from "vitest";
 import { cli, cliAsync, eventually, tempRoot, type CliOptions, type CliResult } from "./cli.js";
-import { isAlive, processesMatching } from "./procs.js";
+import { isAlive, processesMatching, startedByThisRun } from "./procs.js";
 
 /** A fresh jobs root and working directory per test, with every job's processes reaped afterwards. */
 export interface JobFixture {
@@ -35,8 +35,9 @@ export interface JobFixture {
 
 /**
  * Registers beforeEach/afterEach hooks. `markers` are command-line fragments (e.g. "sleep 3711")
- * of processes this file may leave behind; afterEach SIGKILLs any that are left, as well as the
- * process group of every job and every supervisor recorded under the root.
+ * of processes this file may leave behind; afterEach SIGKILLs any that are left and that this
+ * test run started (see procs.ts: never a stranger's process with the same command line), as well
+ * as the process group of every job and every supervisor recorded under the root.
  */
 export function useJobFixture(markers: string[] = []): JobFixture {
   let root = "";
@@ -139,7 +140,7 @@ function signal(pid: number): void {
   }
 }
 
-/** Pids of live processes whose argv is exactly `argv` (e.g. ["sleep", "3701"]). */
+/** Pids of live processes this test run started whose argv is exactly `argv` (e.g. ["sleep", "3701"]). */
 export function processesWithArgv(argv: string[]): number[] {
   const wanted = argv.join("\0");
   const pids: number[] = [];
@@ -147,7 +148,7 @@ export function processesWithArgv(argv: string[]): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0$/, "");
-      if (cmdline === wanted && isAlive(Number(entry))) pids.push(Number(entry));
+      if (cmdline === wanted && startedByThisRun(Number(entry)) && isAlive(Number(entry))) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
