@@ -20,9 +20,9 @@ export interface CreateResult {
 /** Defines a job without starting it; `start` launches it later. */
 export async function create(options: CreateOptions): Promise<CreateResult> {
   const root = resolveRoot(options.root);
-  const { meta } = buildDefinition(root, options, loadConfig(options.config), true);
+  const { meta, secrets } = buildDefinition(root, options, loadConfig(options.config), true);
   const stdin = await readStdinInput({ ...options, forwardPiped: false });
-  const dir = createJob(root, meta, stdin);
+  const dir = createJob(root, meta, stdin, secrets);
   return {
     job_id: meta.job.id,
     state: "created",

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
@@ -6,6 +6,7 @@ import { AgentExecError, ioError } from "../protocol/errors.js";
 import { configuredWrapper, type AgentExecConfig } from "../config.js";
 import { defaultShellWrapper, parseShellWrapper } from "../supervisor/command-line.js";
 import { updateNotification, type NotificationOptions } from "../notify/config.js";
+import type { JobDir } from "../store/job-dir.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
@@ -35,12 +36,17 @@ export interface Definition {
   meta: JobMeta;
   /** The workload's real environment; handed to the supervisor, never written to disk. */
   env: Record<string, string>;
+  /**
+   * With `persistEnv`, when a --env value is masked: the real --env pairs, which the job keeps in
+   * its secrets.json (JobDir.writeSecrets), since meta.json shows only the masked view.
+   */
+  secrets?: string[];
 }
 
 /**
  * `config` supplies the wrapper when --shell-wrapper is not given. `persistEnv` (create) also
- * stores the real --env values in meta.json as `env_vars_runtime`, because `start` runs later,
- * from another process, and must launch the same definition.
+ * returns the real --env values when some are masked, because `start` runs later, from another
+ * process, and must launch the same definition.
  */
 export function buildDefinition(root: string, options: DefinitionOptions, config: AgentExecConfig, persistEnv = false): Definition {
   if (options.command.length === 0 || options.command[0] === "") {
@@ -76,22 +82,24 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
     kill_after_ms: seconds(options.killAfter),
     progress_every_ms: seconds(options.progressEvery),
     shell_wrapper: wrapper,
-    ...(options.log ? { full_log_path: resolve(options.log) } : {}),
-    ...(persistEnv ? { env_vars_runtime: envPairs.map(([key, value]) => `${key}=${value}`) } : {}),
+    ...(options.log ? { full_log_path: logPath(options.log) } : {}),
     ...(notification ? { notification } : {}),
   };
-  return { meta, env };
+  const masked = envPairs.some(([key]) => mask.includes(key));
+  return { meta, env, ...(persistEnv && masked ? { secrets: envPairs.map(([key, value]) => `${key}=${value}`) } : {}) };
 }
 
 /**
- * The environment of a job defined earlier: inherited now, env files re-read now, then --env values.
- * A `run` job stored only the display view, whose unmasked values are real; masked ones are lost.
+ * The environment of a job defined earlier: inherited now, env files re-read now, then --env values:
+ * from secrets.json when `create` kept them, else the display view, whose unmasked values are real.
+ * A `run` job never stores masked values: those are lost.
  */
-export function environmentOf(meta: JobMeta): Record<string, string> {
-  if (!meta.env_vars_runtime && meta.mask.some((key) => meta.env_keys.includes(key))) {
-    throw new AgentExecError("invalid_state", `job ${meta.job.id} was started by run, which does not store masked --env values; run it again instead`);
+export function environmentOf(dir: JobDir, meta: JobMeta): Record<string, string> {
+  const secrets = dir.readSecrets();
+  if (!secrets && meta.mask.some((key) => meta.env_keys.includes(key))) {
+    throw new AgentExecError("invalid_state", `job ${meta.job.id} does not keep its masked --env values (a job started by run never stores them); run it again instead`);
   }
-  return composeEnv(meta.inherit_env, meta.env_files ?? [], (meta.env_vars_runtime ?? meta.env_vars).map(parseEnvPair));
+  return composeEnv(meta.inherit_env, meta.env_files ?? [], (secrets ?? meta.env_vars).map(parseEnvPair));
 }
 
 function composeEnv(inheritEnv: boolean, envFiles: string[], envPairs: [string, string][]): Record<string, string> {
@@ -117,6 +125,19 @@ function readEnvFile(file: string): Record<string, string> {
     }
     throw ioError(error, "read env file", file);
   }
+}
+
+/** --log's file: absolute; if it exists, a regular file (the supervisor never follows a link there). */
+function logPath(log: string): string {
+  const path = resolve(log);
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return path; // created when the job starts
+  }
+  if (!stat.isFile()) throw new AgentExecError("invalid_argument", `--log ${path}: ${stat.isSymbolicLink() ? "a symbolic link" : "not a regular file"}; give the file itself`);
+  return path;
 }
 
 /** The canonical directory the job runs in; it must exist now. */

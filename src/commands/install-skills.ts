@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ioError } from "../protocol/errors.js";
-import { readJsonFile, writeJsonAtomic } from "../store/atomic.js";
+import writeFileAtomic from "write-file-atomic";
 import { now } from "../time.js";
 
 const SKILL_NAME = "agent-exec";
@@ -53,7 +53,13 @@ export async function installSkills(options: InstallSkillsOptions = {}): Promise
   const at = entries.findIndex((e) => e.name === SKILL_NAME);
   const others = entries.filter((e) => e.name !== SKILL_NAME);
   others.splice(at < 0 ? others.length : at, 0, entry);
-  writeJsonAtomic(lockPath, { skills: others });
+  // Not the job store's writer: the lock belongs to the user's tree, where a symlinked dotfile is
+  // written through (write-file-atomic follows it), as other tools sharing the file expect.
+  try {
+    writeFileAtomic.sync(lockPath, `${JSON.stringify({ skills: others }, null, 2)}\n`);
+  } catch (error) {
+    throw ioError(error, "write", lockPath);
+  }
   return { skills: [installed], global: Boolean(options.global), lock_file_path: lockPath };
 }
 
@@ -61,7 +67,7 @@ export async function installSkills(options: InstallSkillsOptions = {}): Promise
 function readLockEntries(lockPath: string): LockEntry[] {
   let lock: unknown;
   try {
-    lock = readJsonFile(lockPath);
+    lock = JSON.parse(readFileSync(lockPath, "utf8"));
   } catch {
     return [];
   }

@@ -118,7 +118,7 @@ export async function launchStored(
   const config = loadConfig(options.config); // a config error comes before job_not_found
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, () => prepare(dir, meta, root));
+  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), options, startedMs, () => prepare(dir, meta, root));
   autoGc(root, config, options);
   return result;
 }

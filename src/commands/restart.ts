@@ -1,7 +1,8 @@
-import { rmSync, truncateSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
 import { isProcessAlive } from "../platform/process-info.js";
-import { AgentExecError, ioError } from "../protocol/errors.js";
+import { AgentExecError } from "../protocol/errors.js";
+import { truncateJobFile } from "../store/job-file.js";
 import { isTerminal } from "../store/types.js";
 import { kill } from "./kill.js";
 import { launchStored, type RunResult, type StoredLaunchOptions } from "./launch.js";
@@ -27,13 +28,7 @@ export function restart(options: RestartOptions): Promise<RunResult> {
     if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
       throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
-    for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) {
-      try {
-        truncateSync(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(error, "clear", path);
-      }
-    }
+    for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) truncateJobFile(path);
     // The previous run's events describe it, not the new one.
     for (const name of [COMPLETION_EVENT_FILE, NOTIFICATION_EVENTS_FILE]) rmSync(dir.file(name), { force: true });
     clearKillRequest(dir);

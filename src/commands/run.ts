@@ -26,9 +26,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
   return result;
 }
 
-/** The job directory with its definition, a `created` state and the workload's stdin, if any. */
-export function createJob(root: string, meta: JobMeta, stdin: Buffer | undefined): JobDir {
+/** The job directory with its definition, a `created` state, the workload's stdin and kept secrets, if any. */
+export function createJob(root: string, meta: JobMeta, stdin: Buffer | undefined, secrets?: string[]): JobDir {
   const dir = JobDir.create(root, meta, createdState(meta.job.id));
   if (stdin) writeStdinFile(dir, stdin);
+  if (secrets) dir.writeSecrets(secrets);
   return dir;
 }

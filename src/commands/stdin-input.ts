@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { isatty } from "node:tty";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import type { JobDir } from "../store/job-dir.js";
+import { writeNewJobFile } from "../store/job-file.js";
 
 // What the workload reads on stdin. It is read completely before the job directory exists, so
 // an oversized or unreadable input leaves nothing behind, and stored as stdin.bin (mode 0600).
@@ -44,12 +45,7 @@ export async function readStdinInput(options: StdinOptions): Promise<Buffer | un
 }
 
 export function writeStdinFile(dir: JobDir, bytes: Buffer): void {
-  const path = dir.stdinPath;
-  try {
-    writeFileSync(path, bytes, { mode: 0o600 });
-  } catch (error) {
-    throw ioError(error, "write", path);
-  }
+  writeNewJobFile(dir.stdinPath, bytes);
 }
 
 function fd0Kind(): "file" | "fifo" | "other" {

@@ -1,6 +1,7 @@
-import { appendFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { NOTIFICATION_EVENTS_FILE, type JobDir } from "../store/job-dir.js";
+import { appendJobFile } from "../store/job-file.js";
 import { lineMatcher, type MatchType, type OutputMatchConfig } from "./config.js";
 import { MAX_LINE_BYTES, NEWLINE } from "../supervisor/log-pump.js"; // lines are cut as full.log cuts them
 import { deliverToSinks, notDelivered, type SinkResult } from "./sinks.js";
@@ -156,7 +157,7 @@ export class OutputMatcher {
   private record(event: OutputMatchEvent, delivery_results: SinkResult[]): void {
     if (!this.current()) return;
     try {
-      appendFileSync(this.dir.file(NOTIFICATION_EVENTS_FILE), `${JSON.stringify({ ...event, delivery_results })}\n`);
+      appendJobFile(this.dir.file(NOTIFICATION_EVENTS_FILE), `${JSON.stringify({ ...event, delivery_results })}\n`);
     } catch {
       // the job directory is gone (deleted while running): there is nowhere to record it
     }

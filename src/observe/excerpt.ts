@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { openJobFile } from "../store/job-file.js";
 
 /** A slice of a log: its text (UTF-8, invalid bytes as U+FFFD), byte range [begin, end) and file size. */
 export interface Excerpt {
@@ -43,7 +44,7 @@ function startOfLastLines(window: Buffer, lines: number): number {
 function withFile(path: string, read: (fd: number, size: number) => Excerpt): Excerpt {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openJobFile(path, "read");
   } catch {
     return EMPTY; // a log that does not exist (yet) has no content
   }

@@ -17,6 +17,9 @@ export type ErrorCode =
   | "stdin_too_large"
   | "config_error"
   | "io_error"
+  // the job store refuses what another user could have planted (src/store/root.ts, job-file.ts)
+  | "unsafe_root"
+  | "unsafe_job_file"
   | "internal_error"
   // serve (HTTP API)
   | "invalid_request"

@@ -303,7 +303,7 @@ const NOTIFY_FIELDS = {
   output_command: "outputCommand",
   output_file: "outputFile",
 } as const satisfies Record<string, keyof NotificationOptions>;
-const EXEC_FIELDS = ["command", "cwd", "env", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags", ...Object.keys(NOTIFY_FIELDS)];
+const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags", ...Object.keys(NOTIFY_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
@@ -314,6 +314,11 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     options.cwd = body.cwd;
   }
   if (body.env !== undefined && body.env !== null) options.env = execEnv(body.env);
+  // Like --mask: these variables' values show as *** in the response and in meta.json.
+  if (body.mask !== undefined && body.mask !== null) {
+    if (!Array.isArray(body.mask) || !body.mask.every((key) => typeof key === "string")) throw invalid("mask must be an array of variable names");
+    options.mask = body.mask as string[];
+  }
   const timeoutMs = nonNegative(body.timeout_ms, "timeout_ms");
   const timeout = nonNegative(body.timeout, "timeout");
   if (timeoutMs !== undefined && timeout !== undefined) throw invalid("give timeout_ms or timeout (seconds), not both");

@@ -1,7 +1,8 @@
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, renameSync, rmSync } from "node:fs";
 import { isProcessAlive } from "../platform/process-info.js";
 import { ioError } from "../protocol/errors.js";
 import { sleepSync } from "../time.js";
+import { readJobFile, writeNewJobFile } from "./job-file.js";
 
 /**
  * A lock file holding its owner's pid. Returns the release function, or the pid of the live
@@ -13,7 +14,8 @@ import { sleepSync } from "../time.js";
  */
 export function tryLock(path: string): (() => void) | { heldBy: number } {
   const mine = `${path}.${process.pid}`;
-  writeFileSync(mine, String(process.pid));
+  rmSync(mine, { force: true }); // left by a dead process that had our pid
+  writeNewJobFile(mine, String(process.pid));
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -64,7 +66,8 @@ function takeOver(path: string, deadPid: number): void {
 
 function readPid(path: string): number | undefined {
   try {
-    return Number(readFileSync(path, "utf8")) || 0;
+    const pid = readJobFile(path);
+    return pid === undefined ? undefined : Number(pid.toString("utf8")) || 0;
   } catch {
     return undefined;
   }

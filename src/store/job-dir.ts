@@ -1,9 +1,11 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync } from "node:fs";
+import { closeSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { AgentExecError, ioError } from "../protocol/errors.js";
+import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js";
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
 import { waitLock } from "./file-lock.js";
+import { makePrivateDir, openJobFile } from "./job-file.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
+import { checkRoot } from "./root.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
 import { now } from "../time.js";
 
@@ -14,6 +16,8 @@ export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
 /** Where the supervisor records job.finished and job.output.matched deliveries (src/notify/). */
 export const COMPLETION_EVENT_FILE = "completion_event.json";
 export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
+/** The real --env pairs of a `create`d job with masked values, for start/restart (0600, never in meta.json). */
+const SECRETS_FILE = "secrets.json";
 
 /** One job's directory under the root. Holds paths and reads/writes its JSON files; spawns nothing. */
 export class JobDir {
@@ -91,14 +95,30 @@ export class JobDir {
     writeJsonAtomic(this.file("state.json"), state);
   }
 
-  /** Creates the directory, its definition, a `created` state and empty logs. */
+  /** Keeps the real KEY=VALUE pairs of --env for later launches; they are not part of meta.json. */
+  writeSecrets(envVars: string[]): void {
+    writeJsonAtomic(this.file(SECRETS_FILE), { env_vars: envVars });
+  }
+
+  /** The pairs writeSecrets kept, or undefined when this job has none. */
+  readSecrets(): string[] | undefined {
+    const secrets = readJsonFile(this.file(SECRETS_FILE));
+    if (secrets === undefined) return undefined;
+    const envVars = isRecord(secrets) ? secrets.env_vars : undefined;
+    if (!Array.isArray(envVars) || !envVars.every((pair) => typeof pair === "string")) throw corrupt(this.id, `${SECRETS_FILE} does not hold env_vars`);
+    return envVars;
+  }
+
+  /** Creates the directory (0700, and the root if needed), its definition, a `created` state and empty logs. */
   static create(root: string, meta: JobMeta, state: JobState): JobDir {
     const dir = new JobDir(root, meta.job.id);
     try {
-      mkdirSync(root, { recursive: true });
-      mkdirSync(dir.path); // fails if the id already exists: ids are never reused
-      for (const name of LOG_FILES) closeSync(openSync(dir.file(name), "a"));
+      // A root that appeared since it was resolved is checked like one that was there.
+      if (!makePrivateDir(root, true)) checkRoot(root);
+      makePrivateDir(dir.path); // fails if the id already exists: ids are never reused
+      for (const name of LOG_FILES) closeSync(openJobFile(dir.file(name), "create"));
     } catch (error) {
+      if (isAgentExecError(error)) throw error;
       throw ioError(error, "create job directory", dir.path);
     }
     dir.writeMeta(meta);

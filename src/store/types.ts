@@ -32,8 +32,6 @@ export interface JobMeta {
   progress_every_ms: number;
   /** Wrapper argv, e.g. ["sh", "-lc"]; resolved when the job is defined. */
   shell_wrapper: string[];
-  /** Real KEY=VALUE pairs of --env, kept only by `create` so that `start` can launch later. */
-  env_vars_runtime?: string[];
   /** Where the interleaved log goes when --log moved it out of the job directory. */
   full_log_path?: string;
   /** Sinks for job.finished and job.output.matched; changed later by `notify set`. */

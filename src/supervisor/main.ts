@@ -1,5 +1,6 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { JobDir } from "../store/job-dir.js";
+import { appendJobFile } from "../store/job-file.js";
 import { STORED_ID } from "../store/job-id.js";
 import { now } from "../time.js";
 import { supervise, type LaunchSecrets } from "./supervise.js";
@@ -17,6 +18,6 @@ try {
   process.exit(0);
 } catch (error) {
   // Nobody reads this process's stderr; leave the reason next to the job.
-  appendFileSync(dir.file("supervisor.log"), `${now()} ${(error as Error)?.stack ?? String(error)}\n`);
+  appendJobFile(dir.file("supervisor.log"), `${now()} ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }

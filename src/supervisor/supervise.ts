@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
@@ -10,6 +10,7 @@ import { deliverCompletion } from "../notify/completion.js";
 import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
 import { JobDir } from "../store/job-dir.js";
+import { makePrivateDir, openJobFile } from "../store/job-file.js";
 import type { JobMeta, JobState } from "../store/types.js";
 import { now, sleep } from "../time.js";
 import { readKillRequest } from "./kill-request.js";
@@ -60,8 +61,14 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     return failed((error as Error).message); // nothing was started: there is nothing to clean up
   }
 
-  const fds = openLogs(dir, meta);
-  const stdin = openStdin(dir);
+  let fds: LogFds;
+  let stdin: number | undefined;
+  try {
+    fds = openLogs(dir, meta);
+    stdin = openStdin(dir);
+  } catch (error) {
+    return failed((error as Error).message); // a log or stdin.bin that is a link is never followed
+  }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
   const child = crossSpawn(file, args, {
     ...options,
@@ -190,20 +197,28 @@ interface LogFds {
   full: number;
 }
 
+/**
+ * The logs, opened for appending without following links; a --log file elsewhere obeys the same
+ * rule, and the directories made for it are private.
+ */
 function openLogs(dir: JobDir, meta: JobMeta): LogFds {
   const fullPath = dir.fullLogPath(meta);
-  mkdirSync(dirname(fullPath), { recursive: true });
-  return {
-    stdout: openSync(dir.stdoutPath, "a"),
-    stderr: openSync(dir.stderrPath, "a"),
-    full: openSync(fullPath, "a"),
-  };
+  makePrivateDir(dirname(fullPath), true);
+  const fds: number[] = [];
+  try {
+    for (const path of [dir.stdoutPath, dir.stderrPath, fullPath]) fds.push(openJobFile(path, "append"));
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    throw error;
+  }
+  const [stdout, stderr, full] = fds as [number, number, number];
+  return { stdout, stderr, full };
 }
 
 /** The materialized input (stdin.bin), read-only; without one the workload's stdin is null. */
 function openStdin(dir: JobDir): number | undefined {
   try {
-    return openSync(dir.stdinPath, "r");
+    return openJobFile(dir.stdinPath, "read");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

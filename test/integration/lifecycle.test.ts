@@ -8,7 +8,7 @@ import { failed, ok, processesWithArgv, sleep, usageError, useJobFixture } from 
 const fx = useJobFixture(["sleep 3761", "sleep 3762", "sleep 3769"]);
 
 describe("create", () => {
-  test("defines the job without a process; meta keeps the real --env values for start", () => {
+  test("defines the job without a process; secrets.json, not meta, keeps the masked --env values for start", () => {
     const c = ok(fx.x(["create", "--tag", "ci", "--env", "SECRET=s3", "--mask", "SECRET", "--", "echo $SECRET"]), "create");
     expect(c).toMatchObject({ state: "created", tags: ["ci"], env_vars: ["SECRET=***"] });
     expect(c.stdout_log_path).toBe(join(fx.jobDir(c.job_id), "stdout.log"));
@@ -17,7 +17,8 @@ describe("create", () => {
     expect(state.pid ?? null).toBeNull();
     const meta = fx.readMeta(c.job_id);
     expect(meta.env_vars).toEqual(["SECRET=***"]);
-    expect(meta.env_vars_runtime).toEqual(["SECRET=s3"]);
+    expect(meta.env_vars_runtime).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(fx.jobDir(c.job_id), "secrets.json"), "utf8"))).toEqual({ env_vars: ["SECRET=s3"] });
     expect(ok(fx.x(["status", c.job_id]), "status").state).toBe("created");
   });
 
