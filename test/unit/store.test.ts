@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -336,8 +336,11 @@ describe("readState / readMeta on damaged files", () => {
     expect(caught(() => readJsonFile(join(root, "bad.json"))).message).toContain("is not valid JSON");
   });
 
-  it("readJsonFile on a directory → io_error", () => {
-    expect(caught(() => readJsonFile(root)).code).toBe("io_error");
+  it("readJsonFile on a directory or through a symlink → unsafe_job_file", () => {
+    expect(caught(() => readJsonFile(root)).code).toBe("unsafe_job_file");
+    writeFileSync(join(root, "real.json"), "{}");
+    symlinkSync(join(root, "real.json"), join(root, "link.json"));
+    expect(caught(() => readJsonFile(join(root, "link.json"))).message).toContain("is a symbolic link");
   });
 });
 
