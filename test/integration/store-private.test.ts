@@ -170,6 +170,15 @@ describe("links inside a job directory are never followed", () => {
     outside.unchanged();
   });
 
+  test("a --log path that is a link is refused before any job exists", () => {
+    const outside = outsideFile();
+    const link = join(fx.scratch(), "full.log");
+    symlinkSync(outside.path, link);
+    expect(failed(fx.x(["run", "--log", link, "--", "echo", "leaked"]), "invalid_argument").message).toContain("symbolic link");
+    expect(readdirSync(fx.root)).toEqual([]);
+    outside.unchanged();
+  });
+
   test("tag set does not rewrite a symlinked meta.json's target", () => {
     const id = ok(fx.x(["run", "--", "true"]), "run").job_id;
     const outside = outsideFile(readFileSync(join(fx.jobDir(id), "meta.json"), "utf8"));
