@@ -351,27 +351,31 @@ program
 
 // serve is long-running: it prints one line when listening instead of going through respond().
 subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
-  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --token or --insecure)`)
+  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`)
   .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", count)
-  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_TOKEN)")
-  .option("--insecure", "allow a non-loopback --bind without a token")
+  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_SERVE_TOKEN, $AGENT_EXEC_TOKEN)")
+  .option("--insecure", "allow a non-loopback --bind (a token is still required)")
+  .option("--allow-origin <origin>", "let this one browser origin call the API (CORS), e.g. https://app.example.com; * is refused")
   .action(async (...params: unknown[]) => {
     const command = params.at(-1) as Command;
     const o: Opts = { ...program.opts(), ...definedOnly(command.opts()) };
     setVerbosity((program.opts().verbose as number) + (command.opts().verbose as number));
     try {
-      const token = (o.token as string | undefined) || process.env.AGENT_EXEC_TOKEN || undefined;
-      delete process.env.AGENT_EXEC_TOKEN; // jobs inherit this process's environment; the token is not theirs
+      const token = (o.token as string | undefined) || process.env.AGENT_EXEC_SERVE_TOKEN || process.env.AGENT_EXEC_TOKEN || undefined;
+      // Jobs inherit this process's environment; the token is not theirs.
+      delete process.env.AGENT_EXEC_SERVE_TOKEN;
+      delete process.env.AGENT_EXEC_TOKEN;
       const server = await startServer({
         root: o.root,
         bind: o.bind as string | undefined,
         port: o.port as number | undefined,
         token,
         insecure: o.insecure as boolean | undefined,
+        allowOrigin: o.allowOrigin as string | undefined,
       });
-      const auth = token ? "bearer" : "none";
       const url = `http://${server.bind}`;
-      process.stdout.write(formatEnvelope(okEnvelope("serve", { bind: server.bind, url, root: server.root, auth, pid: process.pid }), false));
+      const hello = { bind: server.bind, url, root: server.root, auth: server.auth, ...(server.allowOrigin ? { allow_origin: server.allowOrigin } : {}), pid: process.pid };
+      process.stdout.write(formatEnvelope(okEnvelope("serve", hello), false));
       const signal = await new Promise<string>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
         process.once("SIGTERM", () => resolve("SIGTERM"));

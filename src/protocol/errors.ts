@@ -24,6 +24,10 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
+  | "forbidden_origin"
+  | "invalid_host"
+  | "unsupported_media_type"
+  | "invalid_config"
   | "serve_unsafe_bind"
   | "serve_bind_failed";
 

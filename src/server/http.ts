@@ -15,6 +15,7 @@ import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
+import { guardRequest, parseAllowOrigin, requestGuard, type RequestGuard } from "./request-guard.js";
 
 export const DEFAULT_BIND = "127.0.0.1:19263";
 /** Request bodies larger than this are refused with 413 `payload_too_large`. */
@@ -30,8 +31,10 @@ export interface ServeOptions {
   port?: number;
   /** Bearer token required on every endpoint except /health. */
   token?: string;
-  /** Allow a non-loopback bind without a token. */
+  /** Allow a non-loopback bind (it also needs a token). */
   insecure?: boolean;
+  /** The one browser origin allowed to call the API (CORS); `*` is refused. */
+  allowOrigin?: string;
 }
 
 export interface RunningServer {
@@ -41,6 +44,10 @@ export interface RunningServer {
   host: string;
   port: number;
   root: string;
+  /** "bearer" when a token is required. */
+  auth: "bearer" | "none";
+  /** The origin allowed by `allowOrigin`, serialized as browsers send it. */
+  allowOrigin?: string;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes every connection. */
   close(graceMs?: number): Promise<void>;
 }
@@ -53,10 +60,13 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   ambiguous_job_id: 400,
   invalid_state: 400,
   unauthorized: 401,
+  forbidden_origin: 403,
+  invalid_host: 403,
   job_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 
 export function httpStatusOf(code: ErrorCode): number {
@@ -77,18 +87,22 @@ export function parseBind(bind: string, port?: number): { host: string; port: nu
   return { host, port: parsed };
 }
 
-/** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed or invalid_argument. */
+/** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed, invalid_config or invalid_argument. */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const { host, port } = parseBind(options.bind ?? DEFAULT_BIND, options.port);
-  const token = options.token || undefined;
-  if (!isLoopbackHost(host) && !token && !options.insecure) {
+  const token = options.token?.trim() || undefined;
+  if (!isLoopbackHost(host) && !(token && options.insecure)) {
+    const missing = [options.insecure ? "" : "--insecure", token ? "" : "a token (--token or AGENT_EXEC_SERVE_TOKEN)"].filter(Boolean);
     throw new AgentExecError(
       "serve_unsafe_bind",
-      `refusing to bind non-loopback address ${host} without a token: give --token (or AGENT_EXEC_TOKEN), or --insecure to serve it unauthenticated`,
+      `refusing to bind non-loopback address ${host}: it needs both --insecure and a token; missing ${missing.join(" and ")}`,
     );
   }
+  const allowOrigin = options.allowOrigin === undefined ? undefined : parseAllowOrigin(options.allowOrigin);
   const root = resolveRoot(options.root);
   const state = { inFlight: 0, closing: false, idle: [] as (() => void)[] };
+  // Set once listening (the Host check needs the bound port); no request is read before that.
+  let guard: RequestGuard | undefined;
   const server = createServer((req, res) => {
     state.inFlight++;
     let counted = true;
@@ -100,7 +114,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     res.once("finish", done);
     res.once("close", done);
     if (state.closing) res.setHeader("Connection", "close");
-    handle(req, res, { root, token }).catch((error) => sendError(res, error));
+    handle(req, res, { root, token, guard: guard! }).catch((error) => sendError(res, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -112,6 +126,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   server.on("error", (error) => log("info", `serve: ${error.message}`));
   const address = server.address() as AddressInfo;
   const bound = formatHostPort(address.address, address.port);
+  guard = requestGuard({ host: address.address, port: address.port }, allowOrigin);
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = SHUTDOWN_GRACE_MS) =>
@@ -130,7 +145,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       server.closeAllConnections();
       await closed;
     })());
-  return { server, bind: bound, host: address.address, port: address.port, root, close };
+  const auth = token ? "bearer" : "none";
+  return { server, bind: bound, host: address.address, port: address.port, root, auth, allowOrigin, close };
 }
 
 function formatHostPort(host: string, port: number): string {
@@ -140,6 +156,7 @@ function formatHostPort(host: string, port: number): string {
 interface Context {
   root: string;
   token?: string;
+  guard: RequestGuard;
 }
 
 /** `gone` aborts when the client disconnects before the answer is sent. */
@@ -156,6 +173,7 @@ const ROUTES: Record<string, { method: "GET" | "POST"; withId: boolean; handler:
 };
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  if (guardRequest(req, res, ctx.guard)) return; // a browser's request from elsewhere goes no further
   const url = new URL(req.url ?? "/", "http://agent-exec.invalid");
   const segments = url.pathname.split("/").slice(1);
   const name = segments[0] ?? "";

@@ -144,7 +144,7 @@ describe("schema", { timeout: 180_000 }, () => {
   });
 
   test("the serve envelope validates", async () => {
-    const child = spawn(process.execPath, ["--", CLI, "serve", "--root", f.root, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--", CLI, "serve", "--root", f.root, "--port", "0", "--allow-origin", "https://app.example.com"], { stdio: ["ignore", "pipe", "pipe"] });
     const line = await new Promise<string>((done, reject) => {
       let out = "";
       child.stdout.on("data", (d) => {
@@ -154,6 +154,7 @@ describe("schema", { timeout: 180_000 }, () => {
       child.on("exit", (code) => reject(new Error(`serve exited with ${code}`)));
     });
     child.kill("SIGTERM");
+    expect(JSON.parse(line).allow_origin).toBe("https://app.example.com");
     expectValid(JSON.parse(line));
   });
 
