@@ -173,7 +173,7 @@ const ROUTES: Record<string, { method: "GET" | "POST"; withId: boolean; handler:
 };
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
-  if (guardRequest(req, res, ctx.guard)) return; // a browser's request from elsewhere goes no further
+  if (guardRequest(req, res, ctx.guard)) return; // it answered a CORS preflight; refusals throw
   const url = new URL(req.url ?? "/", "http://agent-exec.invalid");
   const segments = url.pathname.split("/").slice(1);
   const name = segments[0] ?? "";
