@@ -10,10 +10,10 @@ export interface Excerpt {
 const EMPTY: Excerpt = { text: "", range: [0, 0], total: 0 };
 
 /**
- * The most bytes of one log an excerpt returns, whatever max_bytes asks for (run, wait, tail; CLI,
- * HTTP, library). An excerpt costs memory in proportion to what it returns, up to ~7x over as JSON
- * (a NUL byte is printed as \u0000), and V8 strings end at ~512 MiB: 300 MB of NULs failed with
- * "Invalid string length" after growing to 2.2 GB.
+ * The most bytes of one log an excerpt returns, whatever max_bytes asks for (tail, and the heads of
+ * run/start/restart; CLI, HTTP, library). An excerpt costs memory in proportion to what it returns,
+ * up to 6x as JSON (a NUL byte is printed as \u0000), and V8 strings end at ~512 MiB: 300 MB of
+ * NULs failed with "Invalid string length" after growing to 2.2 GB.
  */
 export const MAX_EXCERPT_BYTES = 4 * 1024 * 1024;
 
