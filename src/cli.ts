@@ -117,7 +117,7 @@ function withDefinition(command: Command): Command {
 function withOutputMatch(command: Command): Command {
   return command
     .option("--output-pattern <pattern>", "fire job.output.matched for every later output line matching this ('' removes)")
-    .addOption(new Option("--output-match-type <type>", "contains (substring, default) or regex (JavaScript syntax)").choices(MATCH_TYPES))
+    .addOption(new Option("--output-match-type <type>", "contains (substring, default) or regex (RE2 syntax, linear time)").choices(MATCH_TYPES))
     .addOption(new Option("--output-stream <stream>", "which stream's lines are matched (default either)").choices(MATCH_STREAMS))
     .option("--output-command <command>", "on each match, run this shell string with the event on stdin")
     .option("--output-file <path>", "on each match, append the event to this NDJSON file");
@@ -162,7 +162,7 @@ function withObservation(command: Command): Command {
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
-    .option("--max-bytes <bytes>", "bytes of each stream's head to include", count, DEFAULT_MAX_BYTES)
+    .option("--max-bytes <bytes>", "bytes of each stream's head to include (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
     .option("--no-auto-gc", "skip the best-effort cleanup of old finished jobs afterwards")
     .option("--auto-gc-older-than <duration>", "auto-gc retention window, e.g. 30d, 24h (default: config.toml, else 30d)", duration)
     .option("--auto-gc-max-jobs <n>", "auto-gc: keep at most this many finished jobs", count)
@@ -264,7 +264,7 @@ subcommand("status", "state, exit code and times of a job")
 subcommand("tail", "the end of a job's stdout and stderr")
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
-  .option("--max-bytes <bytes>", "bytes from the end of each stream at most", count, DEFAULT_MAX_BYTES)
+  .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
   .action(
     respond("tail", (o, [jobId]) =>
       tail({ root: o.root, jobId: jobId!, tailLines: o.tailLines as number, maxBytes: o.maxBytes as number }),

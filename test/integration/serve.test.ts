@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -243,6 +243,20 @@ describe("serve", () => {
     expect(ambiguous.body.error.details.candidates).toHaveLength(2);
     writeFileSync(join(fx.jobDir(twin), "state.json"), "{broken");
     expectError(await call(`${s.url}/status/${twin}`), 500, "corrupt_job");
+  });
+
+  test("GET /tail?max_bytes= beyond the documented maximum (4 MiB) returns the maximum from the end of a 300 MB log", async () => {
+    const s = await started();
+    const id = (await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"] } })).body.job_id as string;
+    const size = 300 * 1024 * 1024;
+    truncateSync(join(fx.jobDir(id), "stdout.log"), size); // sparse: NUL bytes at no cost
+    const tl = await call(`${s.url}/tail/${id}?tail_lines=0&max_bytes=4e9`);
+    expect(tl.status, JSON.stringify(tl.body).slice(0, 300)).toBe(200);
+    expect(tl.body).toMatchObject({ ok: true, type: "tail", stdout_total_bytes: size, stdout_range: [size - 4 * 1024 * 1024, size] });
+    expect(tl.body.stdout.length).toBe(4 * 1024 * 1024);
+    // The server's peak resident set stays far below the log's size (before the cap: 2.2 GB, then a 500).
+    const peakKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${s.child.pid}/status`, "utf8"))![1]);
+    expect(peakKiB).toBeLessThan(320 * 1024);
   });
 
   test("POST /exec takes the CLI's notification options; bad ones are 400 and create no job", async () => {
