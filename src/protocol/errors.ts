@@ -71,11 +71,12 @@ const RETRYABLE_ERRNO: ReadonlySet<string> = new Set(["EAGAIN", "EWOULDBLOCK", "
 
 /**
  * Wraps a Node fs error with the path and the operation, so the message says what failed where.
- * retryable follows the errno (RETRYABLE_ERRNO); an error without one (not from the OS) is retryable.
+ * retryable follows the errno (RETRYABLE_ERRNO), unless the caller knows better; an error without
+ * one (not from the OS) is retryable.
  */
-export function ioError(error: unknown, action: string, path: string): AgentExecError {
+export function ioError(error: unknown, action: string, path: string, options: { retryable?: boolean } = {}): AgentExecError {
   const reason = error instanceof Error ? error.message : String(error);
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  const retryable = typeof errno !== "string" || RETRYABLE_ERRNO.has(errno);
+  const retryable = options.retryable ?? (typeof errno !== "string" || RETRYABLE_ERRNO.has(errno));
   return new AgentExecError("io_error", `${action} ${path}: ${reason}`, { cause: error, retryable, details: typeof errno === "string" ? { errno } : undefined });
 }
