@@ -308,8 +308,8 @@ describe("serve", () => {
     expect(JSON.parse(busy.stdout)).toMatchObject({ ok: false, type: "error", error: { code: "serve_bind_failed" } });
 
     const bad = await serve(["--bind", "127.0.0.1:99999"]);
-    expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
+    expect(bad.code).toBe(2); // a usage error, like --port 99999 (test/integration/durations.test.ts)
+    expect(bad.stdout).toBe("");
   });
 
   test("SIGTERM: stops accepting, lets the in-flight request finish, exits 0", async () => {
