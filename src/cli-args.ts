@@ -64,7 +64,7 @@ export function bind(value: string): string {
  */
 export function waitValue(value: string): boolean {
   const word = value.toLowerCase();
-  if (word !== "true" && word !== "false") throw new InvalidArgumentError("expected true or false (or no value); put the command after --");
+  if (word !== "true" && word !== "false") throw new InvalidArgumentError("expected true or false, or no value: the word right after --wait is its value (put the command after --, the job id before --wait)");
   return word === "true";
 }
 

@@ -125,6 +125,13 @@ describe("parsing", () => {
     expect(ok(fx.x(["run", "--wait", "--", "echo", "hi"]), "run").stdout).toBe("hi\n");
   });
 
+  test("start --wait ID takes the id for --wait's value, as the reference does; start ID --wait works", () => {
+    const { job_id } = ok(fx.x(["create", "--", "true"]), "create");
+    usageError(fx.x(["start", "--wait", job_id]));
+    expect(fx.readState(job_id).job.status).toBe("created");
+    expect(ok(fx.x(["start", job_id, "--wait"]), "start").state).toBe("exited");
+  });
+
   test.each([
     [["--port", "99999"], "--port"],
     [["--port", "abc"], "--port"],
