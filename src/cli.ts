@@ -24,7 +24,7 @@ import { MATCH_STREAMS, MATCH_TYPES } from "./notify/config.js";
 import { status } from "./commands/status.js";
 import { DEFAULT_TAIL_LINES, tail } from "./commands/tail.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS, wait } from "./commands/wait.js";
-import { collect, collectTag, collectTagPattern, count, duration, increase, normalizeWaitFlag, seconds } from "./cli-args.js";
+import { bind, collect, collectTag, collectTagPattern, count, duration, increase, port, seconds, waitValue } from "./cli-args.js";
 import { definedOnly } from "./defined.js";
 import { log, setVerbosity } from "./log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "./protocol/envelope.js";
@@ -158,7 +158,7 @@ function outputMatchOf(o: Opts) {
 /** How run, start and restart watch the job, and their best-effort gc afterwards. */
 function withObservation(command: Command): Command {
   return command
-    .option("--wait", "wait for the job before answering (default; --wait false = --no-wait)")
+    .option("--wait [true|false]", "wait for the job before answering (default; --wait false = --no-wait)", waitValue)
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
@@ -192,12 +192,12 @@ const createCommand = withDefinition(subcommand("create", "define a job without 
   .action(respond("create", (o, args) => create({ root: o.root, ...definitionOf(o, args) })));
 rejectBoth(createCommand, "inherit-env", "no-inherit-env");
 
-const startCommand = withObservation(subcommand("start", "start a created job and report on it like run"))
+withObservation(subcommand("start", "start a created job and report on it like run"))
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--config <path>", "config.toml for the auto-gc defaults")
   .action(respond("start", (o, [jobId]) => start({ root: o.root, jobId: jobId!, ...observationOf(o) })));
 
-const restartCommand = withObservation(subcommand("restart", "run a job's definition again under the same id"))
+withObservation(subcommand("restart", "run a job's definition again under the same id"))
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--signal <signal>", "signal that ends a running job first", "TERM")
   .option("--config <path>", "config.toml for the auto-gc defaults")
@@ -351,8 +351,8 @@ program
 
 // serve is long-running: it prints one line when listening instead of going through respond().
 subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
-  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`)
-  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", count)
+  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`, bind)
+  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", port)
   .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_SERVE_TOKEN, $AGENT_EXEC_TOKEN)")
   .option("--insecure", "allow a non-loopback --bind (a token is still required)")
   .option("--allow-origin <origin>", "let this one browser origin call the API (CORS), e.g. https://app.example.com; * is refused")
@@ -399,11 +399,8 @@ function rejectBoth(command: Command, a: string, b: string): void {
   });
 }
 
-const valueFlags = new Set(
-  [runCommand, startCommand, restartCommand].flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long!)),
-);
 try {
-  await program.parseAsync(normalizeWaitFlag(process.argv.slice(2), valueFlags), { from: "user" });
+  await program.parseAsync(process.argv.slice(2), { from: "user" });
 } catch (error) {
   if (error instanceof CommanderError) {
     // Help and --version are not errors; everything else commander rejects is a usage error.

@@ -10,6 +10,7 @@ import type { NotificationOptions } from "../notify/config.js";
 import { status } from "../commands/status.js";
 import { tail } from "../commands/tail.js";
 import { wait } from "../commands/wait.js";
+import { secondsProblem } from "../commands/duration.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
@@ -73,18 +74,23 @@ export function httpStatusOf(code: ErrorCode): number {
   return STATUS_OF[code] ?? 500;
 }
 
-/** Splits HOST:PORT; `port` (if given) replaces the port. */
+/** Why `value` (a number, or its decimal text) is not a TCP port 0-65535, or undefined if it is. */
+export function portProblem(value: unknown): string | undefined {
+  const n = typeof value === "string" && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535 ? undefined : "expected a port number 0-65535";
+}
+
+/** Splits HOST:PORT; `port` (if given) replaces the port. Errors name the flag that was wrong. */
 export function parseBind(bind: string, port?: number): { host: string; port: number } {
   const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(bind) ?? /^([^:]*)(?::(\d+))?$/.exec(bind);
   const host = match?.[1];
   if (!match || !host) {
     throw new AgentExecError("invalid_argument", `invalid --bind ${JSON.stringify(bind)}: expected HOST:PORT, e.g. 127.0.0.1:19263`);
   }
-  const parsed = port ?? (match[2] === undefined ? Number(DEFAULT_BIND.split(":")[1]) : Number(match[2]));
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new AgentExecError("invalid_argument", `invalid port in --bind ${JSON.stringify(bind)}: expected 0-65535`);
-  }
-  return { host, port: parsed };
+  const [flag, given] = port === undefined ? ["--bind", match[2] ?? DEFAULT_BIND.split(":")[1]!] : ["--port", port];
+  const problem = portProblem(given);
+  if (problem) throw new AgentExecError("invalid_argument", `invalid ${flag} ${JSON.stringify(flag === "--bind" ? bind : given)}: ${problem}`);
+  return { host, port: Number(given) };
 }
 
 /** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed, invalid_config or invalid_argument. */
@@ -286,6 +292,14 @@ function nonNegative(value: unknown, field: string, integer = false): number | u
   return value;
 }
 
+/** A duration field (seconds, or ms with `perSecond` 1000) by the one duration rule. */
+function durationField(value: unknown, field: string, perSecond = 1): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const problem = typeof value === "number" ? secondsProblem(value / perSecond) : "expected a number";
+  if (problem) throw invalid(`${field} ${JSON.stringify(value)}: ${perSecond === 1 ? problem : `${problem} (${field}: the same in milliseconds)`}`);
+  return value as number;
+}
+
 function bool(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "boolean") throw invalid(`${field} must be true or false`);
@@ -332,12 +346,12 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     options.cwd = body.cwd;
   }
   if (body.env !== undefined && body.env !== null) options.env = execEnv(body.env);
-  const timeoutMs = nonNegative(body.timeout_ms, "timeout_ms");
-  const timeout = nonNegative(body.timeout, "timeout");
+  const timeoutMs = durationField(body.timeout_ms, "timeout_ms", 1000);
+  const timeout = durationField(body.timeout, "timeout");
   if (timeoutMs !== undefined && timeout !== undefined) throw invalid("give timeout_ms or timeout (seconds), not both");
   options.timeout = timeout ?? (timeoutMs === undefined ? 0 : timeoutMs / 1000);
   options.wait = bool(body.wait, "wait");
-  options.until = nonNegative(body.until, "until");
+  options.until = durationField(body.until, "until");
   options.forever = bool(body.forever, "forever");
   if (options.forever && options.until !== undefined) throw invalid("give until or forever, not both");
   options.maxBytes = nonNegative(body.max_bytes, "max_bytes", true);
@@ -384,7 +398,10 @@ async function tailHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
 }
 
 async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal): Promise<[string, object]> {
-  const until = queryNumber(query, "until", false);
+  const raw = query.get("until");
+  const problem = raw === null ? undefined : secondsProblem(raw);
+  if (problem) throw invalid(`until ${JSON.stringify(raw)}: ${problem}`);
+  const until = raw === null ? undefined : Number(raw);
   const forever = queryBool(query, "forever");
   if (forever && until !== undefined) throw invalid("give until or forever, not both");
   // A client that went away stops the wait: its watcher is not kept until the job ends.

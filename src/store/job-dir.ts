@@ -99,7 +99,10 @@ export class JobDir {
       mkdirSync(dir.path); // fails if the id already exists: ids are never reused
       for (const name of LOG_FILES) closeSync(openSync(dir.file(name), "a"));
     } catch (error) {
-      throw ioError(error, "create job directory", dir.path);
+      // An id that exists already is a collision of random ids: a retry draws another one.
+      const { code, path } = error as NodeJS.ErrnoException;
+      const collision = code === "EEXIST" && path === dir.path;
+      throw ioError(error, "create job directory", dir.path, collision ? { retryable: true } : {});
     }
     dir.writeMeta(meta);
     dir.writeState(state);

@@ -11,7 +11,8 @@ import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
 import { JobDir } from "../store/job-dir.js";
 import type { JobMeta, JobState } from "../store/types.js";
-import { now, sleep } from "../time.js";
+import { storedMsProblem } from "../commands/duration.js";
+import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { readKillRequest } from "./kill-request.js";
 import { workloadCommand } from "./command-line.js";
 import { LogPump } from "./log-pump.js";
@@ -52,6 +53,11 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     dir.writeState(state);
     await deliverCompletion(dir, state, sinkTimeout, current);
   };
+  // meta.json may have been edited by hand: its durations obey the rule a flag's does.
+  for (const key of ["timeout_ms", "kill_after_ms", "progress_every_ms"] as const) {
+    const problem = storedMsProblem(meta[key]);
+    if (problem) return failed(`meta.json ${key} ${JSON.stringify(meta[key])}: ${problem}`);
+  }
   const tree = await processTree();
   let windowsJobName: string | null;
   try {
@@ -103,8 +109,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
 
   const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
   const durationMs = Math.round(performance.now() - startedMs);
-  clearTimeout(timers.timeout);
-  clearInterval(timers.progress);
+  timers.cancel();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
 
@@ -166,15 +171,13 @@ class TreeEnforcer {
   }
 }
 
+/** The timeout and the progress ticks; long* timers, so a 30-day timeout is not a 1 ms one. */
 function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
-  const timeout =
-    meta.timeout_ms > 0 ? setTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
+  const timeout = meta.timeout_ms > 0 ? longTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
   // Each tick replaces state.json atomically; readers never see a half-written file.
   const progress =
-    meta.progress_every_ms > 0
-      ? setInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms)
-      : undefined;
-  return { timeout, progress };
+    meta.progress_every_ms > 0 ? longInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms) : undefined;
+  return { cancel: () => (timeout?.(), progress?.()) };
 }
 
 function spawned(child: ChildProcess): Promise<Error | undefined> {

@@ -354,8 +354,8 @@ describe("serve", () => {
     expect(JSON.parse(busy.stdout)).toMatchObject({ ok: false, type: "error", error: { code: "serve_bind_failed" } });
 
     const bad = await serve(["--bind", "127.0.0.1:99999"]);
-    expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
+    expect(bad.code).toBe(2); // a usage error, like --port 99999 (test/integration/durations.test.ts)
+    expect(bad.stdout).toBe("");
   });
 
   test("a web page cannot drive the server: a foreign Origin, a rebound Host, a non-JSON body are refused before anything runs", async () => {
