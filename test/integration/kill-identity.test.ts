@@ -6,8 +6,8 @@ import { eventually } from "../helpers/cli.js";
 import { failed, ok, processesWithArgv, sleep, useJobFixture } from "../helpers/jobs.js";
 import { isAlive } from "../helpers/procs.js";
 
-// Sleep durations 3751-3759 belong to this file.
-const fx = useJobFixture(["sleep 3751", "sleep 3752", "sleep 3753", "sleep 3754", "sleep 3755", "sleep 3756"]);
+// Sleep durations 3911-3919 belong to this file.
+const fx = useJobFixture(["sleep 3911", "sleep 3912", "sleep 3913", "sleep 3914", "sleep 3915", "sleep 3916"]);
 const LIMIT = 20_000;
 const BACKENDS = ["addon", "koffi"] as const;
 
@@ -60,8 +60,8 @@ describe.each(BACKENDS)("pid reuse (%s backend)", (backend) => {
   const env = { AGENT_EXEC_BACKEND: backend };
 
   test("kill never signals the process that now owns the recorded pid; status does not call it the workload", async () => {
-    const decoy = startDecoy(backend === "addon" ? 3752 : 3754);
-    const id = await lostJobWithReusedPid(backend === "addon" ? 3751 : 3753, decoy, env);
+    const decoy = startDecoy(backend === "addon" ? 3912 : 3914);
+    const id = await lostJobWithReusedPid(backend === "addon" ? 3911 : 3913, decoy, env);
 
     const s = ok(fx.x(["status", id], { env }), "status");
     expect(s.state).toBe("failed");
@@ -84,8 +84,8 @@ describe.each(BACKENDS)("pid reuse (%s backend)", (backend) => {
 
 describe("the workload's identity", () => {
   test("state.json records the workload's start time, process group and session", async () => {
-    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3755"]), "run");
-    await eventually(() => processesWithArgv(["sleep", "3755"]).length > 0, LIMIT);
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3915"]), "run");
+    await eventually(() => processesWithArgv(["sleep", "3915"]).length > 0, LIMIT);
     const state = fx.readState(job_id);
     const stat = readFileSync(`/proc/${state.pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -97,8 +97,8 @@ describe("the workload's identity", () => {
 
   test("a pid from state.json that could widen a signal (1, 0, negative, fractional, text) is refused", async () => {
     for (const pid of [1, 0, -1, 2.5, "7"]) {
-      const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3756"]), "run");
-      await eventually(() => processesWithArgv(["sleep", "3756"]).length > 0, LIMIT);
+      const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3916"]), "run");
+      await eventually(() => processesWithArgv(["sleep", "3916"]).length > 0, LIMIT);
       const real = fx.readState(job_id);
       forceKill(real.supervisor_pid);
       forceKill(-real.pid);

@@ -32,7 +32,7 @@ function expectValid(envelope: unknown): void {
 
 // Each test spawns the CLI many times; on a loaded machine that can outlast the default 60 s.
 describe("schema", { timeout: 180_000 }, () => {
-  const f = useJobFixture(["sleep 3791", "sleep 3792"]);
+  const f = useJobFixture(["sleep 3791", "sleep 3793"]);
 
   test("prints the shipped schema with its format and date", () => {
     const r = ok(cli(["schema"]), "schema");
@@ -89,7 +89,7 @@ describe("schema", { timeout: 180_000 }, () => {
   });
 
   test("kill responses with escalated_to and with a hint validate", async () => {
-    const stubborn = () => ok(f.x(["run", "--no-wait", "--", "sh", "-c", "trap '' TERM; sleep 3792"]), "run").job_id;
+    const stubborn = () => ok(f.x(["run", "--no-wait", "--", "sh", "-c", "trap '' TERM; sleep 3793"]), "run").job_id;
     const [first, second] = [stubborn(), stubborn()];
     await eventually(() => f.readState(first).pgid && f.readState(second).pgid, 20_000);
     const escalated = ok(f.x(["kill", "--grace", "0.3", first]), "kill");
