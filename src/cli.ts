@@ -292,9 +292,10 @@ subcommand("kill", "signal a job's whole process tree and report the outcome")
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--signal <signal>", "TERM, INT, KILL or another signal name or number", "TERM")
   .option("--no-wait", "do not watch for the outcome (legacy response shape)")
+  .option("--grace <seconds>", "if the job still runs this long after --signal, send SIGKILL")
   .action(
     respond("kill", (o, [jobId]) =>
-      kill({ root: o.root, jobId: jobId!, signal: o.signal as string, noWait: o.wait === false }),
+      kill({ root: o.root, jobId: jobId!, signal: o.signal as string, noWait: o.wait === false, grace: o.grace as string | undefined }),
     ),
   );
 

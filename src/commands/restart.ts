@@ -1,6 +1,6 @@
 import { rmSync, truncateSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
-import { isProcessAlive } from "../platform/process-info.js";
+import { isWorkloadAlive } from "../platform/process-identity.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 import { isTerminal } from "../store/types.js";
 import { kill } from "./kill.js";
@@ -24,7 +24,7 @@ export function restart(options: RestartOptions): Promise<RunResult> {
         throw new AgentExecError("signal_failed", `job ${dir.id} did not end after ${outcome.sent_signal}; try --signal KILL`);
       }
     }
-    if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
+    if (state.job.status !== "created" && isWorkloadAlive(state)) {
       throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
     for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) {

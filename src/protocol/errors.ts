@@ -13,6 +13,7 @@ export type ErrorCode =
   | "corrupt_job"
   | "spawn_failed"
   | "signal_failed"
+  | "unsafe_pid"
   | "stdin_required"
   | "stdin_too_large"
   | "config_error"

@@ -410,7 +410,7 @@ async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
 
 async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
   const body = await readJsonObject(req, false);
-  onlyKeys(body, ["signal"]);
+  onlyKeys(body, ["signal", "grace"]);
   if (body.signal !== undefined && typeof body.signal !== "string" && typeof body.signal !== "number") {
     throw invalid("signal must be a signal name or number");
   }
@@ -421,7 +421,11 @@ async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchP
   }
   const signal = fromBody ?? fromQuery;
   if (signal !== undefined && signal.trim() === "") throw invalid("signal must not be empty");
-  return ["kill", await kill({ root: ctx.root, jobId: id, signal })];
+  // Seconds, as `kill --grace`; kill() itself rejects a negative or huge value (invalid_argument).
+  if (body.grace !== undefined && typeof body.grace !== "number") throw invalid("grace must be a number of seconds");
+  if (body.grace !== undefined && query.has("grace")) throw invalid("give grace in the query or the body, not both");
+  const grace = (body.grace as number | undefined) ?? query.get("grace") ?? undefined;
+  return ["kill", await kill({ root: ctx.root, jobId: id, signal, grace })];
 }
 
 /**

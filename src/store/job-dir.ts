@@ -5,6 +5,7 @@ import { readJsonFile, writeJsonAtomic } from "./atomic.js";
 import { waitLock } from "./file-lock.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+import { pidProblem } from "../platform/tree-errors.js";
 import { now } from "../time.js";
 
 // A meta.json change takes milliseconds; a holder this slow is stuck.
@@ -58,6 +59,11 @@ export class JobDir {
     const job = isRecord(state) ? state.job : undefined;
     if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
       throw corrupt(this.id, "state.json does not describe a job state");
+    }
+    // A pid from a file is untrusted: one that could widen a signal never leaves this function.
+    for (const key of ["pid", "supervisor_pid", "pgid", "sid"] as const) {
+      const problem = state[key] == null ? null : pidProblem(state[key]);
+      if (problem) throw corrupt(this.id, `state.json's ${key} ${JSON.stringify(state[key])} is not a usable pid (${problem})`);
     }
     return state as unknown as JobState;
   }

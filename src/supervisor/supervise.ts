@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
-import { processStartTime } from "../platform/process-info.js";
+import { processGroupAndSession, processStartTime } from "../platform/process-info.js";
+import { checkWorkload } from "../platform/process-identity.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { deliverCompletion } from "../notify/completion.js";
 import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
@@ -91,6 +92,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     ...base,
     job: { id: meta.job.id, status: "running", started_at: startedAt },
     pid,
+    // Read before the event loop can reap it: even a workload that already exited is a zombie here.
+    pid_start: tree.processStartTime(pid),
+    ...processGroupAndSession(pid),
     updated_at: startedAt,
     windows_job_name: windowsJobName,
   };
@@ -102,7 +106,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
     new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR", observe("stderr")),
   ];
-  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid });
+  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
@@ -145,11 +149,17 @@ class TreeEnforcer {
   sent: string | null = null;
   private escalation: Promise<void> = Promise.resolve();
 
-  constructor(private readonly target: TreeTarget) {}
+  constructor(
+    private readonly target: TreeTarget,
+    private readonly start: string | null | undefined,
+  ) {}
 
   async send(signal: ResolvedSignal): Promise<void> {
     this.sent ??= signal.name;
     const tree = await processTree();
+    // A late signal (the KILL after --kill-after, a forwarded SIGTERM) may come after the root was
+    // reaped and its pid given to another process: that process, and its group, are not ours.
+    if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) === "reused") return;
     tree.signalTree(this.target, signal);
   }
 

@@ -9,7 +9,7 @@ import { failed, ok, processesWithArgv, sleep, usageError, useJobFixture } from 
 import { isAlive } from "../helpers/procs.js";
 
 // Notifications: job.finished (completion sinks) and job.output.matched (output-match sinks).
-// Sleep durations 3811-3839 belong to this file (3801-3806, 3841-3846 and 3881 are the
+// Sleep durations 3811-3839 belong to this file (3801-3807, 3841-3847, 3881 and 3882 are the
 // process-tree conformance suite's).
 const MARKERS = Array.from({ length: 29 }, (_, i) => `sleep ${3811 + i}`);
 const fx = useJobFixture(MARKERS);

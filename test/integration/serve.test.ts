@@ -7,7 +7,7 @@ import { CLI, eventually } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
-const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663"]);
+const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663", "sleep 3664"]);
 
 function supervisorLog(id: string): string {
   try {
@@ -501,5 +501,18 @@ describe("serve", () => {
     ids.forEach((id, n) => expect(readFileSync(join(fx.jobDir(id), "stdout.log"), "utf8")).toBe(`${n}\n`));
     const listed = await call(`${s.url}/jobs?limit=0`);
     expect(listed.body.jobs).toHaveLength(N);
+  });
+
+  test("POST /kill/{id} takes grace (body or query): SIGKILL for a job still running after it", async () => {
+    const s = await started();
+    const job = await call(`${s.url}/exec`, { method: "POST", json: { command: "trap '' TERM; sleep 3664", wait: false } });
+    await eventually(() => fx.readState(job.body.job_id).pgid, 20_000);
+    const bad = await call(`${s.url}/kill/${job.body.job_id}?grace=-1`, { method: "POST" });
+    expect(bad.body).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
+    const wrongType = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: "1" } });
+    expect(wrongType.body).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    const killed = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: 0.3 } });
+    expect(killed.status).toBe(200);
+    expect(killed.body).toMatchObject({ ok: true, type: "kill", sent_signal: "SIGTERM", escalated_to: "SIGKILL", state: "killed", terminated_signal: "SIGKILL" });
   });
 });
