@@ -1,29 +1,16 @@
 import { watchUntilTerminal } from "../observe/job-state.js";
-import { AgentExecError } from "../protocol/errors.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isTerminal, type JobState } from "../store/types.js";
 import { sleep } from "../time.js";
+import { secondsToMs } from "./duration.js";
 
 // `kill --grace`: the signal asked for, then SIGKILL for whatever is left once the grace is over.
 
 // How long `kill` watches for the supervisor to record the outcome (after the escalation, if any).
 export const OBSERVE_MS = 3000;
-// setTimeout's limit, about 24.8 days: a longer grace would fire at once.
-const MAX_GRACE_MS = 2 ** 31 - 1;
-
-/** --grace SECONDS (a number, or its text from the CLI or HTTP) in ms; invalid_argument otherwise. */
+/** --grace SECONDS (a number, or its text from the CLI or HTTP) in ms, by the one duration rule. */
 export function graceMs(value: number | string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = typeof value === "number" ? value : value.trim() === "" ? Number.NaN : Number(value);
-  const ms = Math.round(seconds * 1000);
-  if (!Number.isFinite(seconds) || seconds < 0 || ms > MAX_GRACE_MS) {
-    throw new AgentExecError(
-      "invalid_argument",
-      `--grace ${JSON.stringify(value)}: expected seconds, a number from 0 to ${MAX_GRACE_MS / 1000}`,
-      { details: { grace: value } },
-    );
-  }
-  return ms;
+  return value === undefined ? undefined : secondsToMs(value, "--grace");
 }
 
 /**
