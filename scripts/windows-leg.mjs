@@ -194,8 +194,9 @@ async function holdLegLock(dir) {
 
 /**
  * Wine processes of this prefix still running after `wineserver -k` (zombies are reaped by init
- * shortly). Only ours: Wine passes WINEPREFIX to every process it starts, so other checkouts'
- * legs, running at the same time with their own prefixes, are not reported.
+ * shortly). Only ours: Wine puts WINEPREFIX in the Unix environment of every process it starts,
+ * even one spawned with an empty Windows environment, so other checkouts' legs, running at the
+ * same time with their own prefixes, are not reported.
  */
 async function reportLeftovers(prefix) {
   let left = [];
