@@ -66,12 +66,28 @@ Napi::Object Failed(Napi::Env env, int err, bool group) {
   return result;
 }
 
-// signalTree(pid, signal) -> { delivered: boolean } | { errno: number, group: boolean }
+Napi::Object Refused(Napi::Env env, const char* why) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("refused", Napi::String::New(env, why));
+  return result;
+}
+
+// signalTree(pid, signal, supervisorPid?) -> { delivered } | { errno, group } | { refused }
+// A pid that is our own process group, or the supervisor's, is refused before any signal: the
+// group path below would otherwise end this process or the supervisor with the workload.
 Napi::Value SignalTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pid_t pid;
   int sig;
   if (!ReadPid(info, 0, &pid) || !ReadSignal(info, 1, &sig)) return env.Undefined();
+  if (pid == getpgrp()) return Refused(env, "own_group");
+  if (info.Length() > 2 && info[2].IsNumber()) {
+    double supervisor = info[2].As<Napi::Number>().DoubleValue();
+    if (supervisor > 1 && supervisor <= 2147483647.0 && supervisor == std::floor(supervisor) &&
+        getpgid(static_cast<pid_t>(supervisor)) == pid) {
+      return Refused(env, "supervisor_group");
+    }
+  }
   // The root leads its group, or is gone while the rest of its group may live on.
   pid_t pgid = getpgid(pid);
   if (pgid == pid || pgid == -1) {

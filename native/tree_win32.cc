@@ -10,7 +10,9 @@
 //                                        until it is empty; without a job, the Toolhelp32
 //                                        descendants of `root`, children first. Returns
 //                                        { delivered } | { call, error } | { busy: true }
+//                                        | { refused } (the root is this process or a spared one)
 //   isAlive(pid)                         OpenProcess + GetExitCodeProcess != STILL_ACTIVE
+//   processStartTime(pid)                GetProcessTimes' creation time as a decimal string, or null
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -215,6 +217,13 @@ Napi::Value SignalTree(const Napi::CallbackInfo& info) {
     DWORD pid = 0;
     if (ReadPid(spareList.Get(i), &pid)) spare.insert(pid);
   }
+  // Root 1 never names a job's workload; a spared root (this process, the supervisor) would make
+  // the walk end everything they started. Refused before anything is opened.
+  if (root == 1 || spare.count(root)) {
+    Napi::Object refused = Napi::Object::New(env);
+    refused.Set("refused", Napi::String::New(env, root == GetCurrentProcessId() ? "self" : "supervisor"));
+    return refused;
+  }
   Failure failure;
   bool any = false;
   if (info.Length() > 3 && info[3].IsExternal()) {
@@ -252,12 +261,32 @@ Napi::Value IsAlive(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, alive);
 }
 
+// processStartTime(pid) -> string | null: the creation time, which a later process with the same
+// pid cannot share. Readable while any handle keeps the process object, even after it exited.
+Napi::Value ProcessStartTime(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DWORD pid = 0;
+  if (info.Length() < 1 || !ReadPid(info[0], &pid)) {
+    Napi::TypeError::New(env, "pid must be a whole number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (process == nullptr) return env.Null();
+  FILETIME created, exited, kernel, user;
+  BOOL ok = GetProcessTimes(process, &created, &exited, &kernel, &user);
+  CloseHandle(process);
+  if (!ok) return env.Null();
+  unsigned long long ticks = (static_cast<unsigned long long>(created.dwHighDateTime) << 32) | created.dwLowDateTime;
+  return Napi::String::New(env, std::to_string(ticks));
+}
+
 }  // namespace
 
 const char* RegisterTreeFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("containSelf", Napi::Function::New(env, ContainSelf, "containSelf"));
   exports.Set("signalTree", Napi::Function::New(env, SignalTree, "signalTree"));
   exports.Set("isAlive", Napi::Function::New(env, IsAlive, "isAlive"));
+  exports.Set("processStartTime", Napi::Function::New(env, ProcessStartTime, "processStartTime"));
   return "win32";
 }
 

@@ -7,8 +7,9 @@
 # node.exe before build/Release/. Idempotent and cheap: when the .node is newer than every input
 # (native/, node-addon-api's headers, the import library, this script) it does nothing (~10 ms).
 #
-# Needs: npm install done (node-addon-api, node-api-headers); the mingw-w64 g++ and binutils, which
-# it installs with apt-get when they are missing and it runs as root.
+# Needs: npm install done (node-addon-api, node-api-headers) and the mingw-w64 g++ and binutils
+# (apt-get install g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64). It installs nothing itself:
+# scripts/windows-leg.mjs does, on CI or with AGENT_EXEC_INSTALL_DEPS=1, and .ci/run does.
 #   - x86_64-w64-mingw32-g++-posix: the -win32 flavour lacks std::mutex, which node-addon-api uses.
 #   - libnode_api.a: an import library for the N-API functions node.exe exports, made by dlltool
 #     from node-api-headers' .def file (the addon links against "node.exe" by name).
@@ -51,18 +52,8 @@ if [ "$force" = 0 ] && [ -s "$out" ]; then
 fi
 
 # --- toolchain ------------------------------------------------------------------------------------
-if ! command -v "$cxx" >/dev/null 2>&1 || ! command -v "$dlltool" >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || die "$cxx not found; run as root or: apt-get install g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64"
-  say "installing g++-mingw-w64-x86-64 and binutils-mingw-w64-x86-64 (apt-get; log: build/win32-x64/apt.log) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  pkgs=(g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
-  # Try without `apt-get update` first: the package lists are often fresh enough.
-  if ! apt-get install -y --no-install-recommends "${pkgs[@]}" >"$out_dir/apt.log" 2>&1; then
-    { apt-get update && apt-get install -y --no-install-recommends "${pkgs[@]}"; } >>"$out_dir/apt.log" 2>&1 \
-      || { tail -n 30 "$out_dir/apt.log" >&2; die "apt-get install ${pkgs[*]} failed"; }
-  fi
-  command -v "$cxx" >/dev/null 2>&1 || die "$cxx is still missing after installing ${pkgs[*]}"
-fi
+command -v "$cxx" >/dev/null 2>&1 && command -v "$dlltool" >/dev/null 2>&1 \
+  || die "$cxx or $dlltool not found: sudo apt-get install --no-install-recommends g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64"
 
 # --- import library for node.exe's N-API exports ----------------------------------------------------
 lib="$out_dir/libnode_api.a"

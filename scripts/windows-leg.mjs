@@ -5,23 +5,29 @@
 //
 // - Windows: runs `node --test` on them natively.
 // - Linux: runs them under Wine with the official Windows node.exe. scripts/wine-env.sh prepares
-//   Wine (installs it when run as root), the project-local prefix .wine/prefix, node.exe and koffi's
-//   win32 prebuilt; scripts/wine-node.sh runs node.exe. A persistent wineserver is started first and
-//   killed at the end (`wineserver -k`, same WINEPREFIX), so no Wine process outlives the leg.
-//   Without Wine and without root to install it, the leg FAILS (it must not pass unseen), unless
-//   AGENT_EXEC_SKIP_WINE=1 says to skip it.
+//   this checkout's Wine prefix, node.exe and koffi's win32 prebuilt, all in a cache outside the
+//   checkout (${XDG_CACHE_HOME:-~/.cache}/agent-exec/wine, or AGENT_EXEC_WINE_CACHE; see there);
+//   scripts/wine-node.sh runs node.exe. A persistent wineserver is started first and killed at
+//   the end (`wineserver -k`, same WINEPREFIX), so no Wine process outlives the leg.
+//   The leg needs Wine and mingw-w64 (NEEDS below). When they are missing it prints one line and
+//   skips, except on CI (CI=true) or with AGENT_EXEC_INSTALL_DEPS=1: then it installs them with
+//   apt-get when it runs as root, and otherwise FAILS (CI must not pass without the leg).
+//   Nothing else ever installs system packages.
 // - macOS: prints that this leg runs on Linux (Wine) or Windows only, and exits 0.
 //
-// Knobs: AGENT_EXEC_SKIP_WINE=1 (skip on Linux), AGENT_EXEC_WIN_CONCURRENCY (test files run at
-// once, default 3), AGENT_EXEC_WIN_TIMEOUT (seconds for the whole test run, default 900),
-// AGENT_EXEC_WIN_KEEP=1 (keep the tests' temp directories), AGENT_EXEC_BACKEND=koffi|addon (the
-// process-tree backend the CLI uses under test; default: its own choice, printed at the start).
+// Knobs: AGENT_EXEC_SKIP_WINE=1 (skip on Linux, even on CI), AGENT_EXEC_INSTALL_DEPS=1 (install
+// what is missing, as root), AGENT_EXEC_WINE_CACHE (where the prefix and downloads live),
+// AGENT_EXEC_WIN_CONCURRENCY (test files run at once, default 3), AGENT_EXEC_WIN_TIMEOUT (seconds
+// for the whole test run, default 900), AGENT_EXEC_WIN_KEEP=1 (keep the tests' temp directories),
+// AGENT_EXEC_BACKEND=koffi|addon (the process-tree backend the CLI uses under test; default: its
+// own choice, printed at the start).
 //
-// The prefix is the project's (.wine/prefix) and `wineserver -k` ends every process in it: do not
-// run two legs (or anything else under that prefix) from the same checkout at the same time.
+// The prefix is this checkout's and `wineserver -k` ends every process in it; a second leg from
+// the same checkout is refused while one runs (a lock in the prefix's directory). Legs of
+// different checkouts run side by side, each with its own prefix and wineserver.
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 
@@ -33,6 +39,13 @@ const TIMEOUT_S = Number(process.env.AGENT_EXEC_WIN_TIMEOUT || 900);
 // with its report, instead of holding up the leg until TIMEOUT_S. Far above a normal file's time
 // (under 2 minutes), because a loaded machine slows node.exe under Wine many times over.
 const TEST_TIMEOUT_S = 480;
+
+// What the leg needs on Linux: a command, and the Debian/Ubuntu packages that provide it.
+const NEEDS = [
+  { command: "wine", packages: ["wine", "wine64"] },
+  { command: "x86_64-w64-mingw32-g++-posix", packages: ["g++-mingw-w64-x86-64"] },
+  { command: "x86_64-w64-mingw32-dlltool", packages: ["binutils-mingw-w64-x86-64"] },
+];
 
 const say = (text) => process.stdout.write(`windows-leg: ${text}\n`);
 const die = (text, code = 1) => {
@@ -80,14 +93,26 @@ async function underWine() {
     say("SKIPPED: the Windows leg did not run (AGENT_EXEC_SKIP_WINE=1). Windows behaviour is untested.");
     return 0;
   }
-  const isRoot = process.getuid?.() === 0;
-  if (!onPath("wine") && !isRoot) {
-    die(
-      "Wine is not installed, and installing it needs root. The Windows leg runs the Windows node.exe under Wine.\n" +
-        "  Install it (Debian/Ubuntu): sudo apt-get install --no-install-recommends wine wine64\n" +
-        "  or run this as root (scripts/wine-env.sh installs it), or skip the leg explicitly: AGENT_EXEC_SKIP_WINE=1",
-    );
+  const missing = NEEDS.filter((need) => !onPath(need.command));
+  if (missing.length > 0) {
+    const packages = missing.flatMap((need) => need.packages);
+    const install = `apt-get install --no-install-recommends ${packages.join(" ")}`;
+    const why = `${missing.map((need) => need.command).join(", ")} not found`;
+    const onCi = !["", "0", "false"].includes((process.env.CI ?? "").toLowerCase());
+    if (!onCi && process.env.AGENT_EXEC_INSTALL_DEPS !== "1") {
+      say(`SKIPPED, Windows behaviour untested: ${why} (to run it: sudo ${install}; see README, "The Windows leg")`);
+      return 0;
+    }
+    const reason = onCi ? "CI is set" : "AGENT_EXEC_INSTALL_DEPS=1";
+    if (process.getuid?.() !== 0) die(`${why}; ${reason}, but installing needs root: sudo ${install}`);
+    say(`${why}; ${reason}: installing ${packages.join(" ")} (apt-get) ...`);
+    const apt = spawnSync("sh", ["-c", `apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${install} -y -qq`], { stdio: ["ignore", "inherit", "inherit"] });
+    if (apt.status !== 0) die(`${install} failed (exit ${apt.status})`);
+    const still = NEEDS.filter((need) => !onPath(need.command));
+    if (still.length > 0) die(`${still.map((need) => need.command).join(", ")} still not found after ${install}`);
   }
+  const oldPrefix = join(ROOT, ".wine");
+  if (existsSync(oldPrefix)) say(`note: ${oldPrefix} (the Wine prefix of older versions) is no longer used: rm -rf ${oldPrefix}`);
 
   // wine-env.sh: prints `export` lines on stdout, progress on stderr. Evaluate them in bash and
   // hand the values back NUL-separated, so no quoting is parsed here.
@@ -100,6 +125,11 @@ async function underWine() {
   const [WINEPREFIX, WINEDEBUG, WINE_NODE] = env.stdout.split("\0");
   if (!WINEPREFIX || !WINE_NODE) die(`scripts/wine-env.sh printed no environment: ${JSON.stringify(env.stdout)}`);
   const wineEnv = { ...process.env, WINEPREFIX, WINEDEBUG, WINE_NODE, DISPLAY: "" };
+  // The prefix's directory in the cache holds this checkout's lock and the leg's report.
+  const checkoutDir = dirname(WINEPREFIX);
+  if (!(await holdLegLock(checkoutDir).catch((error) => die(error.message)))) {
+    die(`another Windows leg of this checkout is running (lock: ${join(checkoutDir, "leg.lock")}); its wineserver -k would end this one's processes`);
+  }
   // The Windows build of the native addon, cross-compiled with mingw (cheap when up to date), so
   // the leg tests both backends.
   const addon = spawnSync("bash", ["scripts/build-native-win32.sh"], { cwd: ROOT, stdio: "inherit" });
@@ -137,33 +167,74 @@ async function underWine() {
       // an older CLI without doctor: say so and go on
     }
     say(`process-tree backend under node.exe: ${backend}${process.env.AGENT_EXEC_BACKEND ? ` (AGENT_EXEC_BACKEND=${process.env.AGENT_EXEC_BACKEND})` : ""}`);
-    code = await runTests(wineEnv);
+    code = await runTests(wineEnv, join(checkoutDir, "windows-leg"));
   } finally {
     spawnSync(wineserver, ["-k"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
     spawnSync(wineserver, ["-w"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
-    await reportLeftovers();
+    await reportLeftovers(WINEPREFIX);
+    reportOrphanedPrefixes(dirname(checkoutDir));
   }
   return code;
 }
 
-/** Wine processes still running after `wineserver -k` (zombies are reaped by init shortly). */
-async function reportLeftovers() {
+/**
+ * Holds <dir>/leg.lock while this process lives: flock(1) keeps it for a `cat` that reads our
+ * end of a pipe, so it is released however this process ends. False when another leg holds it.
+ */
+async function holdLegLock(dir) {
+  const holder = spawn("flock", ["--nonblock", "--conflict-exit-code", "75", join(dir, "leg.lock"), "sh", "-c", "echo held; exec cat >/dev/null"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    holder.once("error", (error) => reject(new Error(`flock: ${error.message}`)));
+    holder.stdout.once("data", () => resolve(true));
+    holder.once("exit", (code) => (code === 75 ? resolve(false) : reject(new Error(`flock exited with ${code}`))));
+  });
+}
+
+/**
+ * Wine processes of this prefix still running after `wineserver -k` (zombies are reaped by init
+ * shortly). Only ours: Wine puts WINEPREFIX in the Unix environment of every process it starts,
+ * even one spawned with an empty Windows environment, so other checkouts' legs, running at the
+ * same time with their own prefixes, are not reported.
+ */
+async function reportLeftovers(prefix) {
   let left = [];
   for (let i = 0; i < 20; i++) {
-    const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" });
-    left = (ps.stdout ?? "")
-      .split("\n")
-      .map((line) => line.trim())
-      .filter((line) => /wine|\.exe\b/i.test(line) && !/^\d+\s+Z/.test(line));
+    left = [];
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+        if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`WINEPREFIX=${prefix}`)) continue;
+        const args = readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim();
+        if (/wine|\.exe\b/i.test(args)) left.push(`${pid} ${args}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
     if (left.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  process.stderr.write(`windows-leg: warning: Wine processes still running after wineserver -k (another prefix?):\n  ${left.join("\n  ")}\n`);
+  process.stderr.write(`windows-leg: warning: Wine processes of ${prefix} still running after wineserver -k:\n  ${left.join("\n  ")}\n`);
+}
+
+/** One line about prefixes whose checkout is gone (moved or deleted): about 700 MB each. */
+function reportOrphanedPrefixes(checkouts) {
+  const orphans = readdirSync(checkouts)
+    .map((name) => join(checkouts, name))
+    .filter((dir) => {
+      try {
+        return !existsSync(join(readFileSync(join(dir, "checkout"), "utf8").trim(), "package.json"));
+      } catch {
+        return false; // no record: not ours to judge
+      }
+    });
+  if (orphans.length > 0) say(`note: ${orphans.length} Wine prefix(es) in the cache belong to checkouts that no longer exist: rm -rf ${orphans.join(" ")}`);
 }
 
 /** Runs node.exe --test under Wine; streams the spec report (written to a file) to stdout. */
-async function runTests(wineEnv) {
-  const out = join(ROOT, ".wine", "windows-leg");
+async function runTests(wineEnv, out) {
   mkdirSync(out, { recursive: true });
   const report = join(out, "spec.log");
   writeFileSync(report, ""); // must exist: wine-node.sh converts existing absolute paths to Z:\...
@@ -233,5 +304,12 @@ async function runTests(wineEnv) {
 }
 
 function onPath(command) {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || ".", command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

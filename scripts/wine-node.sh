@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official Windows node.exe under Wine, in the project's prefix:
+# Runs the official Windows node.exe under Wine, in this checkout's prefix (in the cache outside the
+# checkout: see scripts/wine-env.sh):
 #
 #   scripts/wine-node.sh [node options] [script.js | -e code] [args...]
 #

@@ -1,13 +1,15 @@
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "./commands/duration.js";
+import { durationProblem, secondsProblem } from "./commands/duration.js";
+import { parseBind, portProblem } from "./server/http.js";
 import { tagPatternProblem, tagProblem } from "./commands/tags.js";
 
 // Value parsers for commander: a bad value is a usage error (exit 2), like an unknown flag.
 
+/** A duration in seconds, by the one duration rule (commands/duration.ts). */
 export function seconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds, a number >= 0");
-  return n;
+  const problem = secondsProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return Number(value);
 }
 
 export function count(value: string): number {
@@ -32,35 +34,40 @@ export function collectTagPattern(value: string, previous: string[] = []): strin
   return [...previous, value];
 }
 
+/** A retention window such as 30d, by the same rule. */
 export function duration(value: string): string {
-  if (parseDuration(value) === undefined) throw new InvalidArgumentError("expected a duration such as 30d, 24h, 60m or 3600s");
+  const problem = durationProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
+}
+
+/** A TCP port, by the rule serve applies to --bind's port too (server/http.ts). */
+export function port(value: string): number {
+  const problem = portProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return Number(value);
+}
+
+/** HOST:PORT for serve --bind, checked by serve's own parseBind. */
+export function bind(value: string): string {
+  try {
+    parseBind(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/**
+ * The optional value of `--wait [true|false]`, as the reference's clap bool: a word right after
+ * --wait is its value, so `--wait 30` and `--wait echo` are usage errors, not the workload.
+ */
+export function waitValue(value: string): boolean {
+  const word = value.toLowerCase();
+  if (word !== "true" && word !== "false") throw new InvalidArgumentError("expected true or false, or no value: the word right after --wait is its value (put the command after --, the job id before --wait)");
+  return word === "true";
 }
 
 export function increase(_value: string, previous: number): number {
   return previous + 1;
-}
-
-const PROGRAM_VALUE_FLAGS = new Set(["--root"]);
-
-/**
- * `--wait` on run/start/restart takes an optional true/false, as in the reference. Commander would take
- * the workload's first word as that value, so before parsing we rewrite `--wait false` to
- * `--no-wait` and `--wait true` to `--wait`, looking only at the options before the workload.
- */
-export function normalizeWaitFlag(args: string[], valueFlags: ReadonlySet<string>): string[] {
-  const out = [...args];
-  let i = 0;
-  while (i < out.length && out[i]!.startsWith("-") && out[i] !== "--") i += PROGRAM_VALUE_FLAGS.has(out[i]!) ? 2 : 1;
-  if (out[i] !== "run" && out[i] !== "start" && out[i] !== "restart") return out;
-  for (i += 1; i < out.length; i++) {
-    const token = out[i]!;
-    if (token === "--" || !token.startsWith("-")) break;
-    const value = token === "--wait" ? out[i + 1]?.toLowerCase() : /^--wait=(.*)$/i.exec(token)?.[1]?.toLowerCase();
-    const take = token === "--wait" ? 2 : 1;
-    if (value === "false") out.splice(i, take, "--no-wait");
-    else if (value === "true") out.splice(i, take, "--wait");
-    else if (valueFlags.has(token)) i++;
-  }
-  return out;
 }

@@ -24,7 +24,7 @@ import { MATCH_STREAMS, MATCH_TYPES } from "./notify/config.js";
 import { status } from "./commands/status.js";
 import { DEFAULT_TAIL_LINES, tail } from "./commands/tail.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS, wait } from "./commands/wait.js";
-import { collect, collectTag, collectTagPattern, count, duration, increase, normalizeWaitFlag, seconds } from "./cli-args.js";
+import { bind, collect, collectTag, collectTagPattern, count, duration, increase, port, seconds, waitValue } from "./cli-args.js";
 import { definedOnly } from "./defined.js";
 import { log, setVerbosity } from "./log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "./protocol/envelope.js";
@@ -117,7 +117,7 @@ function withDefinition(command: Command): Command {
 function withOutputMatch(command: Command): Command {
   return command
     .option("--output-pattern <pattern>", "fire job.output.matched for every later output line matching this ('' removes)")
-    .addOption(new Option("--output-match-type <type>", "contains (substring, default) or regex (JavaScript syntax)").choices(MATCH_TYPES))
+    .addOption(new Option("--output-match-type <type>", "contains (substring, default) or regex (RE2 syntax, linear time)").choices(MATCH_TYPES))
     .addOption(new Option("--output-stream <stream>", "which stream's lines are matched (default either)").choices(MATCH_STREAMS))
     .option("--output-command <command>", "on each match, run this shell string with the event on stdin")
     .option("--output-file <path>", "on each match, append the event to this NDJSON file");
@@ -158,11 +158,11 @@ function outputMatchOf(o: Opts) {
 /** How run, start and restart watch the job, and their best-effort gc afterwards. */
 function withObservation(command: Command): Command {
   return command
-    .option("--wait", "wait for the job before answering (default; --wait false = --no-wait)")
+    .option("--wait [true|false]", "wait for the job before answering (default; --wait false = --no-wait)", waitValue)
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
-    .option("--max-bytes <bytes>", "bytes of each stream's head to include", count, DEFAULT_MAX_BYTES)
+    .option("--max-bytes <bytes>", "bytes of each stream's head to include (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
     .option("--no-auto-gc", "skip the best-effort cleanup of old finished jobs afterwards")
     .option("--auto-gc-older-than <duration>", "auto-gc retention window, e.g. 30d, 24h (default: config.toml, else 30d)", duration)
     .option("--auto-gc-max-jobs <n>", "auto-gc: keep at most this many finished jobs", count)
@@ -192,12 +192,12 @@ const createCommand = withDefinition(subcommand("create", "define a job without 
   .action(respond("create", (o, args) => create({ root: o.root, ...definitionOf(o, args) })));
 rejectBoth(createCommand, "inherit-env", "no-inherit-env");
 
-const startCommand = withObservation(subcommand("start", "start a created job and report on it like run"))
+withObservation(subcommand("start", "start a created job and report on it like run"))
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--config <path>", "config.toml for the auto-gc defaults")
   .action(respond("start", (o, [jobId]) => start({ root: o.root, jobId: jobId!, ...observationOf(o) })));
 
-const restartCommand = withObservation(subcommand("restart", "run a job's definition again under the same id"))
+withObservation(subcommand("restart", "run a job's definition again under the same id"))
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--signal <signal>", "signal that ends a running job first", "TERM")
   .option("--config <path>", "config.toml for the auto-gc defaults")
@@ -264,7 +264,7 @@ subcommand("status", "state, exit code and times of a job")
 subcommand("tail", "the end of a job's stdout and stderr")
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
-  .option("--max-bytes <bytes>", "bytes from the end of each stream at most", count, DEFAULT_MAX_BYTES)
+  .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
   .action(
     respond("tail", (o, [jobId]) =>
       tail({ root: o.root, jobId: jobId!, tailLines: o.tailLines as number, maxBytes: o.maxBytes as number }),
@@ -292,9 +292,10 @@ subcommand("kill", "signal a job's whole process tree and report the outcome")
   .argument("<job-id>", "job id or unambiguous prefix")
   .option("--signal <signal>", "TERM, INT, KILL or another signal name or number", "TERM")
   .option("--no-wait", "do not watch for the outcome (legacy response shape)")
+  .option("--grace <seconds>", "if the job still runs this long after --signal, send SIGKILL")
   .action(
     respond("kill", (o, [jobId]) =>
-      kill({ root: o.root, jobId: jobId!, signal: o.signal as string, noWait: o.wait === false }),
+      kill({ root: o.root, jobId: jobId!, signal: o.signal as string, noWait: o.wait === false, grace: o.grace as string | undefined }),
     ),
   );
 
@@ -351,27 +352,31 @@ program
 
 // serve is long-running: it prints one line when listening instead of going through respond().
 subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
-  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --token or --insecure)`)
-  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", count)
-  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_TOKEN)")
-  .option("--insecure", "allow a non-loopback --bind without a token")
+  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`, bind)
+  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", port)
+  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_SERVE_TOKEN, $AGENT_EXEC_TOKEN)")
+  .option("--insecure", "allow a non-loopback --bind (a token is still required)")
+  .option("--allow-origin <origin>", "let this one browser origin call the API (CORS), e.g. https://app.example.com; * is refused")
   .action(async (...params: unknown[]) => {
     const command = params.at(-1) as Command;
     const o: Opts = { ...program.opts(), ...definedOnly(command.opts()) };
     setVerbosity((program.opts().verbose as number) + (command.opts().verbose as number));
     try {
-      const token = (o.token as string | undefined) || process.env.AGENT_EXEC_TOKEN || undefined;
-      delete process.env.AGENT_EXEC_TOKEN; // jobs inherit this process's environment; the token is not theirs
+      const token = (o.token as string | undefined) || process.env.AGENT_EXEC_SERVE_TOKEN || process.env.AGENT_EXEC_TOKEN || undefined;
+      // Jobs inherit this process's environment; the token is not theirs.
+      delete process.env.AGENT_EXEC_SERVE_TOKEN;
+      delete process.env.AGENT_EXEC_TOKEN;
       const server = await startServer({
         root: o.root,
         bind: o.bind as string | undefined,
         port: o.port as number | undefined,
         token,
         insecure: o.insecure as boolean | undefined,
+        allowOrigin: o.allowOrigin as string | undefined,
       });
-      const auth = token ? "bearer" : "none";
       const url = `http://${server.bind}`;
-      process.stdout.write(formatEnvelope(okEnvelope("serve", { bind: server.bind, url, root: server.root, auth, pid: process.pid }), false));
+      const hello = { bind: server.bind, url, root: server.root, auth: server.auth, ...(server.allowOrigin ? { allow_origin: server.allowOrigin } : {}), pid: process.pid };
+      process.stdout.write(formatEnvelope(okEnvelope("serve", hello), false));
       const signal = await new Promise<string>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
         process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -395,11 +400,8 @@ function rejectBoth(command: Command, a: string, b: string): void {
   });
 }
 
-const valueFlags = new Set(
-  [runCommand, startCommand, restartCommand].flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long!)),
-);
 try {
-  await program.parseAsync(normalizeWaitFlag(process.argv.slice(2), valueFlags), { from: "user" });
+  await program.parseAsync(process.argv.slice(2), { from: "user" });
 } catch (error) {
   if (error instanceof CommanderError) {
     // Help and --version are not errors; everything else commander rejects is a usage error.

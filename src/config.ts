@@ -2,11 +2,21 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { durationProblem } from "./commands/duration.js";
 import { AgentExecError } from "./protocol/errors.js";
 
 // config.toml: defaults for the shell wrapper and auto-gc. Precedence: a flag > --config PATH >
 // the platform's config file > built-in defaults. A missing default file is not an error; a
 // missing --config file, an unreadable file or a malformed one is `config_error`, naming the file.
+// So is a section or key not in KNOWN_KEYS: a misspelling must not silently drop a setting.
+
+/** Every section and key the reference's config.toml has. [compression] is accepted and unused. */
+const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  shell: ["unix", "windows"],
+  gc: ["auto", "older_than", "max_jobs", "max_bytes", "scan_limit", "delete_limit"],
+  compression: ["default"],
+};
+const COMPRESSION_MODES = ["off", "route", "errors", "tests", "logs", "git", "json", "summary"];
 
 export interface GcConfig {
   auto?: boolean;
@@ -51,8 +61,14 @@ export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "p
   } catch (error) {
     throw problem(path, `not valid TOML: ${(error as Error).message.split("\n")[0]}`);
   }
+  rejectUnknownKeys(doc, path);
   const shell = table(doc, "shell", path);
   const gc = table(doc, "gc", path);
+  const mode = table(doc, "compression", path).default;
+  if (mode !== undefined && !COMPRESSION_MODES.includes(mode as string)) throw problem(path, `compression.default must be one of ${COMPRESSION_MODES.join(", ")}`);
+  const olderThan = typed(gc, "older_than", "string", path);
+  const windowProblem = olderThan === undefined ? undefined : durationProblem(olderThan);
+  if (windowProblem) throw problem(path, `gc.older_than ${JSON.stringify(olderThan)}: ${windowProblem}`);
   return {
     shell: {
       unix: wrapper(shell, "unix", path),
@@ -60,7 +76,7 @@ export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "p
     },
     gc: {
       auto: typed(gc, "auto", "boolean", path) as boolean | undefined,
-      older_than: typed(gc, "older_than", "string", path) as string | undefined,
+      older_than: olderThan as string | undefined,
       max_jobs: count(gc, "max_jobs", path),
       max_bytes: count(gc, "max_bytes", path),
       scan_limit: count(gc, "scan_limit", path),
@@ -74,11 +90,27 @@ export function configuredWrapper(config: AgentExecConfig): string[] | undefined
   return process.platform === "win32" ? config.shell.windows : config.shell.unix;
 }
 
+function rejectUnknownKeys(doc: Record<string, unknown>, path: string): void {
+  for (const section of Object.keys(doc)) {
+    const keys = Object.hasOwn(KNOWN_KEYS, section) ? KNOWN_KEYS[section]! : undefined;
+    if (!keys) {
+      const known = Object.keys(KNOWN_KEYS).map((k) => `[${k}]`).join(", ");
+      throw problem(path, `unknown ${isTable(doc[section]) ? `section [${section}]` : `key ${section}`} (known sections: ${known})`);
+    }
+    const unknown = Object.keys(table(doc, section, path)).find((key) => !keys.includes(key));
+    if (unknown !== undefined) throw problem(path, `unknown key ${section}.${unknown} (known in [${section}]: ${keys.join(", ")})`);
+  }
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function table(doc: Record<string, unknown>, key: string, path: string): Record<string, unknown> {
   const value = doc[key];
   if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw problem(path, `[${key}] must be a table`);
-  return value as Record<string, unknown>;
+  if (!isTable(value)) throw problem(path, `[${key}] must be a table`);
+  return value;
 }
 
 function wrapper(shell: Record<string, unknown>, key: string, path: string): string[] | undefined {

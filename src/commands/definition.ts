@@ -10,6 +10,7 @@ import type { JobDir } from "../store/job-dir.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
+import { secondsToMs } from "./duration.js";
 import { normalizeTags } from "./tags.js";
 
 /** What defines a job, as `run` and `create` accept it. Times are in seconds. */
@@ -78,9 +79,9 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
     env_files: envFiles,
     inherit_env: inheritEnv,
     tags: normalizeTags(options.tags ?? []),
-    timeout_ms: seconds(options.timeout),
-    kill_after_ms: seconds(options.killAfter),
-    progress_every_ms: seconds(options.progressEvery),
+    timeout_ms: secondsToMs(options.timeout ?? 0, "--timeout"),
+    kill_after_ms: secondsToMs(options.killAfter ?? 0, "--kill-after"),
+    progress_every_ms: secondsToMs(options.progressEvery ?? 0, "--progress-every"),
     shell_wrapper: wrapper,
     ...(options.log ? { full_log_path: logPath(options.log) } : {}),
     ...(notification ? { notification } : {}),
@@ -155,8 +156,4 @@ function resolveCwd(cwd: string | undefined): string {
 
 function definedEntries(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-function seconds(value: number | undefined): number {
-  return Math.round((value ?? 0) * 1000);
 }

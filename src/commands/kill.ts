@@ -1,5 +1,6 @@
-import { staleReason, watchUntilTerminal } from "../observe/job-state.js";
-import { processTree, type TreeTarget } from "../platform/process-tree.js";
+import { staleReason } from "../observe/job-state.js";
+import { checkJobWorkload, reusedPidReason, type StartTimeOf } from "../platform/process-identity.js";
+import { processTree, type ProcessTreeBackend, type TreeTarget } from "../platform/process-tree.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
@@ -7,16 +8,18 @@ import { resolveRoot } from "../store/root.js";
 import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
 import { writeKillRequest } from "../supervisor/kill-request.js";
 import { now } from "../time.js";
+import { graceElapsed, graceMs, observeKill, stillRunningHint } from "./kill-escalation.js";
 import type { JobRef } from "./status.js";
 
-// How long `kill` watches for the supervisor to record the outcome.
-const OBSERVE_MS = 3000;
+const KILL = resolveSignal("KILL");
 
 export interface KillOptions extends JobRef {
   /** TERM (default), INT, KILL, any other signal name or number; unknown names send KILL. */
   signal?: string;
   /** Return right after signalling, without the observed state (the reference's legacy shape). */
   noWait?: boolean;
+  /** Seconds to wait after `signal` before SIGKILL for what is left (a number, or its text). */
+  grace?: number | string;
 }
 
 export interface KillResult {
@@ -30,50 +33,101 @@ export interface KillResult {
   terminated_signal?: string;
   observed_within_ms?: number;
   reason?: string;
+  /** Set when the grace ran out with the job still running and SIGKILL was sent. */
+  escalated_to?: string;
+  /** Set when the observation ended with the job still running: what to do next. */
+  hint?: string;
 }
 
 /** Signals the job's whole process tree and watches (up to 3 s) for the outcome the supervisor records. */
 export async function kill(options: KillOptions): Promise<KillResult> {
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   const signal = resolveSignal(options.signal ?? "TERM");
+  const grace = graceMs(options.grace);
+  if (grace !== undefined && options.noWait) {
+    throw new AgentExecError("invalid_argument", "give --grace or --no-wait, not both: the escalation needs the wait");
+  }
   const state = dir.readState();
   const base = { job_id: dir.id, signal: signal.requested, sent_signal: signal.name };
   if (state.job.status === "created") {
     throw new AgentExecError("invalid_state", `job ${dir.id} has not been started; there is nothing to signal`);
   }
   const stale = staleReason(state);
-  if (stale) return { ...base, ...observed(await killOrphan(dir, state, signal, stale), 0) };
+  if (stale) {
+    const startedMs = performance.now();
+    const { final, escalated } = await killOrphan(dir, state, signal, stale, grace);
+    return { ...base, ...observed(final, Math.round(performance.now() - startedMs)), ...(escalated ? { escalated_to: KILL.name } : {}) };
+  }
   if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0) };
   if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
 
   const tree = await processTree();
-  writeKillRequest(dir, signal.name);
-  tree.signalTree(treeOf(state, state.pid), signal);
+  const startOf: StartTimeOf = (pid) => tree.processStartTime(pid);
+  // The live supervisor reaped the root a moment ago and its pid is someone else's: it is
+  // recording the exit right now, so there is nothing to send, only that outcome to observe.
+  const ours = (current: JobState) => checkJobWorkload(current, startOf) !== "reused";
+  const send = (sig: ResolvedSignal) => {
+    writeKillRequest(dir, sig.name);
+    tree.signalTree(treeOf(state, state.pid!), sig);
+  };
+  if (ours(state)) send(signal);
   if (options.noWait) return base;
 
   const startedMs = performance.now();
-  const terminal = await watchUntilTerminal(dir, { timeoutMs: OBSERVE_MS, pollMs: 100 });
-  return { ...base, ...observed(terminal, Math.round(performance.now() - startedMs)) };
+  const { state: after, escalated } = await observeKill(dir, signal.name === KILL.name ? undefined : grace, () => {
+    if (!ours(state)) return false;
+    send(KILL);
+    return true;
+  });
+  const running = !isTerminal(after.job.status);
+  return {
+    ...base,
+    ...observed(after, Math.round(performance.now() - startedMs)),
+    ...(escalated ? { escalated_to: KILL.name } : {}),
+    ...(running ? { hint: stillRunningHint(escalated ? KILL.name : signal.name) } : {}),
+  };
 }
 
 /**
  * The supervisor is gone, so nobody else will record an outcome: end what is left of the
  * workload's tree, then write the terminal state ourselves.
  */
-async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, stale: string): Promise<JobState> {
+async function killOrphan(
+  dir: JobDir,
+  state: JobState,
+  signal: ResolvedSignal,
+  stale: string,
+  grace: number | undefined,
+): Promise<{ final: JobState; escalated: boolean }> {
   const tree = await processTree();
-  const signalled = state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
+  const check = checkJobWorkload(state, (pid) => tree.processStartTime(pid));
+  // A reused pid is never signalled: the truth is that the workload is gone.
+  const signalled = check !== "reused" && state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
+  const escalated = signalled && grace !== undefined && signal.name !== KILL.name && (await escalateOrphan(tree, state, grace));
+  const endedBy = escalated ? KILL : signal;
   const at = now();
   const final: JobState = {
     ...state,
     job: { ...state.job, status: signalled ? "killed" : "failed" },
-    result: { ...state.result, signal: signalled ? signal.name : null },
+    result: { ...state.result, signal: signalled ? endedBy.name : null },
     finished_at: at,
     updated_at: at,
-    reason: signalled ? `supervisor lost; the orphaned workload was sent ${signal.name} by kill` : stale,
+    reason: signalled
+      ? `supervisor lost; the orphaned workload was sent ${escalated ? `${signal.name}, then ${KILL.name} after the grace,` : signal.name} by kill`
+      : check === "reused"
+        ? `supervisor lost; ${reusedPidReason(state.pid!)}`
+        : stale,
   };
   dir.writeState(final);
-  return final;
+  return { final, escalated };
+}
+
+/** SIGKILL for the orphan if its root is still alive once the grace is over. */
+async function escalateOrphan(tree: ProcessTreeBackend, state: JobState, grace: number): Promise<boolean> {
+  const startOf: StartTimeOf = (pid) => tree.processStartTime(pid);
+  if (!(await graceElapsed(grace, () => checkJobWorkload(state, startOf) === "ours"))) return false;
+  tree.signalTree(treeOf(state, state.pid!), KILL);
+  return true;
 }
 
 function treeOf(state: JobState, pid: number): TreeTarget {

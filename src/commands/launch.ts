@@ -9,6 +9,7 @@ import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { environmentOf } from "./definition.js";
+import { durationOrThrow, secondsToMs } from "./duration.js";
 import type { JobRef } from "./status.js";
 
 // The part of run, start and restart after the job is defined: start its supervisor, watch it,
@@ -92,10 +93,21 @@ export async function launchAndObserve(
   };
 }
 
+/** The observation budget in ms (null: forever). */
+function observeTimeoutMs(options: ObserveOptions): number | null {
+  return options.forever ? null : secondsToMs(options.until ?? DEFAULT_RUN_UNTIL_SECONDS, "--until");
+}
+
+/** A bad duration is refused before anything is defined or started, not found after the run. */
+export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): void {
+  observeTimeoutMs(options);
+  if (options.autoGcOlderThan !== undefined) durationOrThrow(options.autoGcOlderThan, "--auto-gc-older-than");
+}
+
 /** Waits until the job is terminal or the observation budget is spent, and returns its state. */
 async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
   if (options.wait === false) return readJobState(dir);
-  const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_RUN_UNTIL_SECONDS) * 1000;
+  const timeoutMs = observeTimeoutMs(options);
   return watchUntilTerminal(dir, { timeoutMs, pollMs: 250 });
 }
 
@@ -114,6 +126,7 @@ export async function launchStored(
   prepare: (dir: JobDir, meta: JobMeta, root: string) => unknown,
 ): Promise<RunResult> {
   const startedMs = performance.now();
+  checkLaunchDurations(options);
   const root = resolveRoot(options.root);
   const config = loadConfig(options.config); // a config error comes before job_not_found
   const dir = JobDir.open(root, options.jobId);

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
-import { isProcessAlive } from "../platform/process-info.js";
+import { isWorkloadAlive } from "../platform/process-identity.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { truncateJobFile } from "../store/job-file.js";
 import { isTerminal } from "../store/types.js";
@@ -25,7 +25,7 @@ export function restart(options: RestartOptions): Promise<RunResult> {
         throw new AgentExecError("signal_failed", `job ${dir.id} did not end after ${outcome.sent_signal}; try --signal KILL`);
       }
     }
-    if (state.job.status !== "created" && state.pid && isProcessAlive(state.pid)) {
+    if (state.job.status !== "created" && isWorkloadAlive(state)) {
       throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
     for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) truncateJobFile(path);

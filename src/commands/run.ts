@@ -4,7 +4,7 @@ import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { buildDefinition, type DefinitionOptions } from "./definition.js";
-import { launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
+import { checkLaunchDurations, launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
 import { readStdinInput, writeStdinFile, type StdinOptions } from "./stdin-input.js";
 
 export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type ObserveOptions, type RunResult } from "./launch.js";
@@ -16,6 +16,7 @@ export interface RunOptions extends DefinitionOptions, ObserveOptions, StdinOpti
 /** Defines a job, starts its supervisor, and watches it for up to `until` seconds. */
 export async function run(options: RunOptions): Promise<RunResult> {
   const startedMs = performance.now();
+  checkLaunchDurations(options);
   const root = resolveRoot(options.root);
   const config = loadConfig(options.config);
   const { meta, env } = buildDefinition(root, options, config);

@@ -4,6 +4,7 @@ import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobStatus } from "../store/types.js";
+import { secondsToMs } from "./duration.js";
 import type { JobRef } from "./status.js";
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
@@ -29,11 +30,11 @@ export interface WaitResult extends Outcome {
 
 /** Waits until the job is terminal or the deadline passes; never stops the job. */
 export async function wait(options: WaitOptions): Promise<WaitResult> {
+  const timeoutMs = options.forever ? null : secondsToMs(options.until ?? DEFAULT_WAIT_UNTIL_SECONDS, "--until");
+  const pollMs = Math.max(10, secondsToMs(options.poll ?? 1, "--poll"));
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta();
   const startedMs = performance.now();
-  const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_WAIT_UNTIL_SECONDS) * 1000;
-  const pollMs = Math.max(10, (options.poll ?? 1) * 1000);
   const state = await watchUntilTerminal(dir, { timeoutMs, pollMs, signal: options.signal });
   return {
     job_id: dir.id,

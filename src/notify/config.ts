@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
 import { AgentExecError } from "../protocol/errors.js";
+import { compileLineRegex } from "./line-regex.js";
 
 // meta.json's `notification` block, with the reference's field names, and how run/create and
 // `notify set` change it. Everything is validated here, at set time: the supervisor only reads it.
@@ -71,22 +72,14 @@ function updateOutputMatch(existing: OutputMatchConfig | undefined, options: Not
   const file = overlayPath(existing?.file, outputFile);
   if (command !== undefined) config.command = command;
   if (file !== undefined) config.file = file;
-  lineMatcher(config); // an invalid regex is refused now, not discovered line by line
+  lineMatcher(config); // a regex the engine cannot take is refused now, not discovered line by line
   return config;
 }
 
-/** A test for one output line under `config`; throws invalid_argument for a regex that does not compile. */
+/** A test for one output line under `config`; throws invalid_argument for a regex the engine cannot take. */
 export function lineMatcher(config: OutputMatchConfig): (line: string) => boolean {
   if (config.match_type === "contains") return (line) => line.includes(config.pattern);
-  let regex: RegExp;
-  try {
-    regex = new RegExp(config.pattern);
-  } catch (error) {
-    throw new AgentExecError("invalid_argument", `--output-pattern ${JSON.stringify(config.pattern)}: not a valid regex: ${(error as Error).message}`, {
-      details: { pattern: config.pattern },
-    });
-  }
-  return (line) => regex.test(line);
+  return compileLineRegex(config.pattern);
 }
 
 function overlay(existing: string | undefined, given: string | undefined): string | undefined {

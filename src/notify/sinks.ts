@@ -4,7 +4,8 @@ import crossSpawn from "cross-spawn";
 import { processTree } from "../platform/process-tree.js";
 import { resolveSignal } from "../platform/signals.js";
 import { workloadCommand } from "../supervisor/command-line.js";
-import { now } from "../time.js";
+import { secondsProblem, secondsToMs } from "../commands/duration.js";
+import { longTimeout, now } from "../time.js";
 
 // The two places an event can go. Delivery never throws: every outcome is a SinkResult that the
 // caller records next to the job, and the job's own state is never touched.
@@ -35,11 +36,11 @@ const END_GRACE_MS = 2000;
 
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
-/** How long one command sink may run: AGENT_EXEC_NOTIFY_TIMEOUT seconds, else 30. */
+/** How long one command sink may run: AGENT_EXEC_NOTIFY_TIMEOUT seconds (the duration rule, > 0), else 30. */
 export function sinkTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.AGENT_EXEC_NOTIFY_TIMEOUT);
-  const valid = env.AGENT_EXEC_NOTIFY_TIMEOUT?.trim() && Number.isFinite(seconds) && seconds > 0;
-  return Math.round((valid ? seconds : DEFAULT_TIMEOUT_SECONDS) * 1000);
+  const value = env.AGENT_EXEC_NOTIFY_TIMEOUT;
+  const valid = value !== undefined && secondsProblem(value) === undefined && Number(value) > 0;
+  return secondsToMs(valid ? value : DEFAULT_TIMEOUT_SECONDS, "AGENT_EXEC_NOTIFY_TIMEOUT");
 }
 
 /** Runs `command` through the job's wrapper with the event JSON on stdin. */
@@ -73,19 +74,19 @@ export function deliverToCommand(command: string, eventJson: string, context: Co
     child.stdin!.end(`${eventJson}\n`); // one NDJSON line, so `cat >> events.ndjson` stays valid
     const timedOutResult = () => result(`timed out after ${context.timeoutMs} ms; its process tree was ended`);
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelTimer = longTimeout(() => {
       timedOut = true;
       void endTree(child.pid);
       // Should the tree outlive the kill, the delivery is still over.
       setTimeout(() => resolve(timedOutResult()), END_GRACE_MS).unref();
     }, context.timeoutMs);
     child.once("error", (error) => {
-      clearTimeout(timer);
+      cancelTimer();
       resolve(result(`could not start ${file}: ${error.message}`));
     });
     // "exit", not "close": a process the sink left in the background may hold its stderr open.
     child.once("exit", (code, signal) => {
-      clearTimeout(timer);
+      cancelTimer();
       if (timedOut) return resolve(timedOutResult());
       if (code === 0) return resolve(result());
       const why = signal ? `ended by ${signal}` : `exited with code ${code}`;

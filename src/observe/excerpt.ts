@@ -10,21 +10,30 @@ export interface Excerpt {
 
 const EMPTY: Excerpt = { text: "", range: [0, 0], total: 0 };
 
-/** The first `maxBytes` bytes of a log. Reads only what it returns, however large the log. */
+/**
+ * The most bytes of one log an excerpt returns, whatever max_bytes asks for (tail, and the heads of
+ * run/start/restart; CLI, HTTP, library). An excerpt costs memory in proportion to what it returns,
+ * up to 6x as JSON (a NUL byte is printed as \u0000), and V8 strings end at ~512 MiB: 300 MB of
+ * NULs failed with "Invalid string length" after growing to 2.2 GB.
+ */
+export const MAX_EXCERPT_BYTES = 4 * 1024 * 1024;
+
+/** The first `maxBytes` bytes of a log (at most MAX_EXCERPT_BYTES). Reads only what it returns, however large the log. */
 export function headExcerpt(path: string, maxBytes: number): Excerpt {
   return withFile(path, (fd, total) => {
-    const bytes = readAt(fd, 0, Math.min(total, maxBytes));
+    const bytes = readAt(fd, 0, Math.min(total, maxBytes, MAX_EXCERPT_BYTES));
     return { text: bytes.toString("utf8"), range: [0, bytes.length], total };
   });
 }
 
 /**
- * The last `lines` lines within the last `maxBytes` bytes (lines = 0: the whole window).
- * A trailing newline does not count as an empty last line, and CRLF counts as one line end.
+ * The last `lines` lines within the last `maxBytes` bytes (at most MAX_EXCERPT_BYTES; lines = 0:
+ * the whole window), read from the end of the file. A trailing newline does not count as an empty
+ * last line, and CRLF counts as one line end.
  */
 export function tailExcerpt(path: string, lines: number, maxBytes: number): Excerpt {
   return withFile(path, (fd, total) => {
-    const windowStart = Math.max(0, total - maxBytes);
+    const windowStart = Math.max(0, total - Math.min(maxBytes, MAX_EXCERPT_BYTES));
     const window = readAt(fd, windowStart, total - windowStart);
     const start = lines > 0 ? startOfLastLines(window, lines) : 0;
     return { text: window.subarray(start).toString("utf8"), range: [windowStart + start, windowStart + window.length], total };

@@ -1,4 +1,5 @@
-import { isProcessAlive, isSameProcessAlive } from "../platform/process-info.js";
+import { isSameProcessAlive } from "../platform/process-info.js";
+import { checkJobWorkload, reusedPidReason } from "../platform/process-identity.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isTerminal, type JobState } from "../store/types.js";
 import { watchUntil, type WatchOptions } from "./watch.js";
@@ -11,10 +12,13 @@ export function staleReason(state: JobState): string | null {
   const supervisor = state.supervisor_pid;
   if (state.job.status !== "running" || !supervisor) return null;
   if (isSameProcessAlive(supervisor, state.supervisor_start)) return null;
+  const check = checkJobWorkload(state);
   const workload =
-    state.pid && isProcessAlive(state.pid)
+    check === "ours"
       ? `the workload (pid ${state.pid}) may still be running: 'kill' ends it`
-      : "the workload is gone and its exit status is unknown";
+      : check === "reused"
+        ? `${reusedPidReason(state.pid!)}; its exit status is unknown`
+        : "the workload is gone and its exit status is unknown";
   return `supervisor lost: pid ${supervisor} exited without recording an outcome; ${workload}`;
 }
 

@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
+import { longInterval, longTimeout } from "../time.js";
 
 export interface WatchOptions {
   /** Give up after this long; null waits forever. */
@@ -22,8 +23,8 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
     const cleanup = () => {
       settled = true;
       watcher?.close();
-      clearInterval(poll);
-      clearTimeout(deadline);
+      stopPolling();
+      cancelDeadline?.();
       options.signal?.removeEventListener("abort", giveUp);
     };
     const tick = () => {
@@ -48,8 +49,8 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
     } catch {
       watcher = undefined; // no watcher (e.g. inotify limit): polling alone
     }
-    const poll = setInterval(tick, options.pollMs);
-    const deadline = options.timeoutMs === null ? undefined : setTimeout(giveUp, options.timeoutMs);
+    const stopPolling = longInterval(tick, options.pollMs);
+    const cancelDeadline = options.timeoutMs === null ? undefined : longTimeout(giveUp, options.timeoutMs);
     if (options.signal?.aborted) return giveUp();
     options.signal?.addEventListener("abort", giveUp, { once: true });
     tick();

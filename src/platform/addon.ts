@@ -2,12 +2,15 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import { processStartTime } from "./process-info.js";
 import type { ResolvedSignal } from "./signals.js";
+import { guardTarget, WHY } from "./target-guard.js";
 import {
   posixSignalFailure,
   win32ContainmentFailure,
   win32JobBusy,
   win32SignalFailure,
+  unsafeTarget,
 } from "./tree-errors.js";
 
 // The native backend: native/*.cc built with node-addon-api. Same algorithms and the same results
@@ -16,16 +19,18 @@ import {
 // The addon returns plain results; the coded errors are made here, from the same helpers koffi uses.
 
 /** Must equal AGENT_EXEC_NATIVE_ABI in native/tree.h: an addon built from other sources is refused. */
-export const ADDON_ABI = 1;
+export const ADDON_ABI = 2;
 
 type Failure = { call: string; error: number } | { busy: true };
-type Outcome = { delivered: boolean } | { errno: number; group: boolean } | Failure;
+/** The addon's own refusal of a target (a second line of defence after guardTarget). */
+type Refusal = { refused: keyof typeof WHY };
+type Outcome = { delivered: boolean } | { errno: number; group: boolean } | Failure | Refusal;
 
 interface PosixAddon {
   version: string;
   abi: number;
   platform: "posix";
-  signalTree(pid: number, signal: number): { delivered: boolean } | { errno: number; group: boolean };
+  signalTree(pid: number, signal: number, supervisorPid?: number): { delivered: boolean } | { errno: number; group: boolean } | Refusal;
   isAlive(pid: number): boolean;
   isGroupAlive(pgid: number): boolean;
   processGroupOf(pid: number): number | null;
@@ -36,8 +41,10 @@ interface Win32Addon {
   abi: number;
   platform: "win32";
   containSelf(name: string): { job: unknown } | Failure;
-  signalTree(root: number, jobName: string | null, spare: number[], ownJob?: unknown): { delivered: boolean } | Failure;
+  signalTree(root: number, jobName: string | null, spare: number[], ownJob?: unknown): { delivered: boolean } | Failure | Refusal;
   isAlive(pid: number): boolean;
+  /** GetProcessTimes' creation time (100 ns units since 1601, as a decimal string), or null. */
+  processStartTime(pid: number): string | null;
 }
 
 export type NativeAddon = PosixAddon | Win32Addon;
@@ -99,8 +106,10 @@ function posixBackend(addon: PosixAddon): ProcessTreeBackend {
     name: "addon",
     version: addon.version,
     containSelf: () => null,
-    signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
-      return settle(addon.signalTree(pid, signal.number), pid, signal);
+    processStartTime,
+    signalTree(target: TreeTarget, signal: ResolvedSignal): boolean {
+      const pid = guardTarget(target, (p) => addon.processGroupOf(p));
+      return settle(addon.signalTree(pid, signal.number, target.supervisorPid ?? 0), pid, signal);
     },
   };
 }
@@ -121,7 +130,9 @@ function win32Backend(addon: Win32Addon): ProcessTreeBackend {
       if ("busy" in result) throw new Error("unreachable: containSelf reported a busy job");
       throw win32ContainmentFailure(name, result.call, result.error);
     },
+    processStartTime: (pid: number) => addon.processStartTime(pid),
     signalTree(target: TreeTarget, signal: ResolvedSignal): boolean {
+      guardTarget(target);
       const spare = [process.pid, ...(target.supervisorPid ? [target.supervisorPid] : [])];
       // Without a job name only the pid's descendants are ended, even in the supervisor (a sink).
       const job = target.windowsJobName ? ownJob : undefined;
@@ -135,5 +146,6 @@ function settle(outcome: Outcome, pid: number, signal: ResolvedSignal): boolean 
   if ("delivered" in outcome) return outcome.delivered;
   if ("errno" in outcome) throw posixSignalFailure(pid, signal, outcome.errno, outcome.group);
   if ("busy" in outcome) throw win32JobBusy();
+  if ("refused" in outcome) throw unsafeTarget(pid, WHY[outcome.refused]);
   throw win32SignalFailure(outcome.call, outcome.error);
 }

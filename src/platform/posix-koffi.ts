@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import { processStartTime } from "./process-info.js";
 import type { ResolvedSignal } from "./signals.js";
+import { guardTarget } from "./target-guard.js";
 import { posixSignalFailure } from "./tree-errors.js";
 
 const ESRCH = 3;
@@ -22,8 +24,14 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
     name: "koffi",
     version: koffi.version,
     containSelf: () => null,
-    signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
-      const pgid = (libc ??= bind()).getpgid(pid);
+    processStartTime,
+    signalTree(target: TreeTarget, signal: ResolvedSignal): boolean {
+      const c = (libc ??= bind());
+      const pid = guardTarget(target, (p) => {
+        const group = c.getpgid(p);
+        return group === -1 ? null : group;
+      });
+      const pgid = c.getpgid(pid);
       // The root leads its group, or is gone while the rest of its group may live on.
       if (pgid === pid || pgid === -1) {
         const err = send(-pid, signal.number);

@@ -38,6 +38,13 @@ function startTimeOf(fields: string): string | null {
   return fields.split(" ")[19] ?? null;
 }
 
+/** Process group and session of `pid` (fields 5 and 6 of /proc/<pid>/stat), or nulls off Linux. */
+export function processGroupAndSession(pid: number): { pgid: number | null; sid: number | null } {
+  const fields = statFields(pid)?.split(" ");
+  const at = (i: number) => (fields?.[i] ? Number(fields[i]) : null);
+  return { pgid: at(2), sid: at(3) };
+}
+
 /**
  * An opaque start time that tells this process apart from a later one with the same pid,
  * or null where the platform does not expose it cheaply (only Linux /proc is read).

@@ -11,7 +11,10 @@ export interface TreeTarget {
    * notification sink is ended without touching the workload.
    */
   windowsJobName?: string | null;
-  /** Windows: the supervisor is in the job too, and must survive to record the outcome. */
+  /**
+   * The job's supervisor. Windows: it is in the job too, and must survive to record the outcome.
+   * Every backend refuses to signal it or (POSIX) its process group (src/platform/target-guard.ts).
+   */
   supervisorPid?: number | null;
 }
 
@@ -32,6 +35,12 @@ export interface ProcessTreeBackend {
    * process could not be signalled.
    */
   signalTree(target: TreeTarget, signal: ResolvedSignal): boolean;
+  /**
+   * The OS start time of `pid`, opaque (Linux /proc starttime, Windows the creation time), or
+   * null when it is gone or the platform does not say (macOS): the workload's identity, recorded
+   * when it starts and compared before every signal (src/platform/process-identity.ts).
+   */
+  processStartTime(pid: number): string | null;
 }
 
 /**

@@ -32,3 +32,25 @@ export function win32ContainmentFailure(name: string, call: string, code: number
     { details: { win32_error: code } },
   );
 }
+
+// The largest pid either platform hands out (Windows: a DWORD; Linux: at most 2^22).
+const MAX_PID = 0xffffffff;
+
+/**
+ * Why `value` is not a pid that names exactly one process tree, or null when it is one. 0, 1 and
+ * negatives must never reach kill(2): kill(0) is our own group, kill(-1) every process we may
+ * signal, and pid 1 leads its own group, so kill(-getpgid(1)) is kill(-1) too.
+ */
+export function pidProblem(value: unknown): string | null {
+  if (typeof value !== "number" || !Number.isInteger(value)) return "not a whole number";
+  if (value <= 1) return "0, 1 and negative pids would reach more than one process tree";
+  if (value > MAX_PID) return "larger than any pid";
+  return null;
+}
+
+/** Every backend refuses a target that could widen a signal with this one error, before any kill. */
+export function unsafeTarget(pid: unknown, why: string): AgentExecError {
+  return new AgentExecError("unsafe_pid", `refusing to signal pid ${JSON.stringify(pid)}: ${why}`, {
+    details: { pid: typeof pid === "number" && Number.isFinite(pid) ? pid : String(pid), why },
+  });
+}

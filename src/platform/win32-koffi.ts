@@ -1,6 +1,7 @@
 import koffi from "koffi";
 import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
+import { guardTarget } from "./target-guard.js";
 import { win32ContainmentFailure, win32JobBusy, win32SignalFailure } from "./tree-errors.js";
 
 // kernel32 Job Objects and Toolhelp32 through koffi.
@@ -56,6 +57,9 @@ function bind() {
     OpenProcess: k32.func("void * __stdcall OpenProcess(uint32 access, bool inherit, uint32 pid)"),
     TerminateProcess: k32.func("bool __stdcall TerminateProcess(void *process, uint32 exitCode)"),
     GetExitCodeProcess: k32.func("bool __stdcall GetExitCodeProcess(void *process, _Out_ uint32 *code)"),
+    GetProcessTimes: k32.func(
+      "bool __stdcall GetProcessTimes(void *process, _Out_ uint8_t *created, _Out_ uint8_t *exited, _Out_ uint8_t *kernel, _Out_ uint8_t *user)",
+    ),
     CloseHandle: k32.func("bool __stdcall CloseHandle(void *handle)"),
     GetLastError: k32.func("uint32 __stdcall GetLastError()"),
     CreateToolhelp32Snapshot: k32.func("void * __stdcall CreateToolhelp32Snapshot(uint32 flags, uint32 pid)"),
@@ -169,7 +173,19 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
       ownJob = job;
       return name;
     },
+    processStartTime(pid: number): string | null {
+      const handle = api.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, pid);
+      if (!handle) return null;
+      try {
+        // FILETIMEs read as bytes: a 64-bit count of 100 ns units, exact (the addon gives the same string).
+        const [created, exited, kernel, user] = Array.from({ length: 4 }, () => Buffer.alloc(8));
+        return api.GetProcessTimes(handle, created, exited, kernel, user) ? String(created!.readBigUInt64LE(0)) : null;
+      } finally {
+        api.CloseHandle(handle);
+      }
+    },
     signalTree(target: TreeTarget, _signal: ResolvedSignal): boolean {
+      guardTarget(target);
       const spare = new Set([process.pid, ...(target.supervisorPid ? [target.supervisorPid] : [])]);
       if (!target.windowsJobName) return terminateDescendants(target.pid, spare);
       if (ownJob) return terminateJob(ownJob, spare);

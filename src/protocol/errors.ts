@@ -13,6 +13,7 @@ export type ErrorCode =
   | "corrupt_job"
   | "spawn_failed"
   | "signal_failed"
+  | "unsafe_pid"
   | "stdin_required"
   | "stdin_too_large"
   | "config_error"
@@ -27,6 +28,10 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
+  | "forbidden_origin"
+  | "invalid_host"
+  | "unsupported_media_type"
+  | "invalid_config"
   | "serve_unsafe_bind"
   | "serve_bind_failed";
 
@@ -66,8 +71,20 @@ export function asAgentExecError(error: unknown): AgentExecError {
   return new AgentExecError("internal_error", String((error as Error)?.message ?? error), { cause: error });
 }
 
-// Wraps a Node fs error with the path and the operation, so the message says what failed where.
-export function ioError(error: unknown, action: string, path: string): AgentExecError {
+// errno codes of conditions that pass without the caller changing the request: a busy or
+// exhausted resource (descriptors, disk space, memory), an interrupted or failing device. The
+// rest (EACCES, EPERM, ENOTDIR, EISDIR, ENOENT, EROFS, ELOOP, ENAMETOOLONG, EEXIST, …) say the
+// path or its permissions are wrong, and a retry would fail the same way.
+const RETRYABLE_ERRNO: ReadonlySet<string> = new Set(["EAGAIN", "EWOULDBLOCK", "EBUSY", "EINTR", "EIO", "EMFILE", "ENFILE", "ENOSPC", "ENOMEM", "EDQUOT", "ETIMEDOUT"]);
+
+/**
+ * Wraps a Node fs error with the path and the operation, so the message says what failed where.
+ * retryable follows the errno (RETRYABLE_ERRNO), unless the caller knows better; an error without
+ * one (not from the OS) is retryable.
+ */
+export function ioError(error: unknown, action: string, path: string, options: { retryable?: boolean } = {}): AgentExecError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new AgentExecError("io_error", `${action} ${path}: ${reason}`, { cause: error });
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const retryable = options.retryable ?? (typeof errno !== "string" || RETRYABLE_ERRNO.has(errno));
+  return new AgentExecError("io_error", `${action} ${path}: ${reason}`, { cause: error, retryable, details: typeof errno === "string" ? { errno } : undefined });
 }

@@ -10,11 +10,13 @@ import type { NotificationOptions } from "../notify/config.js";
 import { status } from "../commands/status.js";
 import { tail } from "../commands/tail.js";
 import { wait } from "../commands/wait.js";
+import { secondsProblem } from "../commands/duration.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
+import { guardRequest, parseAllowOrigin, requestGuard, type RequestGuard } from "./request-guard.js";
 
 export const DEFAULT_BIND = "127.0.0.1:19263";
 /** Request bodies larger than this are refused with 413 `payload_too_large`. */
@@ -30,8 +32,10 @@ export interface ServeOptions {
   port?: number;
   /** Bearer token required on every endpoint except /health. */
   token?: string;
-  /** Allow a non-loopback bind without a token. */
+  /** Allow a non-loopback bind (it also needs a token). */
   insecure?: boolean;
+  /** The one browser origin allowed to call the API (CORS); `*` is refused. */
+  allowOrigin?: string;
 }
 
 export interface RunningServer {
@@ -41,6 +45,10 @@ export interface RunningServer {
   host: string;
   port: number;
   root: string;
+  /** "bearer" when a token is required. */
+  auth: "bearer" | "none";
+  /** The origin allowed by `allowOrigin`, serialized as browsers send it. */
+  allowOrigin?: string;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes every connection. */
   close(graceMs?: number): Promise<void>;
 }
@@ -53,42 +61,54 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   ambiguous_job_id: 400,
   invalid_state: 400,
   unauthorized: 401,
+  forbidden_origin: 403,
+  invalid_host: 403,
   job_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 
 export function httpStatusOf(code: ErrorCode): number {
   return STATUS_OF[code] ?? 500;
 }
 
-/** Splits HOST:PORT; `port` (if given) replaces the port. */
+/** Why `value` (a number, or its decimal text) is not a TCP port 0-65535, or undefined if it is. */
+export function portProblem(value: unknown): string | undefined {
+  const n = typeof value === "string" && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535 ? undefined : "expected a port number 0-65535";
+}
+
+/** Splits HOST:PORT; `port` (if given) replaces the port. Errors name the flag that was wrong. */
 export function parseBind(bind: string, port?: number): { host: string; port: number } {
   const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(bind) ?? /^([^:]*)(?::(\d+))?$/.exec(bind);
   const host = match?.[1];
   if (!match || !host) {
     throw new AgentExecError("invalid_argument", `invalid --bind ${JSON.stringify(bind)}: expected HOST:PORT, e.g. 127.0.0.1:19263`);
   }
-  const parsed = port ?? (match[2] === undefined ? Number(DEFAULT_BIND.split(":")[1]) : Number(match[2]));
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new AgentExecError("invalid_argument", `invalid port in --bind ${JSON.stringify(bind)}: expected 0-65535`);
-  }
-  return { host, port: parsed };
+  const [flag, given] = port === undefined ? ["--bind", match[2] ?? DEFAULT_BIND.split(":")[1]!] : ["--port", port];
+  const problem = portProblem(given);
+  if (problem) throw new AgentExecError("invalid_argument", `invalid ${flag} ${JSON.stringify(flag === "--bind" ? bind : given)}: ${problem}`);
+  return { host, port: Number(given) };
 }
 
-/** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed or invalid_argument. */
+/** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed, invalid_config or invalid_argument. */
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const { host, port } = parseBind(options.bind ?? DEFAULT_BIND, options.port);
-  const token = options.token || undefined;
-  if (!isLoopbackHost(host) && !token && !options.insecure) {
+  const token = options.token?.trim() || undefined;
+  if (!isLoopbackHost(host) && !(token && options.insecure)) {
+    const missing = [options.insecure ? "" : "--insecure", token ? "" : "a token (--token or AGENT_EXEC_SERVE_TOKEN)"].filter(Boolean);
     throw new AgentExecError(
       "serve_unsafe_bind",
-      `refusing to bind non-loopback address ${host} without a token: give --token (or AGENT_EXEC_TOKEN), or --insecure to serve it unauthenticated`,
+      `refusing to bind non-loopback address ${host}: it needs both --insecure and a token; missing ${missing.join(" and ")}`,
     );
   }
+  const allowOrigin = options.allowOrigin === undefined ? undefined : parseAllowOrigin(options.allowOrigin);
   const root = resolveRoot(options.root);
   const state = { inFlight: 0, closing: false, idle: [] as (() => void)[] };
+  // Set once listening (the Host check needs the bound port); no request is read before that.
+  let guard: RequestGuard | undefined;
   const server = createServer((req, res) => {
     state.inFlight++;
     let counted = true;
@@ -100,7 +120,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     res.once("finish", done);
     res.once("close", done);
     if (state.closing) res.setHeader("Connection", "close");
-    handle(req, res, { root, token }).catch((error) => sendError(res, error));
+    handle(req, res, { root, token, guard: guard! }).catch((error) => sendError(res, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -112,6 +132,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   server.on("error", (error) => log("info", `serve: ${error.message}`));
   const address = server.address() as AddressInfo;
   const bound = formatHostPort(address.address, address.port);
+  guard = requestGuard({ host: address.address, port: address.port }, allowOrigin);
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = SHUTDOWN_GRACE_MS) =>
@@ -130,7 +151,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       server.closeAllConnections();
       await closed;
     })());
-  return { server, bind: bound, host: address.address, port: address.port, root, close };
+  const auth = token ? "bearer" : "none";
+  return { server, bind: bound, host: address.address, port: address.port, root, auth, allowOrigin, close };
 }
 
 function formatHostPort(host: string, port: number): string {
@@ -140,6 +162,7 @@ function formatHostPort(host: string, port: number): string {
 interface Context {
   root: string;
   token?: string;
+  guard: RequestGuard;
 }
 
 /** `gone` aborts when the client disconnects before the answer is sent. */
@@ -156,6 +179,7 @@ const ROUTES: Record<string, { method: "GET" | "POST"; withId: boolean; handler:
 };
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  if (guardRequest(req, res, ctx.guard)) return; // it answered a CORS preflight; refusals throw
   const url = new URL(req.url ?? "/", "http://agent-exec.invalid");
   const segments = url.pathname.split("/").slice(1);
   const name = segments[0] ?? "";
@@ -268,6 +292,14 @@ function nonNegative(value: unknown, field: string, integer = false): number | u
   return value;
 }
 
+/** A duration field (seconds, or ms with `perSecond` 1000) by the one duration rule. */
+function durationField(value: unknown, field: string, perSecond = 1): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const problem = typeof value === "number" ? secondsProblem(value / perSecond) : "expected a number";
+  if (problem) throw invalid(`${field} ${JSON.stringify(value)}: ${perSecond === 1 ? problem : `${problem} (${field}: the same in milliseconds)`}`);
+  return value as number;
+}
+
 function bool(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "boolean") throw invalid(`${field} must be true or false`);
@@ -319,12 +351,12 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     if (!Array.isArray(body.mask) || !body.mask.every((key) => typeof key === "string")) throw invalid("mask must be an array of variable names");
     options.mask = body.mask as string[];
   }
-  const timeoutMs = nonNegative(body.timeout_ms, "timeout_ms");
-  const timeout = nonNegative(body.timeout, "timeout");
+  const timeoutMs = durationField(body.timeout_ms, "timeout_ms", 1000);
+  const timeout = durationField(body.timeout, "timeout");
   if (timeoutMs !== undefined && timeout !== undefined) throw invalid("give timeout_ms or timeout (seconds), not both");
   options.timeout = timeout ?? (timeoutMs === undefined ? 0 : timeoutMs / 1000);
   options.wait = bool(body.wait, "wait");
-  options.until = nonNegative(body.until, "until");
+  options.until = durationField(body.until, "until");
   options.forever = bool(body.forever, "forever");
   if (options.forever && options.until !== undefined) throw invalid("give until or forever, not both");
   options.maxBytes = nonNegative(body.max_bytes, "max_bytes", true);
@@ -371,7 +403,10 @@ async function tailHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
 }
 
 async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal): Promise<[string, object]> {
-  const until = queryNumber(query, "until", false);
+  const raw = query.get("until");
+  const problem = raw === null ? undefined : secondsProblem(raw);
+  if (problem) throw invalid(`until ${JSON.stringify(raw)}: ${problem}`);
+  const until = raw === null ? undefined : Number(raw);
   const forever = queryBool(query, "forever");
   if (forever && until !== undefined) throw invalid("give until or forever, not both");
   // A client that went away stops the wait: its watcher is not kept until the job ends.
@@ -380,7 +415,7 @@ async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
 
 async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
   const body = await readJsonObject(req, false);
-  onlyKeys(body, ["signal"]);
+  onlyKeys(body, ["signal", "grace"]);
   if (body.signal !== undefined && typeof body.signal !== "string" && typeof body.signal !== "number") {
     throw invalid("signal must be a signal name or number");
   }
@@ -391,7 +426,11 @@ async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchP
   }
   const signal = fromBody ?? fromQuery;
   if (signal !== undefined && signal.trim() === "") throw invalid("signal must not be empty");
-  return ["kill", await kill({ root: ctx.root, jobId: id, signal })];
+  // Seconds, as `kill --grace`; kill() itself rejects a negative or huge value (invalid_argument).
+  if (body.grace !== undefined && typeof body.grace !== "number") throw invalid("grace must be a number of seconds");
+  if (body.grace !== undefined && query.has("grace")) throw invalid("give grace in the query or the body, not both");
+  const grace = (body.grace as number | undefined) ?? query.get("grace") ?? undefined;
+  return ["kill", await kill({ root: ctx.root, jobId: id, signal, grace })];
 }
 
 /**

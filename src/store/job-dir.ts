@@ -7,6 +7,7 @@ import { makePrivateDir, openJobFile } from "./job-file.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { checkRoot } from "./root.js";
 import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+import { pidProblem } from "../platform/tree-errors.js";
 import { now } from "../time.js";
 
 // A meta.json change takes milliseconds; a holder this slow is stuck.
@@ -62,6 +63,11 @@ export class JobDir {
     const job = isRecord(state) ? state.job : undefined;
     if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
       throw corrupt(this.id, "state.json does not describe a job state");
+    }
+    // A pid from a file is untrusted: one that could widen a signal never leaves this function.
+    for (const key of ["pid", "supervisor_pid", "pgid", "sid"] as const) {
+      const problem = state[key] == null ? null : pidProblem(state[key]);
+      if (problem) throw corrupt(this.id, `state.json's ${key} ${JSON.stringify(state[key])} is not a usable pid (${problem})`);
     }
     return state as unknown as JobState;
   }
@@ -119,7 +125,10 @@ export class JobDir {
       for (const name of LOG_FILES) closeSync(openJobFile(dir.file(name), "create"));
     } catch (error) {
       if (isAgentExecError(error)) throw error;
-      throw ioError(error, "create job directory", dir.path);
+      // An id that exists already is a collision of random ids: a retry draws another one.
+      const { code, path } = error as NodeJS.ErrnoException;
+      const collision = code === "EEXIST" && path === dir.path;
+      throw ioError(error, "create job directory", dir.path, collision ? { retryable: true } : {});
     }
     dir.writeMeta(meta);
     dir.writeState(state);

@@ -44,6 +44,15 @@ export interface JobState {
   result: { exit_code: number | null; signal: string | null; duration_ms: number | null };
   /** The workload's root process; it leads its own process group on POSIX. */
   pid?: number | null;
+  /**
+   * The workload's OS start time when it was started (Linux: /proc/<pid>/stat starttime; Windows:
+   * its creation time; null where not read, e.g. macOS). Checked before every signal: a pid whose
+   * process started at another time was reused by the OS and is never signalled.
+   */
+  pid_start?: string | null;
+  /** POSIX: the workload's process group and session when it was started (it leads both). */
+  pgid?: number | null;
+  sid?: number | null;
   supervisor_pid?: number | null;
   /** Opaque process start time of the supervisor, to tell a live supervisor from a reused pid. */
   supervisor_start?: string | null;

@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
-import { processStartTime } from "../platform/process-info.js";
+import { processGroupAndSession, processStartTime } from "../platform/process-info.js";
+import { checkWorkload } from "../platform/process-identity.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { deliverCompletion } from "../notify/completion.js";
 import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
@@ -12,7 +13,8 @@ import { sinkTimeoutMs } from "../notify/sinks.js";
 import { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
 import type { JobMeta, JobState } from "../store/types.js";
-import { now, sleep } from "../time.js";
+import { storedMsProblem } from "../commands/duration.js";
+import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { readKillRequest } from "./kill-request.js";
 import { workloadCommand } from "./command-line.js";
 import { LogPump } from "./log-pump.js";
@@ -53,6 +55,11 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     dir.writeState(state);
     await deliverCompletion(dir, state, sinkTimeout, current);
   };
+  // meta.json may have been edited by hand: its durations obey the rule a flag's does.
+  for (const key of ["timeout_ms", "kill_after_ms", "progress_every_ms"] as const) {
+    const problem = storedMsProblem(meta[key]);
+    if (problem) return failed(`meta.json ${key} ${JSON.stringify(meta[key])}: ${problem}`);
+  }
   const tree = await processTree();
   let windowsJobName: string | null;
   try {
@@ -92,6 +99,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     ...base,
     job: { id: meta.job.id, status: "running", started_at: startedAt },
     pid,
+    // Read before the event loop can reap it: even a workload that already exited is a zombie here.
+    pid_start: tree.processStartTime(pid),
+    ...processGroupAndSession(pid),
     updated_at: startedAt,
     windows_job_name: windowsJobName,
   };
@@ -103,15 +113,14 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
     new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR", observe("stderr")),
   ];
-  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid });
+  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
 
   const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
   const durationMs = Math.round(performance.now() - startedMs);
-  clearTimeout(timers.timeout);
-  clearInterval(timers.progress);
+  timers.cancel();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
 
@@ -147,11 +156,17 @@ class TreeEnforcer {
   sent: string | null = null;
   private escalation: Promise<void> = Promise.resolve();
 
-  constructor(private readonly target: TreeTarget) {}
+  constructor(
+    private readonly target: TreeTarget,
+    private readonly start: string | null | undefined,
+  ) {}
 
   async send(signal: ResolvedSignal): Promise<void> {
     this.sent ??= signal.name;
     const tree = await processTree();
+    // A late signal (the KILL after --kill-after, a forwarded SIGTERM) may come after the root was
+    // reaped and its pid given to another process: that process, and its group, are not ours.
+    if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) === "reused") return;
     tree.signalTree(this.target, signal);
   }
 
@@ -173,15 +188,13 @@ class TreeEnforcer {
   }
 }
 
+/** The timeout and the progress ticks; long* timers, so a 30-day timeout is not a 1 ms one. */
 function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
-  const timeout =
-    meta.timeout_ms > 0 ? setTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
+  const timeout = meta.timeout_ms > 0 ? longTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
   // Each tick replaces state.json atomically; readers never see a half-written file.
   const progress =
-    meta.progress_every_ms > 0
-      ? setInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms)
-      : undefined;
-  return { timeout, progress };
+    meta.progress_every_ms > 0 ? longInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms) : undefined;
+  return { cancel: () => (timeout?.(), progress?.()) };
 }
 
 function spawned(child: ChildProcess): Promise<Error | undefined> {

@@ -1,13 +1,15 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
-import { eventually } from "../helpers/cli.js";
+import { CLI, eventually } from "../helpers/cli.js";
 import { ndjsonRecords, readJsonIfThere, readNdjson } from "../helpers/files.js";
 import { failed, ok, processesWithArgv, sleep, usageError, useJobFixture } from "../helpers/jobs.js";
 import { isAlive } from "../helpers/procs.js";
 
 // Notifications: job.finished (completion sinks) and job.output.matched (output-match sinks).
-// Sleep durations 3811-3839 belong to this file (3801-3806, 3841-3846 and 3881 are the
+// Sleep durations 3811-3839 belong to this file (3801-3807, 3841-3847, 3881 and 3882 are the
 // process-tree conformance suite's).
 const MARKERS = Array.from({ length: 29 }, (_, i) => `sleep ${3811 + i}`);
 const fx = useJobFixture(MARKERS);
@@ -528,6 +530,55 @@ describe("job.output.matched", () => {
     const id = ok(fx.x(["run", "--notify-command", hook, "--output-pattern", "M", "--output-command", hook, "--", "sh", "-c", "echo M1; echo M2"]), "run").job_id;
     await fx.finishedSupervisor(id);
     expect(readNdjson(join(out, "all.ndjson")).map((e) => e.event_type)).toEqual(["job.output.matched", "job.output.matched", "job.finished"]);
+  });
+});
+
+describe("hostile output patterns", () => {
+  // `^(a+)+$` backtracks 2^40 times on 40 a's and a '!' in a backtracking engine: the supervisor,
+  // on its only thread, would never get to its timeout, its reaping or its state writes.
+  const CATASTROPHIC = ["--output-pattern", "^(a+)+$", "--output-match-type", "regex"];
+  const script = (n: number) => `echo aaaa; echo ${"a".repeat(40)}!; sleep ${n}`;
+
+  test("a catastrophic regex does not stall the supervisor: --timeout still ends the job, and the match still works", async () => {
+    const file = join(fx.scratch(), "matches.ndjson");
+    const id = start(["--timeout", "2", ...CATASTROPHIC, "--output-file", file, "--", "sh", "-c", script(3823)]);
+    const status = await fx.finishedSupervisor(id);
+    expect(status).toMatchObject({ state: "killed", reason: "timeout" });
+    expect(sleepsAlive(3823)).toEqual([]);
+    expect(readNdjson(file).map((e) => e.line)).toEqual(["aaaa"]);
+  });
+
+  test("a catastrophic regex does not stall the supervisor: kill ends the job once the line was seen", async () => {
+    const id = start([...CATASTROPHIC, "--", "sh", "-c", script(3824)]);
+    await eventually(() => sleepsAlive(3824).length > 0, LIMIT); // the hostile line is printed before it
+    await eventually(() => readFileSync(join(fx.jobDir(id), "stdout.log"), "utf8").includes("!"), LIMIT);
+    ok(fx.x(["kill", id]), "kill");
+    expect((await fx.finishedSupervisor(id)).state).toBe("killed");
+    expect(sleepsAlive(3824)).toEqual([]);
+  });
+
+  test("the regex engine is loaded only when a regex pattern is used", () => {
+    const config = resolve(dirname(CLI), "notify/config.js");
+    const probe = (matchType: string) =>
+      spawnSync(process.execPath, [
+        "--input-type=module",
+        "-e",
+        `const { lineMatcher } = await import(${JSON.stringify(pathToFileURL(config).href)});
+         lineMatcher({ pattern: "x", match_type: ${JSON.stringify(matchType)}, stream: "either" })("x");
+         const { createRequire } = await import("node:module");
+         console.log(Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes("/node_modules/re2js/")));`,
+      ], { encoding: "utf8" }).stdout.trim();
+    expect(probe("contains")).toBe("false");
+    expect(probe("regex")).toBe("true");
+  });
+
+  test("a pattern the linear-time engine cannot take is refused at set time with the engine's reason", () => {
+    const backreference = failed(fx.x(["run", "--output-pattern", "(a)\\1", "--output-match-type", "regex", "--", "true"]), "invalid_argument");
+    expect(backreference.message).toMatch(/RE2 syntax.*invalid escape sequence/);
+    const id = ok(fx.x(["create", "--", "true"]), "create").job_id;
+    const lookahead = failed(fx.x(["notify", "set", id, "--output-pattern", "x(?=y)", "--output-match-type", "regex"]), "invalid_argument");
+    expect(lookahead.message).toContain("(?=");
+    expect(fx.readMeta(id)).not.toHaveProperty("notification");
   });
 });
 

@@ -32,7 +32,7 @@ function expectValid(envelope: unknown): void {
 
 // Each test spawns the CLI many times; on a loaded machine that can outlast the default 60 s.
 describe("schema", { timeout: 180_000 }, () => {
-  const f = useJobFixture(["sleep 3791"]);
+  const f = useJobFixture(["sleep 3791", "sleep 3793"]);
 
   test("prints the shipped schema with its format and date", () => {
     const r = ok(cli(["schema"]), "schema");
@@ -86,6 +86,17 @@ describe("schema", { timeout: 180_000 }, () => {
     const second = ok(f.x(["run", "--no-wait", "--", "sleep", "3791"]), "run");
     responses.push(ok(f.x(["kill", "--no-wait", "--signal", "KILL", second.job_id]), "kill"));
     expectAllValid(responses);
+  });
+
+  test("kill responses with escalated_to and with a hint validate", async () => {
+    const stubborn = () => ok(f.x(["run", "--no-wait", "--", "sh", "-c", "trap '' TERM; sleep 3793"]), "run").job_id;
+    const [first, second] = [stubborn(), stubborn()];
+    await eventually(() => f.readState(first).pgid && f.readState(second).pgid, 20_000);
+    const escalated = ok(f.x(["kill", "--grace", "0.3", first]), "kill");
+    expect(escalated.escalated_to).toBe("SIGKILL");
+    const hinted = ok(f.x(["kill", second]), "kill");
+    expect(hinted.hint).toBeDefined();
+    expectAllValid([escalated, hinted, ok(f.x(["kill", "--signal", "KILL", second]), "kill")]);
   });
 
   test("create, start, restart, tag set, delete and gc responses validate", () => {
@@ -144,7 +155,7 @@ describe("schema", { timeout: 180_000 }, () => {
   });
 
   test("the serve envelope validates", async () => {
-    const child = spawn(process.execPath, ["--", CLI, "serve", "--root", f.root, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--", CLI, "serve", "--root", f.root, "--port", "0", "--allow-origin", "https://app.example.com"], { stdio: ["ignore", "pipe", "pipe"] });
     const line = await new Promise<string>((done, reject) => {
       let out = "";
       child.stdout.on("data", (d) => {
@@ -154,6 +165,7 @@ describe("schema", { timeout: 180_000 }, () => {
       child.on("exit", (code) => reject(new Error(`serve exited with ${code}`)));
     });
     child.kill("SIGTERM");
+    expect(JSON.parse(line).allow_origin).toBe("https://app.example.com");
     expectValid(JSON.parse(line));
   });
 

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { request, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
-const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663"]);
+const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663", "sleep 3664"]);
 
 function supervisorLog(id: string): string {
   try {
@@ -39,7 +40,7 @@ afterEach(async () => {
 function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served & { code?: number | null; stdout: string }> {
   const child = spawn(process.execPath, ["--", CLI, "--root", fx.root, "serve", ...args], {
     cwd: fx.work,
-    env: { ...process.env, AGENT_EXEC_TOKEN: "", ...env },
+    env: { ...process.env, AGENT_EXEC_TOKEN: "", AGENT_EXEC_SERVE_TOKEN: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   servers.push(child);
@@ -82,6 +83,24 @@ async function call(url: string, init: RequestInit & { json?: unknown; token?: s
     parsed = text;
   }
   return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Node's own HTTP client: unlike fetch it sends any Host and Origin it is given, as a browser or a rebound name would. */
+function raw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: any; headers: IncomingHttpHeaders }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: init.method ?? "GET", headers: init.headers, agent: false },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text === "" ? "" : JSON.parse(text), headers: res.headers }));
+      },
+    );
+    req.once("error", reject);
+    req.end(init.body);
+  });
 }
 
 function expectError(r: { status: number; body: any }, status: number, code: string): void {
@@ -226,6 +245,20 @@ describe("serve", () => {
     expectError(await call(`${s.url}/status/${twin}`), 500, "corrupt_job");
   });
 
+  test("GET /tail?max_bytes= beyond the documented maximum (4 MiB) returns the maximum from the end of a 300 MB log", async () => {
+    const s = await started();
+    const id = (await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"] } })).body.job_id as string;
+    const size = 300 * 1024 * 1024;
+    truncateSync(join(fx.jobDir(id), "stdout.log"), size); // sparse: NUL bytes at no cost
+    const tl = await call(`${s.url}/tail/${id}?tail_lines=0&max_bytes=4e9`);
+    expect(tl.status, JSON.stringify(tl.body).slice(0, 300)).toBe(200);
+    expect(tl.body).toMatchObject({ ok: true, type: "tail", stdout_total_bytes: size, stdout_range: [size - 4 * 1024 * 1024, size] });
+    expect(tl.body.stdout.length).toBe(4 * 1024 * 1024);
+    // The server's peak resident set stays far below the log's size (before the cap: 2.2 GB, then a 500).
+    const peakKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${s.child.pid}/status`, "utf8"))![1]);
+    expect(peakKiB).toBeLessThan(320 * 1024);
+  });
+
   test("POST /exec takes the CLI's notification options; bad ones are 400 and create no job", async () => {
     const s = await started();
     const events = join(fx.work, "served-events.ndjson");
@@ -276,31 +309,44 @@ describe("serve", () => {
     expect((await call(`${s.url}/status/${exec.body.job_id}`, { token: "s3cret" })).body.state).toBe("exited");
     expect((await call(`${s.url}/jobs`, { token: "s3cret" })).body.jobs).toHaveLength(1);
 
-    // AGENT_EXEC_TOKEN works the same way
-    const e = await started([], { AGENT_EXEC_TOKEN: "from-env" });
-    expect(e.hello.auth).toBe("bearer");
-    expectError(await call(`${e.url}/jobs`), 401, "unauthorized");
-    expect((await call(`${e.url}/jobs`, { token: "from-env" })).status).toBe(200);
-    // jobs do not inherit the server's token
-    const leak = await call(`${e.url}/exec`, { method: "POST", token: "from-env", json: { command: 'echo "${AGENT_EXEC_TOKEN-unset}"' } });
-    expect(leak.body).toMatchObject({ ok: true, type: "run", stdout: "unset\n" });
+    // AGENT_EXEC_SERVE_TOKEN (the reference's name) and AGENT_EXEC_TOKEN work the same way, the first first
+    for (const env of [{ AGENT_EXEC_SERVE_TOKEN: "from-env" }, { AGENT_EXEC_TOKEN: "from-env" }, { AGENT_EXEC_SERVE_TOKEN: "from-env", AGENT_EXEC_TOKEN: "other" }]) {
+      const e = await started([], env);
+      expect(e.hello.auth).toBe("bearer");
+      expectError(await call(`${e.url}/jobs`), 401, "unauthorized");
+      expect((await call(`${e.url}/jobs`, { token: "from-env" })).status).toBe(200);
+      // jobs do not inherit the server's token
+      const leak = await call(`${e.url}/exec`, { method: "POST", token: "from-env", json: { command: 'echo "${AGENT_EXEC_SERVE_TOKEN-unset} ${AGENT_EXEC_TOKEN-unset}"' } });
+      expect(leak.body).toMatchObject({ ok: true, type: "run", stdout: "unset unset\n" });
+      e.child.kill("SIGKILL");
+    }
   });
 
-  test("non-loopback binds need a token or --insecure; a busy port is an error envelope", async () => {
-    const refused = await serve(["--bind", "0.0.0.0:0"]);
-    expect(refused.code).toBe(1);
-    const envelope = JSON.parse(refused.stdout);
-    expect(envelope).toMatchObject({ schema_version: "0.1", ok: false, type: "error", error: { code: "serve_unsafe_bind" } });
-    expect(refused.stdout.split("\n")).toHaveLength(2);
+  test("a non-loopback bind needs both --insecure and a token; a busy port is an error envelope", async () => {
+    for (const [args, env, missing] of [
+      [[], {}, /missing --insecure and a token/],
+      [["--token", "t"], {}, /missing --insecure$/],
+      [["--insecure"], {}, /missing a token/],
+      [["--insecure"], { AGENT_EXEC_SERVE_TOKEN: "  " }, /missing a token/],
+    ] as const) {
+      const refused = await serve(["--bind", "0.0.0.0:0", ...args], env);
+      expect(refused.code, refused.stdout).toBe(1);
+      expect(refused.stdout.split("\n")).toHaveLength(2);
+      const envelope = JSON.parse(refused.stdout);
+      expect(envelope).toMatchObject({ schema_version: "0.1", ok: false, type: "error", error: { code: "serve_unsafe_bind" } });
+      expect(envelope.error.message).toMatch(missing);
+    }
 
-    const withToken = await serve(["--bind", "0.0.0.0:0", "--token", "t"]);
-    expect(withToken.hello).toMatchObject({ ok: true, type: "serve", auth: "bearer" });
-    expect(withToken.hello.bind).toMatch(/^0\.0\.0\.0:\d+$/);
-    const insecure = await serve(["--bind", "0.0.0.0:0", "--insecure"]);
-    expect(insecure.hello).toMatchObject({ ok: true, type: "serve", auth: "none" });
-    // reach them over loopback only
-    const port = insecure.hello.bind.split(":")[1];
-    expect((await call(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const exposed = await serve(["--bind", "0.0.0.0:0", "--insecure"], { AGENT_EXEC_SERVE_TOKEN: "t" });
+    expect(exposed.hello).toMatchObject({ ok: true, type: "serve", auth: "bearer" });
+    expect(exposed.hello.bind).toMatch(/^0\.0\.0\.0:\d+$/);
+    // reach it over loopback only; the names that reach a non-loopback bind cannot be known, so any
+    // Host is accepted (the token is what guards it), but a browser's Origin is still refused
+    const port = exposed.hello.bind.split(":")[1];
+    expect((await raw(`http://127.0.0.1:${port}/health`, { headers: { host: `devbox.lan:8080` } })).status).toBe(200);
+    expectError(await raw(`http://127.0.0.1:${port}/jobs`, { headers: { host: "devbox.lan" } }), 401, "unauthorized");
+    expect((await raw(`http://127.0.0.1:${port}/jobs`, { headers: { host: "devbox.lan", authorization: "Bearer t" } })).status).toBe(200);
+    expectError(await raw(`http://127.0.0.1:${port}/jobs`, { headers: { authorization: "Bearer t", origin: "https://evil.example" } }), 403, "forbidden_origin");
 
     const first = await started();
     const busy = await serve(["--bind", first.hello.bind]);
@@ -308,8 +354,112 @@ describe("serve", () => {
     expect(JSON.parse(busy.stdout)).toMatchObject({ ok: false, type: "error", error: { code: "serve_bind_failed" } });
 
     const bad = await serve(["--bind", "127.0.0.1:99999"]);
-    expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
+    expect(bad.code).toBe(2); // a usage error, like --port 99999 (test/integration/durations.test.ts)
+    expect(bad.stdout).toBe("");
+  });
+
+  test("a web page cannot drive the server: a foreign Origin, a rebound Host, a non-JSON body are refused before anything runs", async () => {
+    const s = await started();
+    const port = new URL(s.url).port;
+    const marker = join(fx.work, "pwned");
+    const exec = JSON.stringify({ command: ["touch", marker] });
+    const json = { "content-type": "application/json" };
+
+    // what a page on another site can send without a CORS preflight: text/plain, a form, no body type
+    const forged = [
+      { method: "POST", headers: { origin: "https://evil.example", "content-type": "text/plain;charset=UTF-8" }, code: "forbidden_origin" },
+      { method: "POST", headers: { origin: "https://evil.example", ...json }, code: "forbidden_origin" },
+      { method: "POST", headers: { origin: "null", ...json }, code: "forbidden_origin" },
+      { method: "POST", headers: { origin: `http://localhost:${Number(port) + 1}`, ...json }, code: "forbidden_origin" },
+      // DNS rebinding: the page's own name now resolves to 127.0.0.1, so the browser sends no Origin
+      { method: "POST", headers: { host: `rebind.evil.example:${port}`, ...json }, code: "invalid_host" },
+      { method: "POST", headers: { host: `127.0.0.1.evil.example:${port}`, ...json }, code: "invalid_host" },
+      { method: "POST", headers: { host: "localhost", ...json }, code: "invalid_host" },
+      { method: "POST", headers: { "content-type": "text/plain" }, code: "unsupported_media_type", status: 415 },
+      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, code: "unsupported_media_type", status: 415 },
+      { method: "POST", headers: { "content-type": "multipart/form-data; boundary=x" }, code: "unsupported_media_type", status: 415 },
+      { method: "POST", headers: { "content-type": "application/jsonx" }, code: "unsupported_media_type", status: 415 },
+      { method: "POST", headers: {}, code: "unsupported_media_type", status: 415 },
+    ];
+    for (const { method, headers, code, status } of forged) {
+      const r = await raw(`${s.url}/exec`, { method, headers, body: exec });
+      expectError(r, status ?? 403, code);
+      expect(r.headers["access-control-allow-origin"], JSON.stringify(headers)).toBeUndefined();
+    }
+    // reads are refused too: a rebound page could otherwise read every job's output
+    expectError(await raw(`${s.url}/jobs`, { headers: { host: `rebind.evil.example:${port}` } }), 403, "invalid_host");
+    expectError(await raw(`${s.url}/tail/7ZZZ`, { headers: { origin: "https://evil.example" } }), 403, "forbidden_origin");
+    // an <img>/<script> request carries no Origin, but Sec-Fetch-Site says it came from elsewhere
+    expectError(await raw(`${s.url}/jobs`, { headers: { "sec-fetch-site": "cross-site" } }), 403, "forbidden_origin");
+    expectError(await raw(`${s.url}/jobs`, { headers: { "sec-fetch-site": "same-site" } }), 403, "forbidden_origin");
+    // no CORS by default: a preflight is refused and gets no Access-Control-* header
+    const preflight = await raw(`${s.url}/exec`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    expectError(preflight, 403, "forbidden_origin");
+    expect(Object.keys(preflight.headers).filter((h) => h.startsWith("access-control-"))).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(fx.root)).toEqual([]);
+
+    // curl, agents, scripts: no Origin, and the Host of a loopback name or the bound address
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`]) {
+      expect((await raw(`${s.url}/health`, { headers: { host } })).status, host).toBe(200);
+    }
+    expect((await raw(`${s.url}/jobs`, { headers: { "sec-fetch-site": "none" } })).status).toBe(200);
+    const legit = await raw(`${s.url}/exec`, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: exec });
+    expect(legit.status, JSON.stringify(legit.body)).toBe(200);
+    expect(legit.body).toMatchObject({ ok: true, type: "run", state: "exited", exit_code: 0 });
+    expect(existsSync(marker)).toBe(true);
+    expect(legit.headers["access-control-allow-origin"]).toBeUndefined();
+    // a POST without a body needs no Content-Type
+    expectError(await raw(`${s.url}/kill/7ZZZ?signal=INT`, { method: "POST" }), 404, "job_not_found");
+  });
+
+  test("--allow-origin: CORS for exactly that origin, preflight included; * and non-origins are refused at startup", async () => {
+    const app = "https://app.example.com";
+    const s = await started(["--allow-origin", "HTTPS://App.Example.com:443/", "--token", "t"]);
+    expect(s.hello.allow_origin).toBe(app);
+
+    const preflight = await raw(`${s.url}/exec`, {
+      method: "OPTIONS",
+      headers: { origin: app, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type", "access-control-request-private-network": "true" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({
+      "access-control-allow-origin": app,
+      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-headers": "Authorization, Content-Type",
+      "access-control-allow-private-network": "true",
+      vary: "Origin",
+    });
+    expect(preflight.headers["access-control-allow-credentials"]).toBeUndefined();
+
+    // the page's requests are answered with the header, errors included, so it can read them
+    const denied = await raw(`${s.url}/exec`, { method: "POST", headers: { origin: app, "content-type": "application/json" }, body: '{"command":["true"]}' });
+    expectError(denied, 401, "unauthorized");
+    expect(denied.headers["access-control-allow-origin"]).toBe(app);
+    const ran = await raw(`${s.url}/exec`, { method: "POST", headers: { origin: app, authorization: "Bearer t", "content-type": "application/json" }, body: '{"command":["echo","from the page"]}' });
+    expect(ran.body).toMatchObject({ ok: true, type: "run", stdout: "from the page\n" });
+    expect(ran.headers["access-control-allow-origin"]).toBe(app);
+    expect(ran.headers.vary).toBe("Origin");
+    // still JSON only, even from the allowed origin
+    expectError(await raw(`${s.url}/exec`, { method: "POST", headers: { origin: app, authorization: "Bearer t", "content-type": "text/plain" }, body: "{}" }), 415, "unsupported_media_type");
+
+    // any other origin: refused, no CORS header; a request without Origin gets none either
+    for (const origin of ["http://app.example.com", "https://app.example.com:8443", "https://app.example.com.evil.example", "null"]) {
+      for (const method of ["OPTIONS", "GET"]) {
+        const r = await raw(`${s.url}/jobs`, { method, headers: { origin, "access-control-request-method": "GET", authorization: "Bearer t" } });
+        expectError(r, 403, "forbidden_origin");
+        expect(r.headers["access-control-allow-origin"]).toBeUndefined();
+      }
+    }
+    const plain = await raw(`${s.url}/jobs`, { headers: { authorization: "Bearer t" } });
+    expect(plain.status).toBe(200);
+    expect(plain.headers["access-control-allow-origin"]).toBeUndefined();
+
+    for (const bad of ["*", "https://app.example.com/path", "app.example.com", "ftp://app.example.com", "null"]) {
+      const refused = await serve(["--port", "0", "--allow-origin", bad]);
+      expect(refused.code, bad).toBe(1);
+      expect(JSON.parse(refused.stdout), bad).toMatchObject({ ok: false, type: "error", error: { code: "invalid_config" } });
+    }
   });
 
   test("SIGTERM: stops accepting, lets the in-flight request finish, exits 0", async () => {
@@ -351,5 +501,18 @@ describe("serve", () => {
     ids.forEach((id, n) => expect(readFileSync(join(fx.jobDir(id), "stdout.log"), "utf8")).toBe(`${n}\n`));
     const listed = await call(`${s.url}/jobs?limit=0`);
     expect(listed.body.jobs).toHaveLength(N);
+  });
+
+  test("POST /kill/{id} takes grace (body or query): SIGKILL for a job still running after it", async () => {
+    const s = await started();
+    const job = await call(`${s.url}/exec`, { method: "POST", json: { command: "trap '' TERM; sleep 3664", wait: false } });
+    await eventually(() => fx.readState(job.body.job_id).pgid, 20_000);
+    const bad = await call(`${s.url}/kill/${job.body.job_id}?grace=-1`, { method: "POST" });
+    expect(bad.body).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
+    const wrongType = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: "1" } });
+    expect(wrongType.body).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    const killed = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: 0.3 } });
+    expect(killed.status).toBe(200);
+    expect(killed.body).toMatchObject({ ok: true, type: "kill", sent_signal: "SIGTERM", escalated_to: "SIGKILL", state: "killed", terminated_signal: "SIGKILL" });
   });
 });

@@ -1,11 +1,42 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { cli } from "../helpers/cli.js";
+import { CLI, cli } from "../helpers/cli.js";
 import { failed, ok, useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3721-3729 belong to this file.
 const fx = useJobFixture(["sleep 3721"]);
+
+/** The documented largest excerpt of one log (README: --max-bytes), whatever max_bytes asks for. */
+const MAX_EXCERPT_BYTES = 4 * 1024 * 1024;
+const LARGE_LOG_BYTES = 300 * 1024 * 1024;
+
+/**
+ * Runs the CLI and reports its peak resident set (getrusage's maxRSS, KiB), written by a preload
+ * at exit: the real process's memory, read by the kernel, with no polling race.
+ */
+function withPeakRss(args: string[]): { code: number | null; json: any; stdout: string; peakKiB: number } {
+  const dir = fx.scratch();
+  const preload = join(dir, "peak-rss.cjs");
+  const out = join(dir, "peak-rss");
+  writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));`);
+  const result = spawnSync(process.execPath, ["--require", preload, "--", CLI, "--root", fx.root, ...args], {
+    cwd: fx.work,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 45_000,
+    killSignal: "SIGKILL",
+  });
+  let json: any;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    json = undefined; // the exit code assertion reports it, with stdout
+  }
+  return { code: result.status, stdout: result.stdout, json, peakKiB: Number(readFileSync(out, "utf8")) };
+}
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -103,6 +134,28 @@ describe("tail", () => {
     expect(t.stdout).toBe("b\r\nc\r\n");
     expect(t.stdout_range).toEqual([3, 9]);
     expect(t.stdout_range[1] - t.stdout_range[0]).toBe(Buffer.byteLength(t.stdout));
+  });
+
+  test("a huge --max-bytes on a 300 MB NUL-filled log: the documented maximum from the end, exit 0, bounded memory", () => {
+    const { job_id } = ok(fx.x(["run", "--", "true"]), "run");
+    truncateSync(join(fx.jobDir(job_id), "stdout.log"), LARGE_LOG_BYTES); // sparse: NUL bytes at no cost
+    const t = withPeakRss(["tail", job_id, "--max-bytes", "4000000000", "--tail-lines", "0"]);
+    expect(t.code, t.stdout.slice(0, 300)).toBe(0);
+    expect(t.json).toMatchObject({ ok: true, type: "tail", encoding: "utf-8-lossy", stdout_total_bytes: LARGE_LOG_BYTES });
+    expect(t.json.stdout_range).toEqual([LARGE_LOG_BYTES - MAX_EXCERPT_BYTES, LARGE_LOG_BYTES]);
+    expect(t.json.stdout).toBe("\0".repeat(MAX_EXCERPT_BYTES));
+    // Reading the whole log would take more than 300 MB; before the cap it took 2.2 GB and failed.
+    expect(t.peakKiB).toBeLessThan(320 * 1024);
+  });
+
+  test("run's head excerpt has the same cap: a huge --max-bytes on a 300 MB log returns the documented maximum", () => {
+    // The workload makes its own stdout.log sparse (the only job under the root), so run reads it at once.
+    const script = `truncate -s ${LARGE_LOG_BYTES} "$ROOT"/*/stdout.log`;
+    const r = withPeakRss(["run", "--max-bytes", "4000000000", "--env", `ROOT=${fx.root}`, "--", "sh", "-c", script]);
+    expect(r.code, r.stdout.slice(0, 300)).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, type: "run", state: "exited", stdout_total_bytes: LARGE_LOG_BYTES, stdout_range: [0, MAX_EXCERPT_BYTES] });
+    expect(r.json.stdout).toBe("\0".repeat(MAX_EXCERPT_BYTES));
+    expect(r.peakKiB).toBeLessThan(320 * 1024);
   });
 
   test("log paths and totals of both streams are present", () => {

@@ -38,6 +38,8 @@ const backends = await Promise.all(
 const onLinux = process.platform === "linux";
 const TERM = resolveSignal("TERM");
 const KILL = resolveSignal("KILL");
+// Signal 0 delivers nothing: a refusal test that regresses can probe, never end, what it names.
+const PROBE = { requested: "0", name: "0", number: 0 } as const;
 
 // Every long sleep a test starts has a number unique in this file (38xx, per backend), so /proc
 // lookups never confuse tests, backends or other test files.
@@ -308,6 +310,57 @@ describe.each(backends)("process-tree backend $name (version $version)", ({ name
       await until(() => !isAlive(sleeper!), "the TERM-ignoring sleep to end");
     });
 
+    it("refuses pids that could widen a signal, with one coded error, before sending anything", () => {
+      for (const pid of [0, 1, -1, -process.pid, 1.5, Number.NaN, Infinity, 2 ** 40, "12" as unknown as number]) {
+        const error = (() => {
+          try {
+            return backend.signalTree({ pid }, PROBE);
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(isAgentExecError(error), `pid ${String(pid)}`).toBe(true);
+        expect(error, `pid ${String(pid)}`).toMatchObject({ code: "unsafe_pid", details: { pid: typeof pid === "number" && Number.isFinite(pid) ? pid : String(pid) } });
+      }
+    });
+
+    it("refuses this process, its own process group and the supervisor's group", async () => {
+      expect(() => backend.signalTree({ pid: process.pid }, PROBE)).toThrow(expect.objectContaining({ code: "unsafe_pid", details: expect.objectContaining({ why: "it is this process" }) }));
+      const ownGroup = pgrpOf(process.pid);
+      expect(ownGroup).toBeGreaterThan(1);
+      if (ownGroup !== process.pid) {
+        expect(() => backend.signalTree({ pid: ownGroup }, PROBE)).toThrow(
+          expect.objectContaining({ code: "unsafe_pid", details: expect.objectContaining({ why: "it is this process's own process group" }) }),
+        );
+      }
+      // A "supervisor" inside a group led by the pid we are asked to signal.
+      const h = n(7);
+      markers.push(`sleep ${h}`);
+      const { child } = start(`sleep ${h} & wait`, true);
+      const leader = child.pid!;
+      const [member] = await until(() => {
+        const kids = childrenOf(leader);
+        return kids.length === 1 ? kids : undefined;
+      }, "the group member");
+      expect(pgrpOf(member!)).toBe(leader);
+      expect(() => backend.signalTree({ pid: leader, supervisorPid: member }, TERM)).toThrow(
+        expect.objectContaining({ code: "unsafe_pid", details: expect.objectContaining({ why: "it is the supervisor's process group" }) }),
+      );
+      expect(() => backend.signalTree({ pid: member!, supervisorPid: member }, TERM)).toThrow(
+        expect.objectContaining({ code: "unsafe_pid", details: expect.objectContaining({ why: "it is the job's supervisor" }) }),
+      );
+      await pause(100);
+      expect(isAlive(leader) && isAlive(member!)).toBe(true); // nothing was sent
+    });
+
+    it("processStartTime: this process's /proc start time; null once a pid is gone", async () => {
+      expect(backend.processStartTime(process.pid)).toBe(processStartTime(process.pid));
+      expect(backend.processStartTime(process.pid)).toMatch(/^\d+$/);
+      const { child, exited } = start("exit 0", true);
+      await exited;
+      expect(backend.processStartTime(child.pid!)).toBeNull();
+    });
+
     it("ends a wide tree (50 processes) with one call", async () => {
       const f = n(6);
       markers.push(`sleep ${f}`);
@@ -354,6 +407,21 @@ describe.runIf(process.platform !== "win32")("native addon primitives (POSIX)", 
     // still finds zombies: only once it is reaped must the group read as empty.
     await until(() => statFields(orphan!)?.[0] !== "S" && statFields(orphan!)?.[0] !== "R", "the orphan to die");
     if (statFields(orphan!) === null) expect(addon.isGroupAlive(root)).toBe(false);
+  });
+
+  it("refuses its own process group and the supervisor's itself, before any signal", async () => {
+    const addon = (await load()) as Extract<Awaited<ReturnType<typeof load>>, { platform: "posix" }>;
+    const ownGroup = pgrpOf(process.pid);
+    expect(addon.signalTree(ownGroup, 0)).toEqual({ refused: "own_group" });
+    const g = sleepNumber(BACKEND_NAMES.length, 2);
+    markers.push(`sleep ${g}`);
+    const { child } = start(`sleep ${g} & wait`, true);
+    const [member] = await until(() => {
+      const kids = childrenOf(child.pid!);
+      return kids.length === 1 ? kids : undefined;
+    }, "the group member");
+    expect(addon.signalTree(child.pid!, 0, member)).toEqual({ refused: "supervisor_group" });
+    expect(addon.signalTree(child.pid!, 0, 0)).toEqual({ delivered: true }); // no supervisor named: a probe
   });
 
   it("refuses pids that would reach more than one tree (0, 1, negative, fractional) without signalling", async () => {

@@ -1,25 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { collect, collectTag, count, increase, normalizeWaitFlag, seconds } from "../../src/cli-args.js";
-
-// The value-taking options of `run`, as cli.ts derives them from the command definition.
-const RUN_VALUE_FLAGS = new Set([
-  "--root",
-  "--timeout",
-  "--kill-after",
-  "--cwd",
-  "--env",
-  "--env-file",
-  "--mask",
-  "--log",
-  "--progress-every",
-  "--tag",
-  "--shell-wrapper",
-  "--until",
-  "--max-bytes",
-]);
-
-const norm = (line: string, flags: ReadonlySet<string> = RUN_VALUE_FLAGS) => normalizeWaitFlag(line.split(" "), flags).join(" ");
+import { bind, collect, collectTag, count, duration, increase, port, seconds, waitValue } from "../../src/cli-args.js";
 
 describe("seconds", () => {
   it.each([
@@ -31,8 +12,23 @@ describe("seconds", () => {
     expect(seconds(input)).toBe(expected);
   });
 
-  it.each(["", " ", "-1", "abc", "1e999", "Infinity", "NaN", "-0.5"])("rejects %j", (input) => {
+  it.each(["", " ", "-1", "abc", "1e999", "1e308", "1e3", "0x10", "+5", "Infinity", "NaN", "-0.5", "3153600001"])("rejects %j", (input) => {
     expect(() => seconds(input)).toThrow(InvalidArgumentError);
+  });
+
+  it("accepts up to the 100-year ceiling, e.g. a 30-day timeout", () => {
+    expect(seconds("2592000")).toBe(2592000);
+    expect(seconds("3153600000")).toBe(3153600000);
+  });
+});
+
+describe("duration (retention windows)", () => {
+  it.each(["30d", "24h", "60m", "3600s", "36500d"])("accepts %j", (input) => {
+    expect(duration(input)).toBe(input);
+  });
+
+  it.each(["", "30", "1e3d", "-1d", "36501d", "104000000d", "0x10d", "1.5d"])("rejects %j", (input) => {
+    expect(() => duration(input)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -67,76 +63,38 @@ describe("small parsers", () => {
   });
 });
 
-describe("normalizeWaitFlag", () => {
+describe("waitValue (--wait [true|false])", () => {
   it.each([
-    ["run --wait false -- x", "run --no-wait -- x"],
-    ["run --wait FALSE -- x", "run --no-wait -- x"],
-    ["run --wait true x", "run --wait x"],
-    ["run --wait=false x", "run --no-wait x"],
-    ["run --wait=true x", "run --wait x"],
-    ["run --wait=False -- x", "run --no-wait -- x"],
-    ["start --wait false -- x", "start --no-wait -- x"],
-    ["run --tag ci --wait false --until 5 -- x", "run --tag ci --no-wait --until 5 -- x"],
-    ["run --tag=ci --wait false -- x", "run --tag=ci --no-wait -- x"],
-  ])("%s → %s", (input, expected) => {
-    expect(norm(input)).toBe(expected);
+    ["true", true],
+    ["false", false],
+    ["FALSE", false],
+    ["True", true],
+  ])("accepts %j", (input, expected) => {
+    expect(waitValue(input)).toBe(expected);
   });
 
+  // Before, `run --wait 30 -- echo hi` stored and ran the command ["30","--","echo","hi"].
+  it.each(["30", "echo", "", "yes", "1", "0"])("rejects %j as a usage error", (input) => {
+    expect(() => waitValue(input)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("port and bind", () => {
   it.each([
-    "run --wait echo hi",
-    "run --wait -- false",
-    "run --wait",
-    "run --wait --until 5 x",
-    "run --no-wait false",
-    "run echo --wait false",
-    "run echo --wait=false",
-    "run -- --wait false",
-    "run -- x --wait=true",
-    "run --until 5 echo --wait false",
-    "status --wait false",
-    "wait --wait false",
-    "list",
-    "",
-  ])("leaves %j alone", (input) => {
-    expect(norm(input)).toBe(input);
+    ["0", 0],
+    ["19263", 19263],
+    ["65535", 65535],
+  ])("port accepts %j", (input, expected) => {
+    expect(port(input)).toBe(expected);
   });
 
-  it("skips the value of a value-taking flag, even when it looks like --wait", () => {
-    // `--cwd --wait`: "--wait" is the directory, so "false" is the workload.
-    expect(norm("run --cwd --wait false x")).toBe("run --cwd --wait false x");
-    expect(norm("run --env --wait=false false")).toBe("run --env --wait=false false");
-    // Without --cwd in the value-flag set, the same words read as a flag followed by --wait false.
-    expect(norm("run --cwd --wait false x", new Set())).toBe("run --cwd --no-wait x");
+  it.each(["99999", "65536", "-1", "abc", "", "1e3", "0x50", "80.5", "1000000"])("port rejects %j as a usage error", (input) => {
+    expect(() => port(input)).toThrow(InvalidArgumentError);
   });
 
-  it("skips a value that does not start with a dash, so it is not taken for the workload", () => {
-    expect(norm("run --cwd /tmp --wait false -- x")).toBe("run --cwd /tmp --no-wait -- x");
-    // With no value flags known, /tmp would end the options and nothing after it is touched.
-    expect(norm("run --cwd /tmp --wait false -- x", new Set())).toBe("run --cwd /tmp --wait false -- x");
-  });
-
-  it("handles program flags before the subcommand", () => {
-    expect(norm("--root /r --yaml run --wait false x")).toBe("--root /r --yaml run --no-wait x");
-    expect(norm("--root=/r -v run --wait=true x")).toBe("--root=/r -v run --wait x");
-    expect(norm("-v -v --yaml start --wait false -- x")).toBe("-v -v --yaml start --no-wait -- x");
-    // The --root value is skipped even when it is literally "run".
-    expect(norm("--root run status --wait false")).toBe("--root run status --wait false");
-  });
-
-  it("does not mutate its input", () => {
-    const args = ["run", "--wait", "false", "--", "x"];
-    normalizeWaitFlag(args, RUN_VALUE_FLAGS);
-    expect(args).toEqual(["run", "--wait", "false", "--", "x"]);
-  });
-
-  it("keeps arguments with spaces intact", () => {
-    expect(normalizeWaitFlag(["run", "--wait", "false", "--", "sh", "-c", "echo --wait false"], RUN_VALUE_FLAGS)).toEqual([
-      "run",
-      "--no-wait",
-      "--",
-      "sh",
-      "-c",
-      "echo --wait false",
-    ]);
+  it("bind rejects a bad port or host as a usage error naming --bind", () => {
+    expect(bind("127.0.0.1:8080")).toBe("127.0.0.1:8080");
+    expect(() => bind("127.0.0.1:99999")).toThrow(/--bind "127.0.0.1:99999": expected a port number 0-65535/);
+    expect(() => bind(":80")).toThrow(InvalidArgumentError);
   });
 });

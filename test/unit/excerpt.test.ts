@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { headExcerpt, logSize, tailExcerpt } from "../../src/observe/excerpt.js";
+import { headExcerpt, logSize, MAX_EXCERPT_BYTES, tailExcerpt } from "../../src/observe/excerpt.js";
 
 let dir: string;
 let n = 0;
@@ -171,5 +171,33 @@ describe("a 50 MB log", () => {
 
   it("logSize reports the size without reading", () => {
     expect(logSize(path)).toBe(TOTAL);
+  });
+});
+
+describe("MAX_EXCERPT_BYTES: the most any excerpt returns", () => {
+  /** A sparse file of `size` NUL bytes with "TAIL" as its last four bytes. */
+  function sparse(size: number): string {
+    const path = file("");
+    const fd = openSync(path, "r+");
+    try {
+      writeSync(fd, "TAIL", size - 4);
+    } finally {
+      closeSync(fd);
+    }
+    return path;
+  }
+
+  it("a larger maxBytes reads only the last MAX_EXCERPT_BYTES bytes (tail) or the first (head)", () => {
+    const size = 3 * MAX_EXCERPT_BYTES;
+    const path = sparse(size);
+    const tail = tailExcerpt(path, 0, Number.MAX_SAFE_INTEGER);
+    expect(tail.range).toEqual([size - MAX_EXCERPT_BYTES, size]);
+    expect(tail.text).toBe(`${"\0".repeat(MAX_EXCERPT_BYTES - 4)}TAIL`);
+    const head = headExcerpt(path, Number.MAX_SAFE_INTEGER);
+    expect(head).toEqual({ text: "\0".repeat(MAX_EXCERPT_BYTES), range: [0, MAX_EXCERPT_BYTES], total: size });
+  });
+
+  it("NUL bytes are text (U+0000), like any valid UTF-8", () => {
+    expect(tailExcerpt(file(Buffer.from([0, 0x61, 0, 0x0a])), 1, 100)).toEqual({ text: "\0a\0\n", range: [0, 4], total: 4 });
   });
 });

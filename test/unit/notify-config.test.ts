@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lineMatcher, updateNotification, type NotificationConfig, type OutputMatchConfig } from "../../src/notify/config.js";
+import { MAX_REGEX_PROGRAM_SIZE } from "../../src/notify/line-regex.js";
 import { caught } from "../helpers/errors.js";
 
 const FULL: NotificationConfig = {
@@ -139,7 +140,7 @@ describe("lineMatcher", () => {
     expect(test("")).toBe(false);
   });
 
-  it("regex: JavaScript syntax, anchored only when the pattern says so", () => {
+  it("regex: RE2 syntax, anchored only when the pattern says so", () => {
     const test = lineMatcher(config("^ERR\\d+$", "regex"));
     expect(test("ERR123")).toBe(true);
     expect(test("xERR123")).toBe(false);
@@ -156,6 +157,33 @@ describe("lineMatcher", () => {
 
   it("regex: an empty line can match", () => {
     expect(lineMatcher(config("^$", "regex"))("")).toBe(true);
+  });
+
+  it("regex: RE2's own syntax works (named groups, inline flags, Unicode classes)", () => {
+    expect(lineMatcher(config("(?P<code>E[0-9]+)", "regex"))("at E42")).toBe(true);
+    expect(lineMatcher(config("(?i)error", "regex"))("ERROR")).toBe(true);
+    expect(lineMatcher(config("^\\p{Lu}+$", "regex"))("ÉTÉ")).toBe(true);
+  });
+
+  it("regex: what a linear-time engine cannot do (backreferences, lookaround) is refused with the engine's reason", () => {
+    for (const [pattern, reason] of [
+      ["(a)\\1", "invalid escape sequence: `\\1`"],
+      ["x(?=y)", "unsupported Perl syntax: `(?=`"],
+      ["x(?!y)", "unsupported Perl syntax: `(?!`"],
+    ]) {
+      const error = caught(() => lineMatcher(config(pattern!, "regex")));
+      expect(error.code).toBe("invalid_argument");
+      expect(error.message).toContain(JSON.stringify(pattern));
+      expect(error.message).toContain("RE2 syntax: no backreferences or lookaround");
+      expect(error.message).toContain(reason);
+    }
+  });
+
+  it("regex: a pattern that compiles to too large a program is refused (the cost per line stays bounded)", () => {
+    const error = caught(() => lineMatcher(config("[a-z]{1000}", "regex")));
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toMatch(new RegExp(`compiles to \\d+ instructions, at most ${MAX_REGEX_PROGRAM_SIZE}`));
+    expect(lineMatcher(config("[a-z]{450}", "regex"))("a".repeat(450))).toBe(true);
   });
 
   it("an invalid regex throws invalid_argument with the pattern", () => {

@@ -46,9 +46,9 @@ describe("errorEnvelope", () => {
     expect(envelope.error).toEqual({ code: "ambiguous_job_id", message: "ambiguous", retryable: false, details });
   });
 
-  it("reports io_error as retryable", () => {
-    const envelope = errorEnvelope(ioError(new Error("EIO: i/o error"), "read", "/x/state.json"));
-    expect(envelope.error).toMatchObject({ code: "io_error", retryable: true });
+  it("reports an io_error that can pass (EIO) as retryable, with its errno", () => {
+    const envelope = errorEnvelope(ioError(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }), "read", "/x/state.json"));
+    expect(envelope.error).toMatchObject({ code: "io_error", retryable: true, details: { errno: "EIO" } });
   });
 });
 
@@ -119,6 +119,24 @@ describe("AgentExecError", () => {
     expect(error.message).toBe("write /root/x.json: EACCES: permission denied");
     expect(error.cause).toBe(cause);
     expect(ioError("plain string", "read", "/p").message).toBe("read /p: plain string");
+  });
+});
+
+describe("ioError retryable by errno", () => {
+  const fsError = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+
+  // A retry of the same request would fail the same way: the path or its permissions are wrong.
+  it.each(["EACCES", "EPERM", "ENOTDIR", "EISDIR", "ENOENT", "EROFS", "ELOOP", "ENAMETOOLONG", "EEXIST", "EXDEV"])("%s is not retryable", (code) => {
+    expect(ioError(fsError(code), "write", "/p")).toMatchObject({ code: "io_error", retryable: false, details: { errno: code } });
+  });
+
+  // These pass without the caller changing anything: space is freed, descriptors close, a device recovers.
+  it.each(["EAGAIN", "EBUSY", "EINTR", "EIO", "EMFILE", "ENFILE", "ENOSPC", "ENOMEM", "EDQUOT"])("%s is retryable", (code) => {
+    expect(ioError(fsError(code), "write", "/p")).toMatchObject({ code: "io_error", retryable: true, details: { errno: code } });
+  });
+
+  it("an error without an errno (a lock that kept changing hands) is retryable", () => {
+    expect(ioError(new Error("it kept changing hands"), "lock", "/p").retryable).toBe(true);
   });
 });
 

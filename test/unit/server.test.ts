@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { bearerMatches, isLoopbackHost } from "../../src/server/auth.js";
-import { httpStatusOf, parseBind } from "../../src/server/http.js";
+import { DEFAULT_BIND, httpStatusOf, parseBind, portProblem } from "../../src/server/http.js";
 
 describe("serve helpers", () => {
   test("loopback hosts", () => {
@@ -32,6 +32,15 @@ describe("serve helpers", () => {
     for (const bad of ["", ":80", "127.0.0.1:70000", "127.0.0.1:x", "::1:80"]) {
       expect(() => parseBind(bad), bad).toThrow(expect.objectContaining({ code: "invalid_argument" }));
     }
+    // The message names the flag that was wrong: a bad --port used to blame --bind's default.
+    expect(() => parseBind(DEFAULT_BIND, 99999)).toThrow(/^invalid --port 99999: expected a port number 0-65535$/);
+    expect(() => parseBind("127.0.0.1:99999")).toThrow(/^invalid --bind "127.0.0.1:99999": expected a port number 0-65535$/);
+    for (const bad of [-1, 1.5, NaN, 65536]) expect(() => parseBind(DEFAULT_BIND, bad), String(bad)).toThrow(/--port/);
+  });
+
+  test("one port rule for --port, --bind and the library", () => {
+    for (const good of [0, 1, 65535, "0", "8080", "65535"]) expect(portProblem(good), String(good)).toBeUndefined();
+    for (const bad of [-1, 65536, 99999, 1.5, NaN, "", "abc", "99999", "1e3", "0x50", "-1", null]) expect(portProblem(bad), String(bad)).toBeDefined();
   });
 
   test("error codes map to HTTP statuses", () => {

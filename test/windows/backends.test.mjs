@@ -167,6 +167,43 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
         assert.equal(backend.signalTree({ pid: child.pid, windowsJobName: "AgentExec-NOSUCHJOB0000000000000", supervisorPid: null }, TERM), false);
       });
 
+      test("refuses pids that could widen a kill (0, 1, negative, fractional, text, this process, the supervisor) with unsafe_pid, ending nothing", async () => {
+        const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore", windowsHide: true });
+        try {
+          await eventually("the child to start", () => isAlive(child.pid));
+          const targets = [0, 1, -1, -process.pid, 1.5, Number.NaN, 2 ** 40, "12", process.pid].map((pid) => ({ pid }));
+          targets.push({ pid: child.pid, supervisorPid: child.pid }); // the supervisor itself
+          for (const target of targets) {
+            assert.throws(() => backend.signalTree(target, TERM), (error) => error.code === "unsafe_pid", JSON.stringify(target));
+          }
+          await sleep(300);
+          assert.ok(isAlive(child.pid), "nothing was ended");
+          assert.ok(isAlive(process.pid));
+        } finally {
+          child.kill();
+        }
+      });
+
+      test("processStartTime: the creation time, stable, different for another process, equal across backends", async () => {
+        const a = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore", windowsHide: true });
+        await sleep(50);
+        const b = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore", windowsHide: true });
+        try {
+          await eventually("both to start", () => isAlive(a.pid) && isAlive(b.pid));
+          const first = backend.processStartTime(a.pid);
+          assert.match(first, /^\d+$/);
+          assert.equal(backend.processStartTime(a.pid), first);
+          assert.notEqual(backend.processStartTime(b.pid), first);
+          assert.ok(BigInt(backend.processStartTime(b.pid)) > BigInt(first), "a later process was created later");
+          for (const other of BACKENDS) assert.equal((await loadBackend(other)).processStartTime(a.pid), first, `${other} reads the same`);
+        } finally {
+          a.kill();
+          b.kill();
+        }
+        await once(a, "exit");
+        await eventually("a gone pid to have no start time", () => backend.processStartTime(a.pid) === null);
+      });
+
       test("Toolhelp32 fallback: without a job, the root and its descendants end, children first", async () => {
         const dir = subdir(`${name}-toolhelp`);
         const { helper, tree, exited } = await startHelper(dir, name, null);
