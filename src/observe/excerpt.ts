@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, readSync } from "node:fs";
+import { ioError, isAgentExecError } from "../protocol/errors.js";
 import { openJobFile } from "../store/job-file.js";
 
 /** A slice of a log: its text (UTF-8, invalid bytes as U+FFFD), byte range [begin, end) and file size. */
@@ -54,8 +55,12 @@ function withFile(path: string, read: (fd: number, size: number) => Excerpt): Ex
   let fd: number;
   try {
     fd = openJobFile(path, "read");
-  } catch {
-    return EMPTY; // a log that does not exist (yet) has no content
+  } catch (error) {
+    // A log that does not exist (yet) has no content; a link, FIFO or device in its place is
+    // unsafe_job_file, said out loud rather than shown as an empty log.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return EMPTY;
+    if (isAgentExecError(error)) throw error;
+    throw ioError(error, "read", path);
   }
   try {
     return read(fd, fstatSync(fd).size);

@@ -139,7 +139,7 @@ describe("masked --env values are never written to meta.json nor echoed", () => 
 });
 
 describe("links inside a job directory are never followed", () => {
-  test("tail does not print a symlinked log's target, and a FIFO does not hang it", () => {
+  test("tail refuses a symlinked log instead of printing its target, and a FIFO does not hang it", () => {
     const outside = outsideFile();
     const id = ok(fx.x(["run", "--", "echo", "hi"]), "run").job_id;
     plantLink(id, "stdout.log", outside.path);
@@ -148,6 +148,10 @@ describe("links inside a job directory are never followed", () => {
     const r = fx.x(["tail", id], { timeoutMs: 15_000 });
     expect(r.code, "tail hung on a FIFO").not.toBeNull();
     expect(r.stdout).not.toContain(SECRET);
+    expect(failed(r, "unsafe_job_file").message).toContain("stdout.log");
+    rmSync(join(fx.jobDir(id), "stdout.log"));
+    writeFileSync(join(fx.jobDir(id), "stdout.log"), "hi\n");
+    expect(failed(fx.x(["tail", id], { timeoutMs: 15_000 }), "unsafe_job_file").message).toContain("stderr.log");
   });
 
   test("restart neither truncates a symlinked log's target nor writes to it", () => {
