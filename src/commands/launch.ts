@@ -26,6 +26,11 @@ export interface ObserveOptions {
   forever?: boolean;
   /** Bytes of each stream's head to include (default 65536). */
   maxBytes?: number;
+  /**
+   * Stop watching and answer now (the CLI's SIGINT/SIGTERM): the job keeps running, and the
+   * answer still carries its id. A launch under way finishes its handshake first.
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface RunResult extends Outcome {
@@ -48,8 +53,9 @@ export interface RunResult extends Outcome {
 
 /**
  * Starts the supervisor of a `created` job with its real environment and watches the job.
- * `prepare` runs first, under the job's launch claim (checks and resets that must not race another
- * launch). `startedMs` is when the command began (performance.now()), for elapsed_ms.
+ * `release` gives up the job's launch claim, which the caller took; `prepare` runs first, under
+ * it (checks and resets that must not race another launch). `startedMs` is when the command began
+ * (performance.now()), for elapsed_ms.
  */
 export async function launchAndObserve(
   dir: JobDir,
@@ -57,9 +63,9 @@ export async function launchAndObserve(
   env: Record<string, string>,
   options: ObserveOptions,
   startedMs: number,
+  release: () => void,
   prepare?: () => unknown,
 ): Promise<RunResult> {
-  const release = claimLaunch(dir);
   try {
     await prepare?.();
     await startSupervisor(dir, { env });
@@ -96,7 +102,7 @@ export async function launchAndObserve(
 async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
   if (options.wait === false) return readJobState(dir);
   const timeoutMs = options.forever ? null : (options.until ?? DEFAULT_RUN_UNTIL_SECONDS) * 1000;
-  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250 });
+  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250, signal: options.interrupt });
 }
 
 /** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */
@@ -118,7 +124,9 @@ export async function launchStored(
   const config = loadConfig(options.config); // a config error comes before job_not_found
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, () => prepare(dir, meta, root));
-  autoGc(root, config, options);
+  const result = await launchAndObserve(dir, meta, environmentOf(meta), options, startedMs, claimLaunch(dir), () =>
+    prepare(dir, meta, root),
+  );
+  if (!options.interrupt?.aborted) autoGc(root, config, options);
   return result;
 }

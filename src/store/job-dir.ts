@@ -91,12 +91,20 @@ export class JobDir {
     writeJsonAtomic(this.file("state.json"), state);
   }
 
-  /** Creates the directory, its definition, a `created` state and empty logs. */
-  static create(root: string, meta: JobMeta, state: JobState): JobDir {
+  /**
+   * Creates the directory, its definition, a `created` state and empty logs. `made` runs once
+   * the empty directory exists (run takes its launch claim there).
+   */
+  static create(root: string, meta: JobMeta, state: JobState, made?: (dir: JobDir) => void): JobDir {
     const dir = new JobDir(root, meta.job.id);
     try {
       mkdirSync(root, { recursive: true });
       mkdirSync(dir.path); // fails if the id already exists: ids are never reused
+    } catch (error) {
+      throw ioError(error, "create job directory", dir.path);
+    }
+    made?.(dir);
+    try {
       for (const name of LOG_FILES) closeSync(openSync(dir.file(name), "a"));
     } catch (error) {
       throw ioError(error, "create job directory", dir.path);
