@@ -45,7 +45,7 @@ export class JobDir {
 
   readMeta(): JobMeta {
     const meta = readJsonFile(this.file("meta.json"));
-    if (meta === undefined) throw corrupt(this.id, "meta.json is missing");
+    if (meta === undefined) throw this.missing("meta.json");
     if (!isRecord(meta) || !Array.isArray(meta.command) || typeof meta.created_at !== "string") {
       throw corrupt(this.id, "meta.json does not describe a job");
     }
@@ -54,12 +54,18 @@ export class JobDir {
 
   readState(): JobState {
     const state = readJsonFile(this.file("state.json"));
-    if (state === undefined) throw corrupt(this.id, "state.json is missing");
+    if (state === undefined) throw this.missing("state.json");
     const job = isRecord(state) ? state.job : undefined;
     if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
       throw corrupt(this.id, "state.json does not describe a job state");
     }
     return state as unknown as JobState;
+  }
+
+  /** A missing file: the job is damaged, or gone altogether (deleted since it was opened). */
+  private missing(name: string): AgentExecError {
+    if (!isDirectory(this.path)) return new AgentExecError("job_not_found", `job not found: ${this.id}`, { details: { root: this.root } });
+    return corrupt(this.id, `${name} is missing`);
   }
 
   writeMeta(meta: JobMeta): void {

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:f
 import { join } from "node:path";
 import { tryLock } from "./file-lock.js";
 import { STORED_ID } from "./job-id.js";
+import { sleepSync } from "../time.js";
 
 // Removing job directories. Only a real directory named by a full job id directly under the root
 // is removed; symlinks inside it are unlinked, never followed, so nothing outside the root is touched.
@@ -43,7 +44,7 @@ export function removeJobDir(root: string, id: string, seen: string): RemoveOutc
   try {
     if (stateSnapshot(root, id) !== seen) return { removed: false, reason: "changed" };
     const aside = join(root, `.removing-${id}-${process.pid}`);
-    renameSync(path, aside);
+    renameAside(path, aside);
     try {
       rmSync(aside, { recursive: true, maxRetries: 3 });
     } catch (error) {
@@ -57,6 +58,23 @@ export function removeJobDir(root: string, id: string, seen: string): RemoveOutc
   }
   // Report success only once the path is confirmed gone.
   return exists(path) ? { removed: false, reason: "post_delete_check_failed" } : { removed: true };
+}
+
+// Windows refuses to rename a directory while a file in it is open, and readers open state.json
+// all the time: such a moment is brief, so the rename is retried for a little while.
+const RENAME_TRIES = 20;
+
+function renameAside(path: string, aside: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      renameSync(path, aside);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (attempt >= RENAME_TRIES || !["EPERM", "EACCES", "EBUSY"].includes(code)) throw error;
+      sleepSync(25);
+    }
+  }
 }
 
 /** Bytes of the files under a job directory, not following symlinks. */
