@@ -57,7 +57,7 @@ describe("an interrupted launch", () => {
     expect(gc.deleted).toBe(6);
     expect(readdirSync(fx.root).filter((n) => !n.startsWith("."))).toEqual([]);
     console.log(`SIGKILL of run before the handshake, 6 trials: ${JSON.stringify(outcomes)}`);
-  });
+  }, 240_000); // trials in a loop, each several CLI calls: a loaded machine makes them slow
 
   test.each(["SIGTERM", "SIGINT"] as const)("run receiving %s still prints its JSON with the job id; the job runs on", async (signal) => {
     // during the launch: the handshake completes and the answer follows
@@ -83,7 +83,7 @@ describe("an interrupted launch", () => {
     expect(isAlive(fx.readState(late.job_id).pid)).toBe(true);
 
     for (const id of [early.id, late.job_id]) expect(TERMINAL).toContain(ok(fx.x(["kill", id, "--signal", "KILL"]), "kill").state);
-  });
+  }, 180_000);
 
   test.each([
     ["no secrets", ""],
@@ -191,7 +191,7 @@ describe("deletion racing restart", () => {
       expect(existsSync(fx.jobDir(job)), `supervisor ${pid} of deleted job ${job}`).toBe(true);
     }
     console.log(`restart vs gc, 8 trials: ${JSON.stringify(tally)}`);
-  });
+  }, 300_000);
 
   test("delete takes the launch claim: a job being launched is not deleted", () => {
     const { job_id } = ok(fx.x(["create", "--", "true"]), "create");
