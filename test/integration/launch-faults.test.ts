@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
@@ -153,6 +153,16 @@ describe("an interrupted launch", () => {
 });
 
 describe("deletion racing restart", () => {
+  /** A copy of finished job `id` under a new id, finished a day earlier: gc's food. */
+  const copyFinishedJob = (id: string, n: number) => {
+    const copy = `01ZZZZZZZZZZZZZZZZZZZ${String(n).padStart(5, "0")}`;
+    cpSync(fx.jobDir(id), fx.jobDir(copy), { recursive: true });
+    for (let f = 0; f < 30; f++) writeFileSync(join(fx.jobDir(copy), `extra-${f}`), "x"); // slower to scan and delete
+    const at = new Date(Date.now() - 86_400_000).toISOString();
+    const state = { ...fx.readState(id), job: { ...fx.readState(id).job, id: copy }, finished_at: at, updated_at: at };
+    writeFileSync(join(fx.jobDir(copy), "state.json"), JSON.stringify(state));
+  };
+
   /** Live supervisors this file started for `id` (their argv names the job). */
   const supervisorsOf = (id: string) => processesMatching(`_supervise ${id}`);
 
@@ -162,10 +172,13 @@ describe("deletion racing restart", () => {
     const tally = { restarted: 0, deleted: 0 };
     for (let trial = 0; trial < 8; trial++) {
       await fx.finishedSupervisor(id);
-      const delay = (trial % 4) * 40; // gc lands at different points of restart's launch
-      const [restart, gc] = await Promise.all([
-        fx.xAsync(["restart", id, "--no-wait", "--no-auto-gc"]),
-        new Promise((r) => setTimeout(r, delay)).then(() => fx.xAsync(["gc", "--older-than", "0s"])),
+      // Older finished jobs for gc to delete first (oldest first): between reading this job's
+      // state and deleting it, gc then spends as long as restart needs to launch it.
+      for (let n = 0; n < 100; n++) copyFinishedJob(id, trial * 100 + n);
+      const delay = (trial % 4) * 50; // restart lands at different points of gc's pass
+      const [gc, restart] = await Promise.all([
+        fx.xAsync(["gc", "--older-than", "0s"]),
+        new Promise((r) => setTimeout(r, delay)).then(() => fx.xAsync(["restart", id, "--no-wait", "--no-auto-gc"])),
       ]);
       const deleted = gc.json?.jobs?.some((j: any) => j.job_id === id && j.action === "deleted");
       if (deleted) {
@@ -176,11 +189,14 @@ describe("deletion racing restart", () => {
         id = ok(fx.x(["run", "--no-wait", "--", "sleep", "3903"]), "run").job_id;
       } else {
         expect(restart.json?.ok, `restart: ${restart.stdout} ${restart.stderr}`).toBe(true);
+        expect(existsSync(fx.jobDir(id)), "restart answered running, but gc deleted the job").toBe(true);
         tally.restarted++;
         const state = fx.readState(id);
         expect(state.job.status).toBe("running");
         expect(supervisorsOf(id)).toEqual([state.supervisor_pid]);
       }
+      // a workload whose job no longer exists would be untracked: every one belongs to a live job
+      for (const pid of processesWithArgv(["sleep", "3903"])) expect(fx.readState(id).pid, `untracked workload ${pid}`).toBe(pid);
       ok(fx.x(["kill", id, "--signal", "KILL"]), "kill");
     }
     await fx.finishedSupervisor(id);
