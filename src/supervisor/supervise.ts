@@ -82,6 +82,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   }
 
   child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
+  const exited = once(child, "exit"); // listened for now: a state write retried below may outlast the workload
   const pid = child.pid!;
   const startedAt = now();
   const startedMs = performance.now();
@@ -108,7 +109,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
 
-  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
   const durationMs = Math.round(performance.now() - startedMs);
   clearTimeout(timers.timeout);
   clearInterval(timers.progress);
