@@ -120,7 +120,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  const terminal: JobState = {
+  const outcome: JobState = {
     ...running,
     job: { ...running.job, status: endedBy ? "killed" : "exited" },
     result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
@@ -130,7 +130,8 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     windows_job_name: null,
   };
   // The reason is computed at each try, so a state.json written late says why.
-  await writeUntilDone("state.json", () => dir.writeState({ ...terminal, reason: reasonOf(enforcer, pumps) }), gone);
+  let terminal = outcome;
+  await writeUntilDone("state.json", () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
