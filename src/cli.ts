@@ -171,6 +171,7 @@ function withObservation(command: Command): Command {
 
 function observationOf(o: Opts): ObserveOptions & AutoGcOptions & { config?: string } {
   return {
+    interrupt: interruptOnSignal(),
     wait: o.wait as boolean | undefined,
     until: o.until as number,
     forever: o.forever as boolean | undefined,
@@ -181,6 +182,22 @@ function observationOf(o: Opts): ObserveOptions & AutoGcOptions & { config?: str
     autoGcMaxBytes: o.autoGcMaxBytes as number | undefined,
     config: o.config as string | undefined,
   };
+}
+
+/**
+ * SIGINT/SIGTERM during run, start or restart stops the watch: the answer is printed at once with
+ * the job's id and state, and the job keeps running (an agent whose tool call timed out must not
+ * lose the id). A launch under way finishes its handshake first; a second signal exits at once.
+ */
+function interruptOnSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(name === "SIGINT" ? 130 : 143);
+    log("info", `${name}: answering now; the job keeps running`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  return controller.signal;
 }
 
 const runCommand = withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))

@@ -22,7 +22,7 @@ export async function create(options: CreateOptions): Promise<CreateResult> {
   const root = resolveRoot(options.root);
   const { meta, secrets } = buildDefinition(root, options, loadConfig(options.config), true);
   const stdin = await readStdinInput({ ...options, forwardPiped: false });
-  const dir = createJob(root, meta, stdin, secrets);
+  const dir = createJob(root, meta, stdin, undefined, secrets);
   return {
     job_id: meta.job.id,
     state: "created",

@@ -3,7 +3,7 @@ import { readJobState } from "../observe/job-state.js";
 import { isWorkloadAlive } from "../platform/process-identity.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
-import { removeJobDir } from "../store/remove-job.js";
+import { removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
 
@@ -55,6 +55,7 @@ export async function deleteJobs(options: DeleteOptions): Promise<DeleteResult> 
 }
 
 function deleteOne(dir: JobDir, result: DeleteResult): void {
+  const seen = stateSnapshot(dir.root, dir.id);
   let state;
   try {
     state = readJobState(dir);
@@ -68,7 +69,7 @@ function deleteOne(dir: JobDir, result: DeleteResult): void {
   if (state && isTerminal(state.job.status) && isWorkloadAlive(state)) {
     return skip(result, dir.id, status, "pid_alive");
   }
-  remove(dir, status, "explicit_delete", result);
+  remove(dir, status, "explicit_delete", result, seen);
 }
 
 function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
@@ -82,6 +83,7 @@ function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
     result.out_of_scope++; // not listed, so the response stays bounded by the caller's own jobs
     return;
   }
+  const seen = stateSnapshot(dir.root, dir.id);
   let state;
   try {
     state = readJobState(dir);
@@ -91,15 +93,16 @@ function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
   const status = state.job.status;
   if (!isTerminal(status)) return skip(result, dir.id, status, status);
   if (isWorkloadAlive(state)) return skip(result, dir.id, status, "pid_alive");
-  remove(dir, status, "terminal_in_cwd", result);
+  remove(dir, status, "terminal_in_cwd", result, seen);
 }
 
-function remove(dir: JobDir, state: string, reason: string, result: DeleteResult): void {
+/** `seen`: state.json as the decision saw it (see removeJobDir). */
+function remove(dir: JobDir, state: string, reason: string, result: DeleteResult, seen: string): void {
   if (result.dry_run) {
     result.jobs.push({ job_id: dir.id, state, action: "would_delete", reason });
     return;
   }
-  const removal = removeJobDir(dir.root, dir.id);
+  const removal = removeJobDir(dir.root, dir.id, seen);
   if (removal.removed) {
     result.deleted++;
     result.jobs.push({ job_id: dir.id, state, action: "deleted", reason });

@@ -1,7 +1,8 @@
+import { incompleteSince } from "../observe/abandoned.js";
 import { readJobState } from "../observe/job-state.js";
 import { isWorkloadAlive } from "../platform/process-identity.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
-import { dirBytes, removeJobDir } from "../store/remove-job.js";
+import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
 import { durationOrThrow } from "./duration.js";
@@ -81,6 +82,8 @@ interface Candidate {
   at: string;
   bytes: number;
   reasons: string[];
+  /** state.json when the job was judged: removal re-checks it under the launch claim. */
+  seen: string;
 }
 
 export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now()): GcOutcome {
@@ -92,15 +95,20 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   };
   const cutoff = new Date(nowMs - policy.olderThanMs).toISOString();
   const candidates: Candidate[] = [];
+  // Half-made directories are removed whatever the policy, and count against none of its limits.
+  const incomplete: Candidate[] = [];
   for (const id of listJobIds(root)) {
     if (policy.scanLimit !== undefined && out.scanned_dirs >= policy.scanLimit) break;
     out.scanned_dirs++;
     const dir = new JobDir(root, id);
+    const seen = stateSnapshot(root, id);
     let state;
     try {
       state = readJobState(dir);
     } catch {
-      skip(id, "unknown", "state_unreadable");
+      const since = incompleteSince(dir, nowMs);
+      if (since) incomplete.push({ id, state: "unknown", at: since, bytes: dirBytes(dir.path), reasons: ["incomplete"], seen });
+      else skip(id, "unknown", "state_unreadable");
       continue;
     }
     const status = state.job.status;
@@ -117,7 +125,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       skip(id, status, "no_timestamp");
       continue;
     }
-    candidates.push({ id, state: status, at, bytes: dirBytes(dir.path), reasons: at < cutoff ? ["older_than"] : [] });
+    candidates.push({ id, state: status, at, bytes: dirBytes(dir.path), reasons: at < cutoff ? ["older_than"] : [], seen });
   }
 
   candidates.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1)); // oldest first
@@ -136,7 +144,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   }
 
   let deletions = 0;
-  for (const c of candidates) {
+  for (const c of [...candidates, ...incomplete]) {
     if (c.reasons.length === 0) {
       skip(c.id, c.state, "too_recent", c.bytes);
       continue;
@@ -153,7 +161,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       continue;
     }
     deletions++;
-    const removal = removeJobDir(root, c.id);
+    const removal = removeJobDir(root, c.id, c.seen);
     if (removal.removed) {
       out.deleted++;
       out.freed_bytes += c.bytes;

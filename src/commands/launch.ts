@@ -27,6 +27,11 @@ export interface ObserveOptions {
   forever?: boolean;
   /** Bytes of each stream's head to include (default 65536). */
   maxBytes?: number;
+  /**
+   * Stop watching and answer now (the CLI's SIGINT/SIGTERM): the job keeps running, and the
+   * answer still carries its id. A launch under way finishes its handshake first.
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface RunResult extends Outcome {
@@ -49,8 +54,9 @@ export interface RunResult extends Outcome {
 
 /**
  * Starts the supervisor of a `created` job with its real environment and watches the job.
- * `prepare` runs first, under the job's launch claim (checks and resets that must not race another
- * launch). `startedMs` is when the command began (performance.now()), for elapsed_ms.
+ * `release` gives up the job's launch claim, which the caller took; `prepare` runs first, under
+ * it (checks and resets that must not race another launch). `startedMs` is when the command began
+ * (performance.now()), for elapsed_ms.
  */
 export async function launchAndObserve(
   dir: JobDir,
@@ -58,9 +64,9 @@ export async function launchAndObserve(
   env: Record<string, string>,
   options: ObserveOptions,
   startedMs: number,
+  release: () => void,
   prepare?: () => unknown,
 ): Promise<RunResult> {
-  const release = claimLaunch(dir);
   try {
     await prepare?.();
     await startSupervisor(dir, { env });
@@ -108,7 +114,7 @@ export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): v
 async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
   if (options.wait === false) return readJobState(dir);
   const timeoutMs = observeTimeoutMs(options);
-  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250 });
+  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250, signal: options.interrupt });
 }
 
 /** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */
@@ -131,7 +137,9 @@ export async function launchStored(
   const config = loadConfig(options.config); // a config error comes before job_not_found
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), options, startedMs, () => prepare(dir, meta, root));
-  autoGc(root, config, options);
+  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), options, startedMs, claimLaunch(dir), () =>
+    prepare(dir, meta, root),
+  );
+  if (!options.interrupt?.aborted) autoGc(root, config, options);
   return result;
 }

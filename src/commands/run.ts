@@ -1,4 +1,6 @@
 import { loadConfig } from "../config.js";
+import { AgentExecError } from "../protocol/errors.js";
+import { claimLaunch } from "../store/launch-claim.js";
 import { createdState, JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
@@ -21,15 +23,34 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const config = loadConfig(options.config);
   const { meta, env } = buildDefinition(root, options, config);
   const stdin = await readStdinInput(options);
-  const dir = createJob(root, meta, stdin);
-  const result = await launchAndObserve(dir, meta, env, options, startedMs);
-  autoGc(root, config, options);
+  if (options.interrupt?.aborted) throw new AgentExecError("invalid_state", "interrupted before the job was created; nothing ran");
+  let release = () => undefined as void;
+  // The launch claim is taken as soon as the directory exists, so a `run` killed at any point
+  // after that leaves a lock naming a dead process: the job reads as abandoned, not as `created`.
+  let dir: JobDir;
+  try {
+    dir = createJob(root, meta, stdin, (made) => (release = claimLaunch(made)));
+  } catch (error) {
+    release(); // a long-lived caller (serve) must not keep a half-made job's claim
+    throw error;
+  }
+  const result = await launchAndObserve(dir, meta, env, options, startedMs, release);
+  if (!options.interrupt?.aborted) autoGc(root, config, options);
   return result;
 }
 
-/** The job directory with its definition, a `created` state, the workload's stdin and kept secrets, if any. */
-export function createJob(root: string, meta: JobMeta, stdin: Buffer | undefined, secrets?: string[]): JobDir {
-  const dir = JobDir.create(root, meta, createdState(meta.job.id));
+/**
+ * The job directory with its definition, a `created` state, the workload's stdin and kept secrets,
+ * if any. `made` runs once the empty directory exists, before any file is written.
+ */
+export function createJob(
+  root: string,
+  meta: JobMeta,
+  stdin: Buffer | undefined,
+  made?: (dir: JobDir) => void,
+  secrets?: string[],
+): JobDir {
+  const dir = JobDir.create(root, meta, createdState(meta.job.id), made);
   if (stdin) writeStdinFile(dir, stdin);
   if (secrets) dir.writeSecrets(secrets);
   return dir;

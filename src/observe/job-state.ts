@@ -2,6 +2,7 @@ import { isSameProcessAlive } from "../platform/process-info.js";
 import { checkJobWorkload, reusedPidReason } from "../platform/process-identity.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isTerminal, type JobState } from "../store/types.js";
+import { abandonedReason } from "./abandoned.js";
 import { watchUntil, type WatchOptions } from "./watch.js";
 
 /**
@@ -23,15 +24,18 @@ export function staleReason(state: JobState): string | null {
 }
 
 /**
- * The state as readers report it. A stale job reads as `failed` with a reason; the file is left
- * alone, because only `kill` (which also ends the orphaned workload) may record an outcome for it.
+ * The state as readers report it. A stale job, and a `created` job whose launch was abandoned,
+ * read as `failed` with a reason; the file is left alone, because only `kill` (which also ends
+ * the orphaned workload) may record an outcome for a stale job, and `start` may still launch an
+ * abandoned one.
  */
 export function readJobState(dir: JobDir): JobState {
   const state = dir.readState();
-  if (!staleReason(state)) return state;
-  // The supervisor writes its terminal state just before it exits: look once more.
+  if (!staleReason(state) && !abandonedReason(dir, state)) return state;
+  // The supervisor writes its terminal state just before it exits, and a launcher its outcome
+  // just before it releases the launch claim: look once more.
   const again = dir.readState();
-  const reason = staleReason(again);
+  const reason = staleReason(again) ?? abandonedReason(dir, again);
   if (!reason) return again;
   return { ...again, job: { ...again.job, status: "failed" }, reason };
 }

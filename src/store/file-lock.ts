@@ -64,7 +64,8 @@ function takeOver(path: string, deadPid: number): void {
   rmSync(aside, { force: true });
 }
 
-function readPid(path: string): number | undefined {
+/** The pid a lock file names (0 when unreadable), or undefined when there is no lock. */
+export function readPid(path: string): number | undefined {
   try {
     const pid = readJobFile(path);
     return pid === undefined ? undefined : Number(pid.toString("utf8")) || 0;

@@ -50,7 +50,7 @@ export class JobDir {
 
   readMeta(): JobMeta {
     const meta = readJsonFile(this.file("meta.json"));
-    if (meta === undefined) throw corrupt(this.id, "meta.json is missing");
+    if (meta === undefined) throw this.missing("meta.json");
     if (!isRecord(meta) || !Array.isArray(meta.command) || typeof meta.created_at !== "string") {
       throw corrupt(this.id, "meta.json does not describe a job");
     }
@@ -59,7 +59,7 @@ export class JobDir {
 
   readState(): JobState {
     const state = readJsonFile(this.file("state.json"));
-    if (state === undefined) throw corrupt(this.id, "state.json is missing");
+    if (state === undefined) throw this.missing("state.json");
     const job = isRecord(state) ? state.job : undefined;
     if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
       throw corrupt(this.id, "state.json does not describe a job state");
@@ -70,6 +70,12 @@ export class JobDir {
       if (problem) throw corrupt(this.id, `state.json's ${key} ${JSON.stringify(state[key])} is not a usable pid (${problem})`);
     }
     return state as unknown as JobState;
+  }
+
+  /** A missing file: the job is damaged, or gone altogether (deleted since it was opened). */
+  private missing(name: string): AgentExecError {
+    if (!isDirectory(this.path)) return new AgentExecError("job_not_found", `job not found: ${this.id}`, { details: { root: this.root } });
+    return corrupt(this.id, `${name} is missing`);
   }
 
   writeMeta(meta: JobMeta): void {
@@ -115,13 +121,17 @@ export class JobDir {
     return envVars;
   }
 
-  /** Creates the directory (0700, and the root if needed), its definition, a `created` state and empty logs. */
-  static create(root: string, meta: JobMeta, state: JobState): JobDir {
+  /**
+   * Creates the directory (0700, and the root if needed), its definition, a `created` state and
+   * empty logs. `made` runs once the empty directory exists (run takes its launch claim there).
+   */
+  static create(root: string, meta: JobMeta, state: JobState, made?: (dir: JobDir) => void): JobDir {
     const dir = new JobDir(root, meta.job.id);
     try {
       // A root that appeared since it was resolved is checked like one that was there.
       if (!makePrivateDir(root, true)) checkRoot(root);
       makePrivateDir(dir.path); // fails if the id already exists: ids are never reused
+      made?.(dir);
       for (const name of LOG_FILES) closeSync(openJobFile(dir.file(name), "create"));
     } catch (error) {
       if (isAgentExecError(error)) throw error;

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { faults } from "./fault-log.js";
 
 export const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -8,6 +9,12 @@ const CR = 0x0d;
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export type StreamLabel = "STDOUT" | "STDERR";
+
+/** A log file the pump writes to, and its name for fault reports. */
+export interface LogTarget {
+  fd: number;
+  name: string;
+}
 
 export interface StreamObserver {
   data(chunk: Buffer): void;
@@ -24,16 +31,19 @@ export function writeAll(fd: number, data: Buffer): void {
  * Copies one of the child's streams: raw bytes to its own log, and each line to full.log as
  * "<RFC 3339 time> [STDOUT] <line>". Writes are synchronous, so a fast writer is slowed to the
  * disk's pace instead of piling up in memory, and the two streams never interleave mid-line.
+ * A write that fails (disk full, I/O error) is recorded and its data dropped; the stream is
+ * still read to its end, so the workload never sees a broken pipe.
  */
 export class LogPump {
   private carry: Buffer = Buffer.alloc(0);
   private bytes = 0;
+  private lost = 0;
   readonly done: Promise<void>;
 
   constructor(
     stream: Readable,
-    private readonly rawFd: number,
-    private readonly fullFd: number,
+    private readonly raw: LogTarget,
+    private readonly full: LogTarget,
     private readonly label: StreamLabel,
     /** Also sees every chunk after it is logged, and the flushes (the output matcher). */
     private readonly observer?: StreamObserver,
@@ -53,9 +63,14 @@ export class LogPump {
     return this.bytes;
   }
 
+  /** Bytes of the stream that could not be written to its own log. */
+  get lostBytes(): number {
+    return this.lost;
+  }
+
   private write(chunk: Buffer): void {
     this.bytes += chunk.length;
-    writeAll(this.rawFd, chunk);
+    if (!this.append(this.raw, chunk)) this.lost += chunk.length;
     const prefix = `${new Date().toISOString()} [${this.label}] `;
     let data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     const parts: Buffer[] = [];
@@ -70,14 +85,24 @@ export class LogPump {
       parts.push(entry(prefix, data.subarray(0, MAX_LINE_BYTES)));
     }
     this.carry = Buffer.from(data);
-    if (parts.length > 0) writeAll(this.fullFd, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    if (parts.length > 0) this.append(this.full, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  private append(target: LogTarget, data: Buffer): boolean {
+    try {
+      writeAll(target.fd, data);
+      return true;
+    } catch (error) {
+      faults.record(`write ${target.name}`, error);
+      return false;
+    }
   }
 
   /** Writes a last line that had no newline. */
   flush(): void {
     this.observer?.flush();
     if (this.carry.length === 0) return;
-    writeAll(this.fullFd, entry(`${new Date().toISOString()} [${this.label}] `, withoutCr(this.carry)));
+    this.append(this.full, entry(`${new Date().toISOString()} [${this.label}] `, withoutCr(this.carry)));
     this.carry = Buffer.alloc(0);
   }
 }

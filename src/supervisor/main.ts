@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { JobDir } from "../store/job-dir.js";
-import { appendJobFile } from "../store/job-file.js";
 import { STORED_ID } from "../store/job-id.js";
-import { now } from "../time.js";
+import { faults } from "./fault-log.js";
 import { supervise, type LaunchSecrets } from "./supervise.js";
 
 // The supervisor process's entry point, apart from cli.ts so that a launch, whose handshake waits
@@ -12,12 +11,27 @@ import { supervise, type LaunchSecrets } from "./supervise.js";
 const [marker, jobId, flag, root] = process.argv.slice(2);
 if (marker !== "_supervise" || flag !== "--root" || !root || !jobId || !STORED_ID.test(jobId)) process.exit(2);
 const dir = new JobDir(root, jobId);
+// Nobody reads this process's stderr; faults are left next to the job. An error that escaped
+// every handler is recorded, not fatal: dying here would lose the workload's exit status and
+// leave its output pipes without a reader.
+faults.logTo(dir.file("supervisor.log"));
+process.on("uncaughtException", (error) => faults.record("uncaught exception", error));
+process.on("unhandledRejection", (error) => faults.record("unhandled rejection", error));
 try {
-  const secrets = JSON.parse(readFileSync(0, "utf8")) as LaunchSecrets;
-  await supervise(dir, secrets);
+  await supervise(dir, readSecrets());
   process.exit(0);
 } catch (error) {
-  // Nobody reads this process's stderr; leave the reason next to the job.
-  appendJobFile(dir.file("supervisor.log"), `${now()} ${(error as Error)?.stack ?? String(error)}\n`);
+  faults.record("supervisor", error);
   process.exit(1);
+}
+
+/** The secrets on stdin, or undefined when the launcher ended before sending all of them. */
+function readSecrets(): LaunchSecrets | undefined {
+  try {
+    const secrets = JSON.parse(readFileSync(0, "utf8")) as LaunchSecrets;
+    if (typeof secrets?.env === "object" && secrets.env !== null) return secrets;
+  } catch (error) {
+    faults.record("read launch secrets", error);
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { watchUntil } from "../observe/watch.js";
 import type { JobDir } from "../store/job-dir.js";
 import type { JobState } from "../store/types.js";
+import { processStartTime } from "../platform/process-info.js";
 import { now } from "../time.js";
 import type { LaunchSecrets } from "./supervise.js";
 
@@ -51,6 +52,9 @@ async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState>
   child.once("exit", (code, signal) => (exited = signal ?? `exit code ${code}`));
   child.once("error", (error) => (spawnError = error));
   child.stdin!.on("error", () => undefined); // a supervisor that died early is reported below
+  // Recorded before the secrets are sent (the supervisor waits for them), so a launcher killed
+  // from here on leaves a job whose supervisor readers can see (src/observe/abandoned.ts).
+  if (child.pid) dir.writeState({ ...dir.readState(), supervisor_pid: child.pid, supervisor_start: processStartTime(child.pid) });
   child.stdin!.end(JSON.stringify(secrets));
   child.unref();
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { closeSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
@@ -17,6 +17,7 @@ import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { readKillRequest } from "./kill-request.js";
 import { workloadCommand } from "./command-line.js";
+import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
@@ -35,9 +36,10 @@ export interface LaunchSecrets {
  * records the outcome. Between the front end's `created` and this process's first write it is
  * the only writer of state.json.
  */
-export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<void> {
+export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined): Promise<void> {
   const meta = dir.readMeta();
   const created = dir.readState();
+  if (created.job.status !== "created") return; // the launcher gave up on this process and said so
   const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
   const sinkTimeout = sinkTimeoutMs();
   // After the terminal state this process only delivers notifications; a `restart` meanwhile makes
@@ -49,12 +51,14 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
       return false;
     }
   };
+  const gone = () => !existsSync(dir.path);
+  const record = (state: JobState) => writeUntilDone("state.json", () => dir.writeState(state), gone);
   const failed = async (reason: string) => {
     const at = now();
     const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
-    dir.writeState(state);
-    await deliverCompletion(dir, state, sinkTimeout, current);
+    if (await record(state)) await deliverCompletion(dir, state, sinkTimeout, current);
   };
+  if (!secrets) return failed("launch interrupted: the launching process ended before handing over the job's environment; nothing ran");
   // meta.json may have been edited by hand: its durations obey the rule a flag's does.
   for (const key of ["timeout_ms", "kill_after_ms", "progress_every_ms"] as const) {
     const problem = storedMsProblem(meta[key]);
@@ -92,6 +96,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   }
 
   child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
+  const exited = once(child, "exit"); // listened for now: a state write retried below may outlast the workload
   const pid = child.pid!;
   const startedAt = now();
   const startedMs = performance.now();
@@ -105,20 +110,23 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     updated_at: startedAt,
     windows_job_name: windowsJobName,
   };
-  dir.writeState(running);
 
+  // The pipes are drained from here on, whatever the disk does, so the workload never blocks on a
+  // full pipe or dies of SIGPIPE because this process could not write.
   const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout, current);
   const observe = (stream: MatchedStream) => ({ data: (chunk: Buffer) => matcher.observe(stream, chunk), flush: () => matcher.flush(stream) });
+  const fullName = meta.full_log_path ?? "full.log";
   const pumps = [
-    new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
-    new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR", observe("stderr")),
+    new LogPump(child.stdout!, { fd: fds.stdout, name: "stdout.log" }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
+    new LogPump(child.stderr!, { fd: fds.stderr, name: "stderr.log" }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
+  await record(running);
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
 
-  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
   const durationMs = Math.round(performance.now() - startedMs);
   timers.cancel();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
@@ -128,16 +136,18 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  const terminal: JobState = {
+  const outcome: JobState = {
     ...running,
     job: { ...running.job, status: endedBy ? "killed" : "exited" },
     result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
     finished_at: finishedAt,
     updated_at: finishedAt,
-    reason: enforcer.timedOut ? "timeout" : null,
+    reason: null,
     windows_job_name: null,
   };
-  dir.writeState(terminal);
+  // The reason is computed at each try, so a state.json written late says why.
+  let terminal = outcome;
+  await writeUntilDone("state.json", () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
@@ -161,13 +171,18 @@ class TreeEnforcer {
     private readonly start: string | null | undefined,
   ) {}
 
+  /** Never rejects: a signal that could not be sent is a fault of the run, recorded in its reason. */
   async send(signal: ResolvedSignal): Promise<void> {
     this.sent ??= signal.name;
-    const tree = await processTree();
-    // A late signal (the KILL after --kill-after, a forwarded SIGTERM) may come after the root was
-    // reaped and its pid given to another process: that process, and its group, are not ours.
-    if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) === "reused") return;
-    tree.signalTree(this.target, signal);
+    try {
+      const tree = await processTree();
+      // A late signal (the KILL after --kill-after, a forwarded SIGTERM) may come after the root was
+      // reaped and its pid given to another process: that process, and its group, are not ours.
+      if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) === "reused") return;
+      tree.signalTree(this.target, signal);
+    } catch (error) {
+      faults.record(`send ${signal.name} to the workload's tree`, error);
+    }
   }
 
   /** TERM now and KILL after `killAfterMs`, or KILL at once when it is 0. */
@@ -188,12 +203,27 @@ class TreeEnforcer {
   }
 }
 
+/** The terminal state's reason: the timeout, and whatever went wrong on the way. */
+function reasonOf(enforcer: TreeEnforcer, pumps: LogPump[]): string | null {
+  const lost = pumps.reduce((sum, pump) => sum + pump.lostBytes, 0);
+  const parts = [enforcer.timedOut ? "timeout" : null, lost > 0 ? `${lost} bytes of output not logged` : null, faults.summary()];
+  return parts.filter(Boolean).join("; ") || null;
+}
+
 /** The timeout and the progress ticks; long* timers, so a 30-day timeout is not a 1 ms one. */
 function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
   const timeout = meta.timeout_ms > 0 ? longTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
   // Each tick replaces state.json atomically; readers never see a half-written file.
   const progress =
-    meta.progress_every_ms > 0 ? longInterval(() => dir.writeState({ ...running, updated_at: now() }), meta.progress_every_ms) : undefined;
+    meta.progress_every_ms > 0
+      ? longInterval(() => {
+          try {
+            dir.writeState({ ...running, updated_at: now() });
+          } catch (error) {
+            faults.record("write state.json (progress)", error); // the next tick tries again
+          }
+        }, meta.progress_every_ms)
+      : undefined;
   return { cancel: () => (timeout?.(), progress?.()) };
 }
 
@@ -239,5 +269,11 @@ function openStdin(dir: JobDir): number | undefined {
 }
 
 function closeAll(fds: LogFds): void {
-  for (const fd of Object.values(fds)) closeSync(fd);
+  for (const fd of Object.values(fds)) {
+    try {
+      closeSync(fd);
+    } catch (error) {
+      faults.record("close a log", error); // a deferred write error (NFS) surfaces here
+    }
+  }
 }

@@ -45,7 +45,7 @@ function entries(): [string, string, string][] {
 /** Feeds the chunks one tick apart (so each is its own 'data' event) and waits for the end. */
 async function pump(chunks: (string | Buffer)[], label: "STDOUT" | "STDERR" = "STDOUT"): Promise<LogPump> {
   const stream = new PassThrough();
-  const logPump = new LogPump(stream, rawFd, fullFd, label);
+  const logPump = new LogPump(stream, { fd: rawFd, name: "raw.log" }, { fd: fullFd, name: "full.log" }, label);
   for (const chunk of chunks) {
     stream.write(chunk);
     await new Promise((r) => setImmediate(r));
@@ -158,7 +158,7 @@ describe("LogPump", () => {
 
   it("holds at most 64 KiB of a line in memory however long the line", async () => {
     const stream = new PassThrough();
-    const p = new LogPump(stream, rawFd, fullFd, "STDOUT");
+    const p = new LogPump(stream, { fd: rawFd, name: "raw.log" }, { fd: fullFd, name: "full.log" }, "STDOUT");
     const chunk = Buffer.alloc(1000, "z");
     let largest = 0;
     for (let i = 0; i < 2000; i++) {
@@ -177,11 +177,11 @@ describe("LogPump", () => {
 
   it("resolves done when the stream errors or closes", async () => {
     const errored = new PassThrough();
-    const p = new LogPump(errored, rawFd, fullFd, "STDOUT");
+    const p = new LogPump(errored, { fd: rawFd, name: "raw.log" }, { fd: fullFd, name: "full.log" }, "STDOUT");
     errored.destroy(new Error("boom"));
     await p.done;
     const closed = new PassThrough();
-    const q = new LogPump(closed, rawFd, fullFd, "STDOUT");
+    const q = new LogPump(closed, { fd: rawFd, name: "raw.log" }, { fd: fullFd, name: "full.log" }, "STDOUT");
     closed.destroy();
     await q.done;
   });
