@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -70,16 +70,23 @@ describe.skipIf(cannotMount)("a disk that is full", () => {
     const root = join(smallDisk(), "jobs");
     mkdirSync(root);
     const x = (args: string[]) => cli(["--root", root, ...args], { cwd: fx.work });
-    // 3 MB through a 2 MiB disk; `head` killed by SIGPIPE would make it exit 9
-    const r = ok(x(["run", "--no-wait", "--", "sh", "-c", "head -c 3000000 /dev/zero || exit 9; exit 7"]), "run");
+    // The disk is filled to the last byte once the job runs, so every write after that fails,
+    // state.json's included; then 3 MB go through it (`head` killed by SIGPIPE would exit 9).
+    const go = join(fx.work, "go");
+    const script = `while [ ! -e ${go} ]; do sleep 0.02; done; head -c 3000000 /dev/zero || exit 9; exit 7`;
+    const r = ok(x(["run", "--no-wait", "--", "sh", "-c", script]), "run");
     const state = () => JSON.parse(readFileSync(join(root, r.job_id, "state.json"), "utf8"));
+    await eventually(() => state().job.status === "running", 20_000);
     const { pid, supervisor_pid } = state();
+    fill(join(root, ".."));
+    writeFileSync(go, "");
     await eventually(() => !isAlive(pid), 20_000);
-    // The workload is done; its supervisor is alive, waiting to write the outcome the disk refuses.
+    // The workload is done; its supervisor is alive, retrying the outcome the disk refuses.
+    await new Promise((settle) => setTimeout(settle, 2000)); // long enough for its first tries (150 ms drain, then backing off)
     expect(isAlive(supervisor_pid)).toBe(true);
     expect(state().job.status).toBe("running");
 
-    truncateSync(join(root, r.job_id, "stdout.log")); // the user frees space
+    rmSync(join(root, "..", "filler")); // the user frees space
     await eventually(() => state().job.status !== "running", 20_000);
     const s = ok(x(["status", r.job_id]), "status");
     expect(s).toMatchObject({ state: "exited", exit_code: 7 });
