@@ -96,13 +96,14 @@ describe("the workload's identity", () => {
   });
 
   test("a pid from state.json that could widen a signal (1, 0, negative, fractional, text) is refused", async () => {
+    // One lost job (supervisor and workload SIGKILLed), its state.json rewritten for each pid.
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3916"]), "run");
+    await eventually(() => processesWithArgv(["sleep", "3916"]).length > 0, LIMIT);
+    const real = fx.readState(job_id);
+    forceKill(real.supervisor_pid);
+    forceKill(-real.pid);
+    await eventually(() => !isAlive(real.supervisor_pid) && !isAlive(real.pid), LIMIT);
     for (const pid of [1, 0, -1, 2.5, "7"]) {
-      const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3916"]), "run");
-      await eventually(() => processesWithArgv(["sleep", "3916"]).length > 0, LIMIT);
-      const real = fx.readState(job_id);
-      forceKill(real.supervisor_pid);
-      forceKill(-real.pid);
-      await eventually(() => !isAlive(real.supervisor_pid) && !isAlive(real.pid), LIMIT);
       writeState(job_id, { ...real, pid });
       const error = failed(fx.x(["kill", job_id]), "corrupt_job");
       expect(error.message).toContain("pid");
