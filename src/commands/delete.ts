@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
-import { isProcessAlive } from "../platform/process-info.js";
+import { hasLiveProcesses } from "./end-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { removeJobDir } from "../store/remove-job.js";
@@ -65,7 +65,7 @@ function deleteOne(dir: JobDir, result: DeleteResult): void {
   if (status === "running") {
     throw new AgentExecError("invalid_state", `job ${dir.id} is running; kill it before deleting it`, { details: { state: status } });
   }
-  if (state && isTerminal(state.job.status) && state.pid && isProcessAlive(state.pid)) {
+  if (state && isTerminal(state.job.status) && hasLiveProcesses(state)) {
     return skip(result, dir.id, status, "pid_alive");
   }
   remove(dir, status, "explicit_delete", result);
@@ -90,7 +90,7 @@ function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
   }
   const status = state.job.status;
   if (!isTerminal(status)) return skip(result, dir.id, status, status);
-  if (state.pid && isProcessAlive(state.pid)) return skip(result, dir.id, status, "pid_alive");
+  if (hasLiveProcesses(state)) return skip(result, dir.id, status, "pid_alive");
   remove(dir, status, "terminal_in_cwd", result);
 }
 

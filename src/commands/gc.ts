@@ -1,5 +1,5 @@
 import { readJobState } from "../observe/job-state.js";
-import { isProcessAlive } from "../platform/process-info.js";
+import { hasLiveProcesses } from "./end-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { dirBytes, removeJobDir } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
@@ -108,7 +108,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       skip(id, status, "active_job");
       continue;
     }
-    if (state.pid && isProcessAlive(state.pid)) {
+    if (hasLiveProcesses(state)) {
       skip(id, status, "pid_alive"); // a descendant of a finished job may still write to its logs
       continue;
     }

@@ -7,6 +7,7 @@ import { resolveRoot } from "../store/root.js";
 import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
 import { writeKillRequest } from "../supervisor/kill-request.js";
 import { now } from "../time.js";
+import { endLeftovers, signalJobProcesses } from "./end-processes.js";
 import type { JobRef } from "./status.js";
 
 // How long `kill` watches for the supervisor to record the outcome.
@@ -30,6 +31,10 @@ export interface KillResult {
   terminated_signal?: string;
   observed_within_ms?: number;
   reason?: string;
+  /** A finished job's leftover processes that this kill ended. */
+  ended_processes?: number;
+  /** The job's processes still alive when the observation ended. */
+  live_processes?: { count: number; pids: number[] };
 }
 
 /** Signals the job's whole process tree and watches (up to 3 s) for the outcome the supervisor records. */
@@ -43,12 +48,13 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   }
   const stale = staleReason(state);
   if (stale) return { ...base, ...observed(await killOrphan(dir, state, signal, stale), 0) };
-  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0) };
+  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0), ...(await killLeftovers(state, signal)) };
   if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
 
   const tree = await processTree();
   writeKillRequest(dir, signal.name);
   tree.signalTree(treeOf(state, state.pid), signal);
+  signalJobProcesses(state, signal); // those that left the group
   if (options.noWait) return base;
 
   const startedMs = performance.now();
@@ -62,7 +68,7 @@ export async function kill(options: KillOptions): Promise<KillResult> {
  */
 async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, stale: string): Promise<JobState> {
   const tree = await processTree();
-  const signalled = state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
+  const signalled = (state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false) || signalJobProcesses(state, signal).length > 0;
   const at = now();
   const final: JobState = {
     ...state,
@@ -74,6 +80,12 @@ async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, 
   };
   dir.writeState(final);
   return final;
+}
+
+/** The root exited but processes of the job live on: end them, and say how many. */
+async function killLeftovers(state: JobState, signal: ResolvedSignal): Promise<Partial<KillResult>> {
+  const { ended, live } = await endLeftovers(state, signal, OBSERVE_MS);
+  return { ended_processes: ended, ...(live.length > 0 ? { live_processes: { count: live.length, pids: live } } : {}) };
 }
 
 function treeOf(state: JobState, pid: number): TreeTarget {

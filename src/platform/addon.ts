@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import { rusageOf, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 import {
   posixSignalFailure,
@@ -16,7 +16,7 @@ import {
 // The addon returns plain results; the coded errors are made here, from the same helpers koffi uses.
 
 /** Must equal AGENT_EXEC_NATIVE_ABI in native/tree.h: an addon built from other sources is refused. */
-export const ADDON_ABI = 1;
+export const ADDON_ABI = 2;
 
 type Failure = { call: string; error: number } | { busy: true };
 type Outcome = { delivered: boolean } | { errno: number; group: boolean } | Failure;
@@ -29,6 +29,9 @@ interface PosixAddon {
   isAlive(pid: number): boolean;
   isGroupAlive(pgid: number): boolean;
   processGroupOf(pid: number): number | null;
+  becomeSubreaper(): boolean;
+  reapChild(pid: number): boolean;
+  childrenUsage(): [number, number, number, number, number] | null;
 }
 
 interface Win32Addon {
@@ -102,6 +105,12 @@ function posixBackend(addon: PosixAddon): ProcessTreeBackend {
     signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
       return settle(addon.signalTree(pid, signal.number), pid, signal);
     },
+    becomeSubreaper: () => addon.becomeSubreaper(),
+    reapChild: (pid: number) => Number.isInteger(pid) && pid >= 2 && addon.reapChild(pid),
+    childrenUsage() {
+      const usage = addon.childrenUsage();
+      return usage && rusageOf(...usage);
+    },
   };
 }
 
@@ -127,6 +136,9 @@ function win32Backend(addon: Win32Addon): ProcessTreeBackend {
       const job = target.windowsJobName ? ownJob : undefined;
       return settle(addon.signalTree(target.pid, target.windowsJobName ?? null, spare, job), target.pid, signal);
     },
+    becomeSubreaper: () => false,
+    reapChild: () => false,
+    childrenUsage: () => null,
   };
 }
 

@@ -32,6 +32,34 @@ export interface ProcessTreeBackend {
    * process could not be signalled.
    */
   signalTree(target: TreeTarget, signal: ResolvedSignal): boolean;
+  /**
+   * Linux: makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so descendants
+   * orphaned by a double fork or a setsid re-parent to it instead of init. False where the OS has
+   * no such thing (macOS, Windows) or refuses.
+   */
+  becomeSubreaper(): boolean;
+  /**
+   * Reaps `pid`, an exited child of this process that libuv does not own (an adopted orphan):
+   * waitpid(pid, WNOHANG). True when it was reaped. Never called for a child node spawned.
+   */
+  reapChild(pid: number): boolean;
+  /** getrusage(RUSAGE_CHILDREN): CPU time and the largest max RSS of the reaped children; null on Windows. */
+  childrenUsage(): ChildrenUsage | null;
+}
+
+export interface ChildrenUsage {
+  user_ms: number;
+  system_ms: number;
+  /** The largest peak resident set of any one reaped descendant (not a sum). */
+  max_rss_bytes: number;
+}
+/** struct rusage as the contract has it; ru_maxrss is KiB on Linux and bytes on macOS. */
+export function rusageOf(uSec: number, uUsec: number, sSec: number, sUsec: number, maxrss: number): ChildrenUsage {
+  return {
+    user_ms: Math.round(uSec * 1000 + uUsec / 1000),
+    system_ms: Math.round(sSec * 1000 + sUsec / 1000),
+    max_rss_bytes: process.platform === "darwin" ? maxrss : maxrss * 1024,
+  };
 }
 
 /**

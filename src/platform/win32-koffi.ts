@@ -181,5 +181,8 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
         api.CloseHandle(job);
       }
     },
+    becomeSubreaper: () => false,
+    reapChild: () => false,
+    childrenUsage: () => null,
   };
 }

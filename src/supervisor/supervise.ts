@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
+import { Containment } from "../platform/containment.js";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processStartTime } from "../platform/process-info.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
@@ -54,8 +55,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   };
   const tree = await processTree();
   let windowsJobName: string | null;
+  let containment: Containment;
   try {
     windowsJobName = tree.containSelf(meta.job.id);
+    containment = Containment.open(meta.job.id, tree, windowsJobName);
   } catch (error) {
     return failed((error as Error).message); // nothing was started: there is nothing to clean up
   }
@@ -63,13 +66,15 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   const fds = openLogs(dir, meta);
   const stdin = openStdin(dir);
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
-  const child = crossSpawn(file, args, {
-    ...options,
-    cwd: meta.cwd,
-    env: secrets.env,
-    stdio: [stdin ?? "ignore", "pipe", "pipe"],
-    windowsHide: true,
-  });
+  const child = containment.spawn(() =>
+    crossSpawn(file, args, {
+      ...options,
+      cwd: meta.cwd,
+      env: secrets.env,
+      stdio: [stdin ?? "ignore", "pipe", "pipe"],
+      windowsHide: true,
+    }),
+  );
   const spawnError = await spawned(child);
   if (stdin !== undefined) closeSync(stdin); // the workload has its own copy
   if (spawnError) {
@@ -87,6 +92,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     pid,
     updated_at: startedAt,
     windows_job_name: windowsJobName,
+    containment: containment.record(),
   };
   dir.writeState(running);
 
@@ -96,7 +102,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     new LogPump(child.stdout!, fds.stdout, fds.full, "STDOUT", observe("stdout")),
     new LogPump(child.stderr!, fds.stderr, fds.full, "STDERR", observe("stderr")),
   ];
-  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid });
+  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, containment);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
@@ -120,6 +126,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
     updated_at: finishedAt,
     reason: enforcer.timedOut ? "timeout" : null,
     windows_job_name: null,
+    tree_usage: containment.usage(),
   };
   dir.writeState(terminal);
 
@@ -131,6 +138,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets): Promise<vo
   // job.finished is the last event of the run.
   await matcher.drain(sinkTimeout);
   await deliverCompletion(dir, terminal, sinkTimeout, current);
+  await containment.close(sleep);
 }
 
 /** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */
@@ -140,12 +148,16 @@ class TreeEnforcer {
   sent: string | null = null;
   private escalation: Promise<void> = Promise.resolve();
 
-  constructor(private readonly target: TreeTarget) {}
+  constructor(
+    private readonly target: TreeTarget,
+    private readonly containment: Containment,
+  ) {}
 
   async send(signal: ResolvedSignal): Promise<void> {
     this.sent ??= signal.name;
     const tree = await processTree();
     tree.signalTree(this.target, signal);
+    this.containment.signalAll(signal); // what left the group: setsid, double fork
   }
 
   /** TERM now and KILL after `killAfterMs`, or KILL at once when it is 0. */

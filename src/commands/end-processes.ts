@@ -1,0 +1,61 @@
+import { jobCgroupDir, killCgroup, removeCgroup } from "../platform/cgroup.js";
+import type { ResolvedSignal } from "../platform/signals.js";
+import { jobProcesses } from "../observe/live-processes.js";
+import type { JobState } from "../store/types.js";
+import { sleep } from "../time.js";
+
+// `kill` beyond the root's tree: the processes of the job that signalTree cannot reach (they left
+// the process group: setsid, double fork) and the ones left after the root exited. Which
+// processes are the job's is live-processes.ts's call, so a stranger is never among them.
+
+/** Signals every live process of the job; SIGKILL to a cgroup is cgroup.kill. Returns the pids signalled. */
+export function signalJobProcesses(state: JobState, signal: ResolvedSignal): number[] {
+  const pids = jobProcesses(state);
+  const cgroup = cgroupOf(state);
+  if (pids.length > 0 && cgroup && signal.name === "SIGKILL" && killCgroup(cgroup)) return pids;
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, signal.number);
+      return true;
+    } catch {
+      return false; // it ended meanwhile
+    }
+  });
+}
+
+/**
+ * A terminal job's leftovers: signals them, watches up to `observeMs` for them to go, and removes
+ * the job's cgroup once it is empty. Returns how many of them ended and the pids still alive.
+ */
+export async function endLeftovers(state: JobState, signal: ResolvedSignal, observeMs: number): Promise<{ ended: number; live: number[] }> {
+  const signalled = signalJobProcesses(state, signal);
+  const deadline = performance.now() + observeMs;
+  let live = jobProcesses(state);
+  while (live.length > 0 && performance.now() < deadline) {
+    await sleep(50);
+    live = jobProcesses(state);
+  }
+  removeEmptyCgroup(state);
+  return { ended: signalled.filter((pid) => !live.includes(pid)).length, live };
+}
+
+/**
+ * delete and gc keep a job while any of its processes lives (reason pid_alive, as the reference
+ * says for the root alone): forgetting it would leave them untracked for good. An empty cgroup
+ * is removed on the way, since the job directory is about to go.
+ */
+export function hasLiveProcesses(state: JobState): boolean {
+  if (jobProcesses(state).length > 0) return true;
+  removeEmptyCgroup(state);
+  return false;
+}
+
+/** Removes the job's cgroup if it has one and it is empty (rmdir refuses otherwise). */
+export function removeEmptyCgroup(state: JobState): void {
+  const cgroup = cgroupOf(state);
+  if (cgroup) removeCgroup(cgroup);
+}
+
+function cgroupOf(state: JobState): string | null {
+  return state.containment?.kind === "cgroup" ? jobCgroupDir(state.containment.cgroup, state.job.id) : null;
+}
