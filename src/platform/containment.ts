@@ -35,9 +35,10 @@ export function probeContainment(): { kind: ContainmentKind; note: string } {
   if (forced) return { kind: forced, note: `forced by AGENT_EXEC_CONTAINMENT=${forced}` };
   const mount = cgroup2Mount();
   const own = ownCgroup();
-  if (!mount || own === null) return { kind: "subreaper", note: "no cgroup v2 hierarchy" };
-  const probe = createJobCgroup("doctor-probe-" + process.pid);
-  if ("unavailable" in probe) return { kind: "subreaper", note: probe.unavailable };
+  const fallback = (why: string) => ({ kind: "subreaper" as const, note: `${why}; the supervisor becomes a child subreaper` });
+  if (!mount || own === null) return fallback("no cgroup v2 hierarchy");
+  const probe = createJobCgroup(`doctor-probe-${process.pid}`);
+  if ("unavailable" in probe) return fallback(probe.unavailable);
   removeCgroup(join(mount, probe.path));
   return { kind: "cgroup", note: `a cgroup per job below ${join(mount, own)}` };
 }
