@@ -1,6 +1,7 @@
 import { jobCgroupDir, killCgroup, removeCgroup } from "../platform/cgroup.js";
 import type { ResolvedSignal } from "../platform/signals.js";
-import { jobProcesses } from "../observe/live-processes.js";
+import { liveProcessesOf, mayHaveLiveProcesses } from "../observe/live-processes.js";
+import { processTree } from "../platform/process-tree.js";
 import type { JobState } from "../store/types.js";
 import { sleep } from "../time.js";
 
@@ -8,11 +9,20 @@ import { sleep } from "../time.js";
 // the process group: setsid, double fork) and the ones left after the root exited. Which
 // processes are the job's is live-processes.ts's call, so a stranger is never among them.
 
-/** Signals every live process of the job; SIGKILL to a cgroup is cgroup.kill. Returns the pids signalled. */
-export function signalJobProcesses(state: JobState, signal: ResolvedSignal): number[] {
-  const pids = jobProcesses(state);
+/**
+ * Signals every live process of the job; SIGKILL to a cgroup is cgroup.kill, and on Windows the
+ * Job Object is ended but for the supervisor. Returns the pids signalled.
+ */
+export async function signalJobProcesses(state: JobState, signal: ResolvedSignal): Promise<number[]> {
+  const pids = await liveProcessesOf(state);
+  if (pids.length === 0) return pids;
   const cgroup = cgroupOf(state);
-  if (pids.length > 0 && cgroup && signal.name === "SIGKILL" && killCgroup(cgroup)) return pids;
+  if (cgroup && signal.name === "SIGKILL" && killCgroup(cgroup)) return pids;
+  if (state.containment?.kind === "job-object") {
+    const target = { pid: pids[0]!, windowsJobName: state.containment.job_object, supervisorPid: state.supervisor_pid };
+    (await processTree()).signalTree(target, signal);
+    return pids;
+  }
   return pids.filter((pid) => {
     try {
       process.kill(pid, signal.number);
@@ -28,12 +38,12 @@ export function signalJobProcesses(state: JobState, signal: ResolvedSignal): num
  * the job's cgroup once it is empty. Returns how many of them ended and the pids still alive.
  */
 export async function endLeftovers(state: JobState, signal: ResolvedSignal, observeMs: number): Promise<{ ended: number; live: number[] }> {
-  const signalled = signalJobProcesses(state, signal);
+  const signalled = await signalJobProcesses(state, signal);
   const deadline = performance.now() + observeMs;
-  let live = jobProcesses(state);
+  let live = await liveProcessesOf(state);
   while (live.length > 0 && performance.now() < deadline) {
     await sleep(50);
-    live = jobProcesses(state);
+    live = await liveProcessesOf(state);
   }
   removeEmptyCgroup(state);
   return { ended: signalled.filter((pid) => !live.includes(pid)).length, live };
@@ -45,7 +55,7 @@ export async function endLeftovers(state: JobState, signal: ResolvedSignal, obse
  * is removed on the way, since the job directory is about to go.
  */
 export function hasLiveProcesses(state: JobState): boolean {
-  if (jobProcesses(state).length > 0) return true;
+  if (mayHaveLiveProcesses(state)) return true;
   removeEmptyCgroup(state);
   return false;
 }

@@ -65,7 +65,7 @@ export async function list(options: ListOptions = {}): Promise<ListResult> {
   let skipped = 0;
   const procs = memo(procTable); // read /proc once, and only when some finished job needs it
   for (const name of listJobDirs(root)) {
-    const summary = summarize(new JobDir(root, name), scope, procs);
+    const summary = await summarize(new JobDir(root, name), scope, procs);
     if (summary === "skipped") skipped++;
     else if (summary && (!options.state || summary.state === options.state) && matchesAllPatterns(summary.tags, patterns)) {
       jobs.push(summary);
@@ -79,7 +79,7 @@ export async function list(options: ListOptions = {}): Promise<ListResult> {
   return { root, jobs: withShortIds(shown), truncated, skipped };
 }
 
-function summarize(dir: JobDir, scope: string | undefined, procs: () => ReturnType<typeof procTable>): Omit<JobSummary, "short_job_id"> | "skipped" | undefined {
+async function summarize(dir: JobDir, scope: string | undefined, procs: () => ReturnType<typeof procTable>): Promise<Omit<JobSummary, "short_job_id"> | "skipped" | undefined> {
   let meta;
   try {
     meta = dir.readMeta();
@@ -102,7 +102,7 @@ function summarize(dir: JobDir, scope: string | undefined, procs: () => ReturnTy
     updated_at: state.updated_at,
     reason: state.reason ?? undefined,
   };
-  return { ...base, state: state.job.status, ...definedOnly(optional), ...liveProcessesField(state, procs) };
+  return { ...base, state: state.job.status, ...definedOnly(optional), ...(await liveProcessesField(state, procs)) };
 }
 
 // The shortest prefix (at least 12 characters) that tells each listed job apart from the others.

@@ -1,4 +1,5 @@
 import { readJobState } from "../observe/job-state.js";
+import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
@@ -30,5 +31,6 @@ export async function status(options: JobRef): Promise<StatusResult> {
     ...(state.job.started_at ? { started_at: state.job.started_at } : {}),
     ...(state.containment ? { containment: state.containment.kind } : {}),
     ...outcomeOf(state),
+    ...(await liveProcessesField(state)),
   };
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { cgroupPids, jobCgroupDir } from "../platform/cgroup.js";
 import { isSameProcessAlive } from "../platform/process-info.js";
+import { processTree } from "../platform/process-tree.js";
 import { isTerminal, type JobState } from "../store/types.js";
 
 // "The job's processes" as a reader finds them, never a stranger's: with a cgroup, its
@@ -72,9 +73,31 @@ export function descendantsOf(root: number, table: ProcEntry[], skip: ReadonlySe
   return out;
 }
 
-/** The job's processes that are alive now, by the containment it recorded. */
+/**
+ * The job's processes that are alive now, by the containment it recorded; on Windows the Job
+ * Object's pid list (through the backend, so only this async form has it), minus the supervisor.
+ */
+export async function liveProcessesOf(state: JobState, table?: () => ProcEntry[]): Promise<number[]> {
+  const record = state.containment;
+  if (record?.kind !== "job-object") return jobProcesses(state, table);
+  if (record.job_object !== `AgentExec-${state.job.id}`) return [];
+  const job = (await processTree()).queryJob(record.job_object);
+  return (job?.pids ?? []).filter((pid) => pid !== state.supervisor_pid).sort((a, b) => a - b);
+}
+
+/**
+ * Without the backend: whether the job may still have processes. A Windows supervisor stays
+ * while its Job Object holds any, so there its liveness answers (erring on the side of "yes").
+ */
+export function mayHaveLiveProcesses(state: JobState): boolean {
+  if (state.containment?.kind !== "job-object") return jobProcesses(state).length > 0;
+  return Boolean(state.supervisor_pid && isSameProcessAlive(state.supervisor_pid, state.supervisor_start));
+}
+
+/** The same as liveProcessesOf for every containment but job-object, which it leaves to that. */
 export function jobProcesses(state: JobState, table: () => ProcEntry[] = memo(procTable)): number[] {
   const record = state.containment;
+  if (record?.kind === "job-object") return [];
   if (record?.kind === "cgroup") {
     const dir = jobCgroupDir(record.cgroup, state.job.id);
     if (!dir) return [];
@@ -91,9 +114,9 @@ export function jobProcesses(state: JobState, table: () => ProcEntry[] = memo(pr
 }
 
 /** `live_processes` of a terminal job that still has some; nothing for a running job or an empty one. */
-export function liveProcessesField(state: JobState, table?: () => ProcEntry[]): { live_processes?: LiveProcesses } {
+export async function liveProcessesField(state: JobState, table?: () => ProcEntry[]): Promise<{ live_processes?: LiveProcesses }> {
   if (!isTerminal(state.job.status)) return {};
-  const pids = jobProcesses(state, table);
+  const pids = await liveProcessesOf(state, table);
   return pids.length > 0 ? { live_processes: { count: pids.length, pids } } : {};
 }
 

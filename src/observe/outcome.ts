@@ -1,5 +1,5 @@
 import type { JobState, TreeUsage } from "../store/types.js";
-import { liveProcessesField, type LiveProcesses } from "./live-processes.js";
+import type { LiveProcesses } from "./live-processes.js";
 
 /** Fields that exist once a job is terminal; absent (not null) while it runs, as in the reference. */
 export interface Outcome {
@@ -10,7 +10,7 @@ export interface Outcome {
   reason?: string;
   /** The whole tree's CPU time (and peak memory where the OS gives it), recorded when the root exited. */
   tree_usage?: TreeUsage;
-  /** A terminal job's processes that are still alive (the root exited, descendants did not). */
+  /** A terminal job's processes that are still alive (the root exited, descendants did not); see liveProcessesField. */
   live_processes?: LiveProcesses;
 }
 
@@ -23,5 +23,5 @@ export function outcomeOf(state: JobState): Outcome {
   if (state.result.duration_ms !== null && state.result.duration_ms !== undefined) out.duration_ms = state.result.duration_ms;
   if (state.reason) out.reason = state.reason;
   if (state.tree_usage) out.tree_usage = state.tree_usage;
-  return { ...out, ...liveProcessesField(state) };
+  return out;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { rusageOf, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
+import { jobInfoOf, rusageOf, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 import {
   posixSignalFailure,
@@ -41,6 +41,7 @@ interface Win32Addon {
   containSelf(name: string): { job: unknown } | Failure;
   signalTree(root: number, jobName: string | null, spare: number[], ownJob?: unknown): { delivered: boolean } | Failure;
   isAlive(pid: number): boolean;
+  queryJob(jobName: string | null, ownJob?: unknown): { pids: number[]; user: number; kernel: number; peak: number } | null | Failure;
 }
 
 export type NativeAddon = PosixAddon | Win32Addon;
@@ -105,6 +106,7 @@ function posixBackend(addon: PosixAddon): ProcessTreeBackend {
     signalTree({ pid }: TreeTarget, signal: ResolvedSignal): boolean {
       return settle(addon.signalTree(pid, signal.number), pid, signal);
     },
+    queryJob: () => null,
     becomeSubreaper: () => addon.becomeSubreaper(),
     reapChild: (pid: number) => Number.isInteger(pid) && pid >= 2 && addon.reapChild(pid),
     childrenUsage() {
@@ -139,6 +141,12 @@ function win32Backend(addon: Win32Addon): ProcessTreeBackend {
     becomeSubreaper: () => false,
     reapChild: () => false,
     childrenUsage: () => null,
+    queryJob(jobName: string | null) {
+      const info = addon.queryJob(jobName, jobName === null ? ownJob : undefined);
+      if (info === null || "pids" in info) return info && jobInfoOf(info.pids, info.user, info.kernel, info.peak);
+      if ("busy" in info) throw win32JobBusy();
+      throw win32SignalFailure(info.call, info.error);
+    },
   };
 }
 

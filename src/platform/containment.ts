@@ -52,11 +52,12 @@ export class Containment {
     private readonly tree: ProcessTreeBackend,
     /** cgroup: [path below the mount, absolute directory, the supervisor's own directory]. */
     private readonly cgroup: { path: string; dir: string; home: string } | null,
+    private readonly jobObject: string | null = null,
   ) {}
 
   /** Decides and prepares the job's containment; throws (with why) when a forced kind cannot be had. */
   static open(jobId: string, tree: ProcessTreeBackend, windowsJobName: string | null): Containment {
-    if (windowsJobName) return new Containment("job-object", tree, null);
+    if (windowsJobName) return new Containment("job-object", tree, null, windowsJobName);
     if (process.platform !== "linux") return new Containment("process-group", tree, null);
     const forced = requestedContainment();
     if (forced === "process-group") return new Containment(forced, tree, null);
@@ -97,12 +98,14 @@ export class Containment {
     return {
       kind: this.kind,
       ...(this.cgroup ? { cgroup: this.cgroup.path } : {}),
+      ...(this.jobObject ? { job_object: this.jobObject } : {}),
       since: this.rootPid ? processStartTime(this.rootPid) : null,
     };
   }
 
   /** The job's live processes besides this supervisor (the root included while it lives). */
   members(): number[] {
+    if (this.jobObject) return (this.tree.queryJob(null)?.pids ?? []).filter((pid) => pid !== process.pid);
     if (this.cgroup) return cgroupPids(this.cgroup.dir).filter((pid) => pid !== process.pid);
     const table = procTable();
     if (this.kind === "subreaper") {
@@ -117,7 +120,7 @@ export class Containment {
    * SIGKILL to a cgroup is cgroup.kill, which also catches a process forking at that instant.
    */
   signalAll(signal: ResolvedSignal): void {
-    if (this.kind === "job-object" || this.kind === "process-group") return;
+    if (this.kind === "job-object" || this.kind === "process-group") return; // signalTree reached them all
     if (this.cgroup && signal.name === "SIGKILL" && killCgroup(this.cgroup.dir)) return;
     for (const pid of this.members()) {
       try {
@@ -135,7 +138,18 @@ export class Containment {
 
   /** The whole tree's CPU time so far (and peak memory where the cgroup has the memory controller). */
   usage(): TreeUsage | null {
-    if (this.kind === "job-object") return null;
+    if (this.jobObject) {
+      const job = this.tree.queryJob(null);
+      if (!job) return null;
+      // The job's times include this supervisor's own: take them out.
+      const own = process.cpuUsage();
+      return {
+        source: "job-object",
+        user_ms: Math.max(0, job.user_ms - Math.round(own.user / 1000)),
+        system_ms: Math.max(0, job.system_ms - Math.round(own.system / 1000)),
+        peak_memory_bytes: job.peak_memory_bytes,
+      };
+    }
     if (this.cgroup) {
       const u = cgroupUsage(this.cgroup.dir);
       if (u) return { source: "cgroup", user_ms: u.user_ms, system_ms: u.system_ms, ...(u.peak_memory_bytes !== null ? { peak_memory_bytes: u.peak_memory_bytes } : {}) };
@@ -147,10 +161,12 @@ export class Containment {
 
   /**
    * After the terminal state: a subreaper stays while the job's processes live, so they stay
-   * found and reaped; a cgroup is removed once empty (otherwise kill, delete or gc remove it later).
+   * found and reaped; so does a Windows supervisor, whose handle keeps the Job Object (and its
+   * name, which readers open) alive. A cgroup is removed once empty (otherwise kill, delete or gc
+   * remove it later).
    */
   async close(sleep: (ms: number) => Promise<void>): Promise<void> {
-    if (this.kind === "subreaper") {
+    if (this.kind === "subreaper" || this.jobObject) {
       while (this.members().length > 0) await sleep(250);
       this.reapOrphans();
       clearInterval(this.reaper);

@@ -62,6 +62,7 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
       if (err === ESRCH) return false;
       throw posixSignalFailure(pid, signal, err, false);
     },
+    queryJob: () => null,
     becomeSubreaper(): boolean {
       const { prctl } = (libc ??= bind());
       return prctl !== undefined && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;

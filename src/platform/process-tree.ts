@@ -45,6 +45,20 @@ export interface ProcessTreeBackend {
   reapChild(pid: number): boolean;
   /** getrusage(RUSAGE_CHILDREN): CPU time and the largest max RSS of the reaped children; null on Windows. */
   childrenUsage(): ChildrenUsage | null;
+  /**
+   * Windows: the job's pids and accounting (JobObjectBasicAccountingInformation, PeakJobMemoryUsed
+   * of JobObjectExtendedLimitInformation) — this process's own job when `jobName` is null. Null
+   * when there is no such job (it ended) and on POSIX.
+   */
+  queryJob(jobName: string | null): JobInfo | null;
+}
+
+export interface JobInfo {
+  pids: number[];
+  /** CPU time of every process the job ever held, this supervisor included. */
+  user_ms: number;
+  system_ms: number;
+  peak_memory_bytes: number;
 }
 
 export interface ChildrenUsage {
@@ -53,6 +67,11 @@ export interface ChildrenUsage {
   /** The largest peak resident set of any one reaped descendant (not a sum). */
   max_rss_bytes: number;
 }
+/** A Job Object's pids and accounting as the contract has it (times come in 100 ns units). */
+export function jobInfoOf(pids: number[], user100ns: number, kernel100ns: number, peak: number): JobInfo {
+  return { pids, user_ms: Math.round(user100ns / 10_000), system_ms: Math.round(kernel100ns / 10_000), peak_memory_bytes: peak };
+}
+
 /** struct rusage as the contract has it; ru_maxrss is KiB on Linux and bytes on macOS. */
 export function rusageOf(uSec: number, uUsec: number, sSec: number, sUsec: number, maxrss: number): ChildrenUsage {
   return {

@@ -67,6 +67,8 @@ export interface ContainmentRecord {
   kind: ContainmentKind;
   /** cgroup: the job's cgroup, relative to the cgroup2 mount (checked against the job id before use). */
   cgroup?: string;
+  /** job-object: the Job Object's name, AgentExec-<job id> (checked against the job id before use). */
+  job_object?: string;
   /** The workload's start time (/proc/<pid>/stat field 22): members of its group started no earlier. */
   since?: string | null;
 }
