@@ -64,7 +64,13 @@ export class Containment {
     if (forced !== "subreaper") {
       const made = createJobCgroup(jobId);
       const mount = cgroup2Mount();
-      if ("path" in made && mount) return new Containment("cgroup", tree, { path: made.path, dir: join(mount, made.path), home: join(mount, ownCgroup()!) });
+      if ("path" in made && mount) {
+        const cgroup = { path: made.path, dir: join(mount, made.path), home: join(mount, ownCgroup()!) };
+        const refused = tryMoveInAndOut(cgroup);
+        if (!refused) return new Containment("cgroup", tree, cgroup);
+        removeCgroup(cgroup.dir);
+        if (forced === "cgroup") throw new Error(`AGENT_EXEC_CONTAINMENT=cgroup, but ${refused}`);
+      }
       if (forced === "cgroup") throw new Error(`AGENT_EXEC_CONTAINMENT=cgroup, but ${"unavailable" in made ? made.unavailable : "no cgroup v2 mount"}`);
     }
     if (tree.becomeSubreaper()) return new Containment("subreaper", tree, null);
@@ -173,6 +179,21 @@ export class Containment {
     }
     if (this.cgroup) removeCgroup(this.cgroup.dir);
   }
+}
+
+/**
+ * Moving a process needs write access to cgroup.procs of both cgroups and of their common
+ * ancestor; a delegated subtree may allow mkdir and still refuse that. Found out now, before
+ * anything is spawned, so the job falls back to the subreaper instead of failing at the spawn.
+ */
+function tryMoveInAndOut(cgroup: { dir: string; home: string }): string | null {
+  try {
+    enterCgroup(cgroup.dir);
+  } catch (error) {
+    return `cannot move into ${cgroup.dir}: ${(error as Error).message}`;
+  }
+  enterCgroup(cgroup.home); // back where we were a moment ago: allowed, as we just left it
+  return null;
 }
 
 /** Exited, unreaped children of this process, from /proc (an adopted orphan's parent is any of our threads). */

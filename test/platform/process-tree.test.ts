@@ -335,6 +335,7 @@ describe.each(backends)("process-tree backend $name (version $version)", ({ name
     expect(out).toMatchObject({ subreaper: true, adopted: true, zombie: true, refused: [false, false, false, false], reaped: true, gone: true });
     expect(out.usage).toEqual({ user_ms: expect.any(Number), system_ms: expect.any(Number), max_rss_bytes: expect.any(Number) });
     expect(out.usage.max_rss_bytes).toBeGreaterThan(0); // the sh and the sleep it reaped
+    expect(backend.queryJob("AgentExec-01HAAAAAAAAAAAAAAAAAAAAAAA")).toBeNull(); // Job Objects are Windows-only
   });
 
   it.runIf(process.platform === "win32")("has no subreaper or children usage on Windows", () => {
