@@ -1,6 +1,6 @@
 import { jobCgroupDir, killCgroup, removeCgroup } from "../platform/cgroup.js";
 import type { ResolvedSignal } from "../platform/signals.js";
-import { liveProcessesOf, mayHaveLiveProcesses } from "../observe/live-processes.js";
+import { liveProcessesOf, mayHaveLiveProcesses, outsideGroup } from "../observe/live-processes.js";
 import { processTree } from "../platform/process-tree.js";
 import type { JobState } from "../store/types.js";
 import { sleep } from "../time.js";
@@ -11,10 +11,13 @@ import { sleep } from "../time.js";
 
 /**
  * Signals every live process of the job; SIGKILL to a cgroup is cgroup.kill, and on Windows the
- * Job Object is ended but for the supervisor. Returns the pids signalled.
+ * Job Object is ended but for the supervisor. With `afterGroup` (the root's group was just
+ * signalled), only what left that group. Returns the pids signalled.
  */
-export async function signalJobProcesses(state: JobState, signal: ResolvedSignal): Promise<number[]> {
-  const pids = await liveProcessesOf(state);
+export async function signalJobProcesses(state: JobState, signal: ResolvedSignal, afterGroup = false): Promise<number[]> {
+  if (afterGroup && state.containment?.kind === "job-object") return []; // signalTree ended the whole job
+  const all = await liveProcessesOf(state);
+  const pids = afterGroup && state.pid ? outsideGroup(all, state.pid) : all;
   if (pids.length === 0) return pids;
   const cgroup = cgroupOf(state);
   if (cgroup && signal.name === "SIGKILL" && killCgroup(cgroup)) return pids;

@@ -54,7 +54,7 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   const tree = await processTree();
   writeKillRequest(dir, signal.name);
   tree.signalTree(treeOf(state, state.pid), signal);
-  await signalJobProcesses(state, signal); // those that left the group
+  await signalJobProcesses(state, signal, true); // those that left the group
   if (options.noWait) return base;
 
   const startedMs = performance.now();
@@ -68,7 +68,7 @@ export async function kill(options: KillOptions): Promise<KillResult> {
  */
 async function killOrphan(dir: JobDir, state: JobState, signal: ResolvedSignal, stale: string): Promise<JobState> {
   const tree = await processTree();
-  const signalled = (state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false) || (await signalJobProcesses(state, signal)).length > 0;
+  const signalled = (state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false) || (await signalJobProcesses(state, signal, Boolean(state.pid))).length > 0;
   const at = now();
   const final: JobState = {
     ...state,

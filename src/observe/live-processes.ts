@@ -120,6 +120,15 @@ export async function liveProcessesField(state: JobState, table?: () => ProcEntr
   return pids.length > 0 ? { live_processes: { count: pids.length, pids } } : {};
 }
 
+/**
+ * The pids outside process group `pgid`: what a signal to the group did not reach. A process
+ * is signalled once, so a program that treats a second SIGTERM as "force quit" is not misled.
+ */
+export function outsideGroup(pids: number[], pgid: number): number[] {
+  const groups = new Map(procTable().map((p) => [p.pid, p.pgid]));
+  return pids.filter((pid) => groups.get(pid) !== pgid);
+}
+
 /** One /proc scan per command, however many jobs it looks at. */
 export function memo<T>(make: () => T): () => T {
   let value: T | undefined;

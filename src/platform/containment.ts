@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { nodeChildren, ownChild } from "./node-children.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { descendantsOf, groupMembers, procTable } from "../observe/live-processes.js";
+import { descendantsOf, groupMembers, outsideGroup, procTable } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { CONTAINMENT_KINDS, type ContainmentKind, type ContainmentRecord, type TreeUsage } from "../store/types.js";
 import { cgroup2Mount, cgroupPids, cgroupUsage, createJobCgroup, enterCgroup, killCgroup, ownCgroup, removeCgroup } from "./cgroup.js";
@@ -128,7 +128,7 @@ export class Containment {
   signalAll(signal: ResolvedSignal): void {
     if (this.kind === "job-object" || this.kind === "process-group") return; // signalTree reached them all
     if (this.cgroup && signal.name === "SIGKILL" && killCgroup(this.cgroup.dir)) return;
-    for (const pid of this.members()) {
+    for (const pid of outsideGroup(this.members(), this.rootPid)) {
       try {
         process.kill(pid, signal.number);
       } catch {

@@ -82,7 +82,17 @@ describe.runIf(onLinux).each(KINDS)("containment $kind", ({ kind, base, usage })
     await eventually(() => !isAlive(pa) && !isAlive(pb), LIMIT);
   });
 
-  test("the terminal state records the whole tree's CPU time", async () => {
+  test("kill signals each process once: the group's members are not signalled again", async () => {
+    const file = join(fx.scratch(), "traps");
+    // The trap keeps the shell alive, so it can count every TERM it gets.
+    const id = ok(x(["run", "--no-wait", "--", `trap 'echo TERM >> ${file}' TERM; while :; do sleep 0.2; done`]), "run").job_id;
+    await eventually(() => processesWithArgv(["sleep", "0.2"]).length > 0, LIMIT);
+    expect(ok(x(["kill", id]), "kill").state).toBe("running"); // the kill's 3 s observation ends first
+    expect(readFileSync(file, "utf8")).toBe("TERM\n");
+    expect(ok(x(["kill", "--signal", "KILL", id]), "kill").state).toBe("killed");
+  });
+
+    test("the terminal state records the whole tree's CPU time", async () => {
     // A descendant that burns CPU and exits before the root does.
     const id = ok(x(["run", "--", "(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done); echo done"]), "run").job_id;
     const s = await fx.settledStatus(id, LIMIT);
