@@ -100,9 +100,8 @@ export function jobProcesses(state: JobState, table: () => ProcEntry[] = memo(pr
   if (record?.kind === "job-object") return [];
   if (record?.kind === "cgroup") {
     const dir = jobCgroupDir(record.cgroup, state.job.id);
-    if (!dir) return [];
-    const live = new Set(table().map((p) => p.pid));
-    return cgroupPids(dir).filter((pid) => live.has(pid));
+    // cgroup.procs may still list a zombie; a stat per pid is cheaper than a /proc scan.
+    return dir ? cgroupPids(dir).filter((pid) => procEntry(pid) !== null) : [];
   }
   const since = record?.since ?? state.supervisor_start;
   const pids = new Set(state.pid && state.pid > 1 ? groupMembers(state.pid, since, table(), Boolean(record?.since)) : []);
