@@ -6,7 +6,7 @@ import { descendantsOf, groupMembers, outsideGroup, procTable } from "../observe
 import { AgentExecError } from "../protocol/errors.js";
 import { CONTAINMENT_KINDS, type ContainmentKind, type ContainmentRecord, type TreeUsage } from "../store/types.js";
 import { cgroup2Mount, cgroupPids, cgroupUsage, createJobCgroup, enterCgroup, killCgroup, ownCgroup, removeCgroup } from "./cgroup.js";
-import { processStartTime } from "./process-info.js";
+import { isProcessAlive, processStartTime } from "./process-info.js";
 import type { ProcessTreeBackend } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 
@@ -112,7 +112,7 @@ export class Containment {
   /** The job's live processes besides this supervisor (the root included while it lives). */
   members(): number[] {
     if (this.jobObject) return (this.tree.queryJob(null)?.pids ?? []).filter((pid) => pid !== process.pid);
-    if (this.cgroup) return cgroupPids(this.cgroup.dir).filter((pid) => pid !== process.pid);
+    if (this.cgroup) return cgroupPids(this.cgroup.dir).filter((pid) => pid !== process.pid && isProcessAlive(pid));
     const table = procTable();
     if (this.kind === "subreaper") {
       const others = new Set([...nodeChildren].filter((pid) => pid !== this.rootPid)); // notification sinks
@@ -166,13 +166,13 @@ export class Containment {
   }
 
   /**
-   * After the terminal state: a subreaper stays while the job's processes live, so they stay
-   * found and reaped; so does a Windows supervisor, whose handle keeps the Job Object (and its
-   * name, which readers open) alive. A cgroup is removed once empty (otherwise kill, delete or gc
-   * remove it later).
+   * After the terminal state the supervisor stays while the job's processes live: a subreaper so
+   * that they stay found and reaped, a Windows supervisor because its handle keeps the Job Object
+   * (and the name readers open) alive, a cgroup's so that the cgroup is removed once empty, however
+   * its processes end (kill, delete and gc also remove an empty one they come across).
    */
   async close(sleep: (ms: number) => Promise<void>): Promise<void> {
-    if (this.kind === "subreaper" || this.jobObject) {
+    if (this.kind !== "process-group") {
       while (this.members().length > 0) await sleep(250);
       this.reapOrphans();
       clearInterval(this.reaper);
