@@ -7,7 +7,7 @@ import { join, posix } from "node:path";
 // /sys/fs/cgroup); the job's cgroup is a child of the supervisor's own, so a root caller and a
 // delegated subtree (systemd user@.service) work alike. Everything here is plain file I/O.
 
-/** Where a job's cgroup is: relative to the cgroup2 mount, e.g. "/agent-exec-01J…". */
+/** Where a job's cgroup is: relative to the cgroup2 mount, e.g. "/agent-exec-01J….4242". */
 export type CgroupPath = string;
 
 const NAME_PREFIX = "agent-exec-";
@@ -37,19 +37,21 @@ export function jobCgroupDir(path: unknown, jobId: string): string | null {
   if (!mount || typeof path !== "string" || !path.startsWith("/")) return null;
   const normal = posix.normalize(path);
   // Never trust a path from a file: it must name exactly this job's cgroup, with no way out of the mount.
-  if (normal !== path || posix.basename(normal) !== NAME_PREFIX + jobId) return null;
+  const name = posix.basename(normal);
+  if (normal !== path || !name.startsWith(`${NAME_PREFIX}${jobId}.`) || !/^\d+$/.test(name.slice(NAME_PREFIX.length + jobId.length + 1))) return null;
   return join(mount, normal);
 }
 
 /**
- * Makes the job's cgroup below this process's own and returns its path, or null (with why) when
- * this process may not: no cgroup2, no permission, a subtree that refuses processes.
+ * Makes the job's cgroup below this process's own and returns its path, or why this process may
+ * not (no cgroup2, no permission). Named `agent-exec-<job id>.<supervisor pid>`: a `restart` runs
+ * while the previous run's supervisor may still wait for its own cgroup to empty.
  */
 export function createJobCgroup(jobId: string): { path: CgroupPath } | { unavailable: string } {
   const mount = cgroup2Mount();
   const own = ownCgroup();
   if (!mount || own === null) return { unavailable: "no cgroup v2 hierarchy" };
-  const path = posix.join(own, NAME_PREFIX + jobId);
+  const path = posix.join(own, `${NAME_PREFIX}${jobId}.${process.pid}`);
   try {
     mkdirSync(join(mount, path));
   } catch (error) {
