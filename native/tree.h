@@ -10,7 +10,7 @@
 
 // Bumped whenever the functions below change shape: addon.ts refuses an addon built from other
 // sources (a stale build/) instead of calling it with the wrong arguments.
-#define AGENT_EXEC_NATIVE_ABI 2
+#define AGENT_EXEC_NATIVE_ABI 3
 #define AGENT_EXEC_NATIVE_VERSION "0.1.0"
 
 namespace agent_exec {

@@ -6,7 +6,12 @@
 // binding at run time, errno read right after the call that set it.
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include <cmath>
@@ -127,6 +132,38 @@ Napi::Value ProcessGroupOf(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pgid);
 }
 
+// becomeSubreaper() -> boolean: orphaned descendants re-parent to this process (Linux only).
+Napi::Value BecomeSubreaper(const Napi::CallbackInfo& info) {
+#ifdef PR_SET_CHILD_SUBREAPER
+  return Napi::Boolean::New(info.Env(), prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
+// reapChild(pid) -> boolean: waitpid(pid, WNOHANG) for one exited child; never 0 or -1, which
+// would take a child libuv waits for by pid (libuv aborts when its waitpid finds it gone).
+Napi::Value ReapChild(const Napi::CallbackInfo& info) {
+  pid_t pid;
+  if (!ReadPid(info, 0, &pid)) return info.Env().Undefined();
+  int status = 0;
+  return Napi::Boolean::New(info.Env(), waitpid(pid, &status, WNOHANG) == pid);
+}
+
+// childrenUsage() -> [utime_sec, utime_usec, stime_sec, stime_usec, maxrss] | null
+Napi::Value ChildrenUsage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct rusage usage;
+  if (getrusage(RUSAGE_CHILDREN, &usage) != 0) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 5);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(usage.ru_utime.tv_sec)));
+  out.Set(1u, Napi::Number::New(env, static_cast<double>(usage.ru_utime.tv_usec)));
+  out.Set(2u, Napi::Number::New(env, static_cast<double>(usage.ru_stime.tv_sec)));
+  out.Set(3u, Napi::Number::New(env, static_cast<double>(usage.ru_stime.tv_usec)));
+  out.Set(4u, Napi::Number::New(env, static_cast<double>(usage.ru_maxrss)));
+  return out;
+}
+
 }  // namespace
 
 const char* RegisterTreeFunctions(Napi::Env env, Napi::Object exports) {
@@ -134,6 +171,9 @@ const char* RegisterTreeFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("isAlive", Napi::Function::New(env, IsAlive, "isAlive"));
   exports.Set("isGroupAlive", Napi::Function::New(env, IsGroupAlive, "isGroupAlive"));
   exports.Set("processGroupOf", Napi::Function::New(env, ProcessGroupOf, "processGroupOf"));
+  exports.Set("becomeSubreaper", Napi::Function::New(env, BecomeSubreaper, "becomeSubreaper"));
+  exports.Set("reapChild", Napi::Function::New(env, ReapChild, "reapChild"));
+  exports.Set("childrenUsage", Napi::Function::New(env, ChildrenUsage, "childrenUsage"));
   return "posix";
 }
 

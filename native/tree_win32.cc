@@ -13,6 +13,9 @@
 //                                        | { refused } (the root is this process or a spared one)
 //   isAlive(pid)                         OpenProcess + GetExitCodeProcess != STILL_ACTIVE
 //   processStartTime(pid)                GetProcessTimes' creation time as a decimal string, or null
+//   queryJob(jobName, own)               the job's pids and accounting (CPU time of every process
+//                                        it ever held, PeakJobMemoryUsed): { pids, user, kernel,
+//                                        peak } (times in 100 ns) | null (no such job) | { call, error }
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -280,6 +283,42 @@ Napi::Value ProcessStartTime(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, std::to_string(ticks));
 }
 
+// queryJob(jobName: string | null, ownJob?: External)
+Napi::Value QueryJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  HANDLE job = nullptr;
+  bool opened = false;
+  if (info.Length() > 1 && info[1].IsExternal()) {
+    job = static_cast<HANDLE>(info[1].As<Napi::External<void>>().Data());
+  } else if (info.Length() > 0 && info[0].IsString()) {
+    std::u16string name = info[0].As<Napi::String>().Utf16Value();
+    job = OpenJobObjectW(JOB_OBJECT_QUERY, FALSE, reinterpret_cast<LPCWSTR>(name.c_str()));
+    opened = job != nullptr;
+  }
+  if (job == nullptr) return env.Null();
+  Failure failure;
+  std::vector<DWORD> pids;
+  JOBOBJECT_BASIC_ACCOUNTING_INFORMATION accounting{};
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  if (JobPids(job, &pids, &failure)) {
+    if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &accounting, sizeof accounting, nullptr)) {
+      failure = {"QueryInformationJobObject(BasicAccounting)", GetLastError()};
+    } else if (!QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits, nullptr)) {
+      failure = {"QueryInformationJobObject(ExtendedLimit)", GetLastError()};
+    }
+  }
+  if (opened) CloseHandle(job);
+  if (failure.failed()) return Failed(env, failure);
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array list = Napi::Array::New(env, pids.size());
+  for (uint32_t i = 0; i < pids.size(); i++) list.Set(i, Napi::Number::New(env, static_cast<double>(pids[i])));
+  result.Set("pids", list);
+  result.Set("user", Napi::Number::New(env, static_cast<double>(accounting.TotalUserTime.QuadPart)));
+  result.Set("kernel", Napi::Number::New(env, static_cast<double>(accounting.TotalKernelTime.QuadPart)));
+  result.Set("peak", Napi::Number::New(env, static_cast<double>(limits.PeakJobMemoryUsed)));
+  return result;
+}
+
 }  // namespace
 
 const char* RegisterTreeFunctions(Napi::Env env, Napi::Object exports) {
@@ -287,6 +326,7 @@ const char* RegisterTreeFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("signalTree", Napi::Function::New(env, SignalTree, "signalTree"));
   exports.Set("isAlive", Napi::Function::New(env, IsAlive, "isAlive"));
   exports.Set("processStartTime", Napi::Function::New(env, ProcessStartTime, "processStartTime"));
+  exports.Set("queryJob", Napi::Function::New(env, QueryJob, "queryJob"));
   return "win32";
 }
 

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { readJobState } from "../observe/job-state.js";
-import { isWorkloadAlive } from "../platform/process-identity.js";
+import { hasLiveProcesses } from "./end-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { removeJobDir, stateSnapshot } from "../store/remove-job.js";
@@ -66,7 +66,7 @@ function deleteOne(dir: JobDir, result: DeleteResult): void {
   if (status === "running") {
     throw new AgentExecError("invalid_state", `job ${dir.id} is running; kill it before deleting it`, { details: { state: status } });
   }
-  if (state && isTerminal(state.job.status) && isWorkloadAlive(state)) {
+  if (state && isTerminal(state.job.status) && hasLiveProcesses(state)) {
     return skip(result, dir.id, status, "pid_alive");
   }
   remove(dir, status, "explicit_delete", result, seen);
@@ -92,7 +92,7 @@ function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
   }
   const status = state.job.status;
   if (!isTerminal(status)) return skip(result, dir.id, status, status);
-  if (isWorkloadAlive(state)) return skip(result, dir.id, status, "pid_alive");
+  if (hasLiveProcesses(state)) return skip(result, dir.id, status, "pid_alive");
   remove(dir, status, "terminal_in_cwd", result, seen);
 }
 

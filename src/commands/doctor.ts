@@ -1,3 +1,4 @@
+import { probeContainment } from "../platform/containment.js";
 import { BACKEND_NAMES, loadBackend, processTree } from "../platform/process-tree.js";
 import { AgentExecError, isAgentExecError } from "../protocol/errors.js";
 import { resolveRoot } from "../store/root.js";
@@ -28,6 +29,8 @@ export interface DoctorResult {
   backends: BackendReport[];
   /** The jobs root these options resolve to (it need not exist yet). */
   root: string;
+  /** How a job started now would hold its processes (cgroup, subreaper, process-group, job-object), and why. */
+  containment: { kind: string; note: string };
 }
 
 /**
@@ -52,5 +55,6 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
     if (!isAgentExecError(error)) throw error;
     throw new AgentExecError(error.code, error.message, { details: { ...error.details, ...base, backends, root }, cause: error });
   }
-  return { ...base, backend: { name: chosen.name, version: chosen.version }, backends, root };
+  const containment = probeContainment();
+  return { ...base, backend: { name: chosen.name, version: chosen.version }, backends, root, containment };
 }

@@ -1,6 +1,6 @@
 import { incompleteSince } from "../observe/abandoned.js";
 import { readJobState } from "../observe/job-state.js";
-import { isWorkloadAlive } from "../platform/process-identity.js";
+import { hasLiveProcesses } from "./end-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
@@ -116,7 +116,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       skip(id, status, "active_job");
       continue;
     }
-    if (isWorkloadAlive(state)) {
+    if (hasLiveProcesses(state)) {
       skip(id, status, "pid_alive"); // a descendant of a finished job may still write to its logs
       continue;
     }

@@ -20,13 +20,13 @@ export function graceMs(value: number | string | undefined): number | undefined 
 export async function observeKill(
   dir: JobDir,
   grace: number | undefined,
-  escalate: () => boolean,
+  escalate: () => Promise<boolean>,
 ): Promise<{ state: JobState; escalated: boolean }> {
   let escalated = false;
   if (grace !== undefined) {
     const first = await watchUntilTerminal(dir, { timeoutMs: grace, pollMs: 100 });
     if (isTerminal(first.job.status)) return { state: first, escalated };
-    escalated = escalate();
+    escalated = await escalate();
   }
   return { state: await watchUntilTerminal(dir, { timeoutMs: OBSERVE_MS, pollMs: 100 }), escalated };
 }

@@ -8,7 +8,8 @@ import { resolveRoot } from "../store/root.js";
 import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
 import { writeKillRequest } from "../supervisor/kill-request.js";
 import { now } from "../time.js";
-import { graceElapsed, graceMs, observeKill, stillRunningHint } from "./kill-escalation.js";
+import { endLeftovers, signalJobProcesses } from "./end-processes.js";
+import { graceElapsed, graceMs, OBSERVE_MS, observeKill, stillRunningHint } from "./kill-escalation.js";
 import type { JobRef } from "./status.js";
 
 const KILL = resolveSignal("KILL");
@@ -37,6 +38,10 @@ export interface KillResult {
   escalated_to?: string;
   /** Set when the observation ended with the job still running: what to do next. */
   hint?: string;
+  /** A finished job's leftover processes that this kill ended. */
+  ended_processes?: number;
+  /** The job's processes still alive when the observation ended. */
+  live_processes?: { count: number; pids: number[] };
 }
 
 /** Signals the job's whole process tree and watches (up to 3 s) for the outcome the supervisor records. */
@@ -58,7 +63,7 @@ export async function kill(options: KillOptions): Promise<KillResult> {
     const { final, escalated } = await killOrphan(dir, state, signal, stale, grace);
     return { ...base, ...observed(final, Math.round(performance.now() - startedMs)), ...(escalated ? { escalated_to: KILL.name } : {}) };
   }
-  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0) };
+  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0), ...(await killLeftovers(state, signal)) };
   if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
 
   const tree = await processTree();
@@ -66,17 +71,18 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   // The live supervisor reaped the root a moment ago and its pid is someone else's: it is
   // recording the exit right now, so there is nothing to send, only that outcome to observe.
   const ours = (current: JobState) => checkJobWorkload(current, startOf) !== "reused";
-  const send = (sig: ResolvedSignal) => {
+  const send = async (sig: ResolvedSignal) => {
     writeKillRequest(dir, sig.name);
     tree.signalTree(treeOf(state, state.pid!), sig);
+    await signalJobProcesses(state, sig, true); // those that left the group (setsid, double fork)
   };
-  if (ours(state)) send(signal);
+  if (ours(state)) await send(signal);
   if (options.noWait) return base;
 
   const startedMs = performance.now();
-  const { state: after, escalated } = await observeKill(dir, signal.name === KILL.name ? undefined : grace, () => {
+  const { state: after, escalated } = await observeKill(dir, signal.name === KILL.name ? undefined : grace, async () => {
     if (!ours(state)) return false;
-    send(KILL);
+    await send(KILL);
     return true;
   });
   const running = !isTerminal(after.job.status);
@@ -101,8 +107,11 @@ async function killOrphan(
 ): Promise<{ final: JobState; escalated: boolean }> {
   const tree = await processTree();
   const check = checkJobWorkload(state, (pid) => tree.processStartTime(pid));
-  // A reused pid is never signalled: the truth is that the workload is gone.
-  const signalled = check !== "reused" && state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
+  // A reused pid is never signalled: the truth is that the workload is gone. The job's other
+  // processes are found by its containment, which never names a stranger.
+  const rootSignalled = check !== "reused" && state.pid ? tree.signalTree(treeOf(state, state.pid), signal) : false;
+  const othersSignalled = (await signalJobProcesses(state, signal, check !== "reused" && Boolean(state.pid))).length > 0;
+  const signalled = rootSignalled || othersSignalled;
   const escalated = signalled && grace !== undefined && signal.name !== KILL.name && (await escalateOrphan(tree, state, grace));
   const endedBy = escalated ? KILL : signal;
   const at = now();
@@ -127,7 +136,14 @@ async function escalateOrphan(tree: ProcessTreeBackend, state: JobState, grace: 
   const startOf: StartTimeOf = (pid) => tree.processStartTime(pid);
   if (!(await graceElapsed(grace, () => checkJobWorkload(state, startOf) === "ours"))) return false;
   tree.signalTree(treeOf(state, state.pid!), KILL);
+  await signalJobProcesses(state, KILL, true);
   return true;
+}
+
+/** The root exited but processes of the job live on: end them, and say how many. */
+async function killLeftovers(state: JobState, signal: ResolvedSignal): Promise<Partial<KillResult>> {
+  const { ended, live } = await endLeftovers(state, signal, OBSERVE_MS);
+  return { ended_processes: ended, ...(live.length > 0 ? { live_processes: { count: live.length, pids: live } } : {}) };
 }
 
 function treeOf(state: JobState, pid: number): TreeTarget {

@@ -1,5 +1,6 @@
 import { headExcerpt } from "../observe/excerpt.js";
 import { readJobState, watchUntilTerminal } from "../observe/job-state.js";
+import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { loadConfig } from "../config.js";
 import { JobDir } from "../store/job-dir.js";
@@ -96,6 +97,7 @@ export async function launchAndObserve(
     stderr_total_bytes: stderr.total,
     encoding: "utf-8-lossy",
     ...outcomeOf(state),
+    ...(await liveProcessesField(state)),
   };
 }
 

@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
 import { readJobState } from "../observe/job-state.js";
+import { liveProcessesField, memo, procTable, type LiveProcesses } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobDirs } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
@@ -38,6 +39,8 @@ export interface JobSummary {
   tags: string[];
   signal?: string;
   reason?: string;
+  /** A finished job whose processes are still alive. */
+  live_processes?: LiveProcesses;
 }
 
 export interface ListResult {
@@ -60,8 +63,9 @@ export async function list(options: ListOptions = {}): Promise<ListResult> {
   const scope = options.all ? undefined : canonical(options.cwd ?? process.cwd());
   const jobs: Omit<JobSummary, "short_job_id">[] = [];
   let skipped = 0;
+  const procs = memo(procTable); // read /proc once, and only when some finished job needs it
   for (const name of listJobDirs(root)) {
-    const summary = summarize(new JobDir(root, name), scope);
+    const summary = await summarize(new JobDir(root, name), scope, procs);
     if (summary === "skipped") skipped++;
     else if (summary && (!options.state || summary.state === options.state) && matchesAllPatterns(summary.tags, patterns)) {
       jobs.push(summary);
@@ -75,7 +79,7 @@ export async function list(options: ListOptions = {}): Promise<ListResult> {
   return { root, jobs: withShortIds(shown), truncated, skipped };
 }
 
-function summarize(dir: JobDir, scope: string | undefined): Omit<JobSummary, "short_job_id"> | "skipped" | undefined {
+async function summarize(dir: JobDir, scope: string | undefined, procs: () => ReturnType<typeof procTable>): Promise<Omit<JobSummary, "short_job_id"> | "skipped" | undefined> {
   let meta;
   try {
     meta = dir.readMeta();
@@ -98,7 +102,7 @@ function summarize(dir: JobDir, scope: string | undefined): Omit<JobSummary, "sh
     updated_at: state.updated_at,
     reason: state.reason ?? undefined,
   };
-  return { ...base, state: state.job.status, ...definedOnly(optional) };
+  return { ...base, state: state.job.status, ...definedOnly(optional), ...(await liveProcessesField(state, procs)) };
 }
 
 // The shortest prefix (at least 12 characters) that tells each listed job apart from the others.

@@ -1,8 +1,9 @@
 import { readJobState } from "../observe/job-state.js";
+import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import type { JobStatus } from "../store/types.js";
+import type { ContainmentKind, JobStatus } from "../store/types.js";
 
 export interface JobRef {
   /** A job id or an unambiguous prefix of one, in any case. */
@@ -15,6 +16,8 @@ export interface StatusResult extends Outcome {
   state: JobStatus;
   created_at: string;
   started_at?: string;
+  /** How the job's processes are held together (cgroup, subreaper, process-group, job-object). */
+  containment?: ContainmentKind;
 }
 
 export async function status(options: JobRef): Promise<StatusResult> {
@@ -26,6 +29,8 @@ export async function status(options: JobRef): Promise<StatusResult> {
     state: state.job.status,
     created_at: meta.created_at,
     ...(state.job.started_at ? { started_at: state.job.started_at } : {}),
+    ...(state.containment ? { containment: state.containment.kind } : {}),
     ...outcomeOf(state),
+    ...(await liveProcessesField(state)),
   };
 }

@@ -1,5 +1,6 @@
 import { logSize } from "../observe/excerpt.js";
 import { watchUntilTerminal } from "../observe/job-state.js";
+import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
@@ -40,6 +41,7 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
     job_id: dir.id,
     state: state.job.status,
     ...outcomeOf(state),
+    ...(await liveProcessesField(state)),
     stdout_total_bytes: logSize(dir.stdoutPath),
     stderr_total_bytes: logSize(dir.stderrPath),
     updated_at: state.updated_at,

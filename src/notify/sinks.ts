@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
+import { ownChild } from "../platform/node-children.js";
 import { processTree } from "../platform/process-tree.js";
 import { resolveSignal } from "../platform/signals.js";
 import { workloadCommand } from "../supervisor/command-line.js";
@@ -66,6 +67,7 @@ export function deliverToCommand(command: string, eventJson: string, context: Co
       stdio: ["pipe", "ignore", "pipe"],
       windowsHide: true,
     });
+    ownChild(child); // a subreaper supervisor must leave this child to libuv
     let stderr = Buffer.alloc(0);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr = Buffer.concat([stderr, chunk]).subarray(-STDERR_TAIL_BYTES);

@@ -1,4 +1,5 @@
-import type { JobState } from "../store/types.js";
+import type { JobState, TreeUsage } from "../store/types.js";
+import type { LiveProcesses } from "./live-processes.js";
 
 /** Fields that exist once a job is terminal; absent (not null) while it runs, as in the reference. */
 export interface Outcome {
@@ -7,6 +8,10 @@ export interface Outcome {
   signal?: string;
   duration_ms?: number;
   reason?: string;
+  /** The whole tree's CPU time (and peak memory where the OS gives it), recorded when the root exited. */
+  tree_usage?: TreeUsage;
+  /** A terminal job's processes that are still alive (the root exited, descendants did not); see liveProcessesField. */
+  live_processes?: LiveProcesses;
 }
 
 export function outcomeOf(state: JobState): Outcome {
@@ -17,5 +22,6 @@ export function outcomeOf(state: JobState): Outcome {
   if (state.result.signal) out.signal = state.result.signal;
   if (state.result.duration_ms !== null && state.result.duration_ms !== undefined) out.duration_ms = state.result.duration_ms;
   if (state.reason) out.reason = state.reason;
+  if (state.tree_usage) out.tree_usage = state.tree_usage;
   return out;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import { jobInfoOf, rusageOf, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import { processStartTime } from "./process-info.js";
 import type { ResolvedSignal } from "./signals.js";
 import { guardTarget, WHY } from "./target-guard.js";
@@ -19,7 +19,7 @@ import {
 // The addon returns plain results; the coded errors are made here, from the same helpers koffi uses.
 
 /** Must equal AGENT_EXEC_NATIVE_ABI in native/tree.h: an addon built from other sources is refused. */
-export const ADDON_ABI = 2;
+export const ADDON_ABI = 3;
 
 type Failure = { call: string; error: number } | { busy: true };
 /** The addon's own refusal of a target (a second line of defence after guardTarget). */
@@ -34,6 +34,9 @@ interface PosixAddon {
   isAlive(pid: number): boolean;
   isGroupAlive(pgid: number): boolean;
   processGroupOf(pid: number): number | null;
+  becomeSubreaper(): boolean;
+  reapChild(pid: number): boolean;
+  childrenUsage(): [number, number, number, number, number] | null;
 }
 
 interface Win32Addon {
@@ -45,6 +48,7 @@ interface Win32Addon {
   isAlive(pid: number): boolean;
   /** GetProcessTimes' creation time (100 ns units since 1601, as a decimal string), or null. */
   processStartTime(pid: number): string | null;
+  queryJob(jobName: string | null, ownJob?: unknown): { pids: number[]; user: number; kernel: number; peak: number } | null | Failure;
 }
 
 export type NativeAddon = PosixAddon | Win32Addon;
@@ -111,6 +115,13 @@ function posixBackend(addon: PosixAddon): ProcessTreeBackend {
       const pid = guardTarget(target, (p) => addon.processGroupOf(p));
       return settle(addon.signalTree(pid, signal.number, target.supervisorPid ?? 0), pid, signal);
     },
+    queryJob: () => null,
+    becomeSubreaper: () => addon.becomeSubreaper(),
+    reapChild: (pid: number) => Number.isInteger(pid) && pid >= 2 && addon.reapChild(pid),
+    childrenUsage() {
+      const usage = addon.childrenUsage();
+      return usage && rusageOf(...usage);
+    },
   };
 }
 
@@ -137,6 +148,15 @@ function win32Backend(addon: Win32Addon): ProcessTreeBackend {
       // Without a job name only the pid's descendants are ended, even in the supervisor (a sink).
       const job = target.windowsJobName ? ownJob : undefined;
       return settle(addon.signalTree(target.pid, target.windowsJobName ?? null, spare, job), target.pid, signal);
+    },
+    becomeSubreaper: () => false,
+    reapChild: () => false,
+    childrenUsage: () => null,
+    queryJob(jobName: string | null) {
+      const info = addon.queryJob(jobName, jobName === null ? ownJob : undefined);
+      if (info === null || "pids" in info) return info && jobInfoOf(info.pids, info.user, info.kernel, info.peak);
+      if ("busy" in info) throw win32JobBusy();
+      throw win32SignalFailure(info.call, info.error);
     },
   };
 }

@@ -41,6 +41,53 @@ export interface ProcessTreeBackend {
    * when it starts and compared before every signal (src/platform/process-identity.ts).
    */
   processStartTime(pid: number): string | null;
+  /**
+   * Linux: makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so descendants
+   * orphaned by a double fork or a setsid re-parent to it instead of init. False where the OS has
+   * no such thing (macOS, Windows) or refuses.
+   */
+  becomeSubreaper(): boolean;
+  /**
+   * Reaps `pid`, an exited child of this process that libuv does not own (an adopted orphan):
+   * waitpid(pid, WNOHANG). True when it was reaped. Never called for a child node spawned.
+   */
+  reapChild(pid: number): boolean;
+  /** getrusage(RUSAGE_CHILDREN): CPU time and the largest max RSS of the reaped children; null on Windows. */
+  childrenUsage(): ChildrenUsage | null;
+  /**
+   * Windows: the job's pids and accounting (JobObjectBasicAccountingInformation, PeakJobMemoryUsed
+   * of JobObjectExtendedLimitInformation) — this process's own job when `jobName` is null. Null
+   * when there is no such job (it ended) and on POSIX.
+   */
+  queryJob(jobName: string | null): JobInfo | null;
+}
+
+export interface JobInfo {
+  pids: number[];
+  /** CPU time of every process the job ever held, this supervisor included. */
+  user_ms: number;
+  system_ms: number;
+  peak_memory_bytes: number;
+}
+
+export interface ChildrenUsage {
+  user_ms: number;
+  system_ms: number;
+  /** The largest peak resident set of any one reaped descendant (not a sum). */
+  max_rss_bytes: number;
+}
+/** A Job Object's pids and accounting as the contract has it (times come in 100 ns units). */
+export function jobInfoOf(pids: number[], user100ns: number, kernel100ns: number, peak: number): JobInfo {
+  return { pids, user_ms: Math.round(user100ns / 10_000), system_ms: Math.round(kernel100ns / 10_000), peak_memory_bytes: peak };
+}
+
+/** struct rusage as the contract has it; ru_maxrss is KiB on Linux and bytes on macOS. */
+export function rusageOf(uSec: number, uUsec: number, sSec: number, sUsec: number, maxrss: number): ChildrenUsage {
+  return {
+    user_ms: Math.round(uSec * 1000 + uUsec / 1000),
+    system_ms: Math.round(sSec * 1000 + sUsec / 1000),
+    max_rss_bytes: process.platform === "darwin" ? maxrss : maxrss * 1024,
+  };
 }
 
 /**

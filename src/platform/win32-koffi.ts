@@ -1,5 +1,5 @@
 import koffi from "koffi";
-import type { ProcessTreeBackend, TreeTarget } from "./process-tree.js";
+import { jobInfoOf, type JobInfo, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 import { guardTarget } from "./target-guard.js";
 import { win32ContainmentFailure, win32JobBusy, win32SignalFailure } from "./tree-errors.js";
@@ -19,6 +19,13 @@ const JOB_OBJECT_ALL_ACCESS = 0x1f001f;
 const PROCESS_TERMINATE = 0x0001;
 const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
 const JOB_OBJECT_BASIC_PROCESS_ID_LIST = 3;
+const JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION = 1;
+const JOB_OBJECT_EXTENDED_LIMIT_INFORMATION = 9;
+const JOB_OBJECT_QUERY = 0x0004;
+// JOBOBJECT_EXTENDED_LIMIT_INFORMATION on x64: BasicLimitInformation (64 bytes), IoInfo (48),
+// then four SIZE_T: ProcessMemoryLimit, JobMemoryLimit, PeakProcessMemoryUsed, PeakJobMemoryUsed.
+const EXTENDED_LIMIT_SIZE = 144;
+const PEAK_JOB_MEMORY_OFFSET = 136;
 const TH32CS_SNAPPROCESS = 0x2;
 const ERROR_INVALID_PARAMETER = 87; // OpenProcess on a pid that no longer exists
 const STILL_ACTIVE = 259;
@@ -195,6 +202,29 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
         return terminateJob(job, spare);
       } finally {
         api.CloseHandle(job);
+      }
+    },
+    becomeSubreaper: () => false,
+    reapChild: () => false,
+    childrenUsage: () => null,
+    queryJob(jobName: string | null): JobInfo | null {
+      const job = jobName === null ? ownJob : api.OpenJobObjectW(JOB_OBJECT_QUERY, false, jobName);
+      if (!job) return null;
+      try {
+        const pids = jobPids(job);
+        // JOBOBJECT_BASIC_ACCOUNTING_INFORMATION starts with TotalUserTime, TotalKernelTime (100 ns).
+        const accounting = Buffer.alloc(48);
+        if (!api.QueryInformationJobObject(job, JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION, accounting, accounting.length, [0])) {
+          throw win32SignalFailure("QueryInformationJobObject(BasicAccounting)", api.GetLastError());
+        }
+        const limits = Buffer.alloc(EXTENDED_LIMIT_SIZE);
+        if (!api.QueryInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION, limits, limits.length, [0])) {
+          throw win32SignalFailure("QueryInformationJobObject(ExtendedLimit)", api.GetLastError());
+        }
+        const [user, kernel] = [accounting.readBigInt64LE(0), accounting.readBigInt64LE(8)];
+        return jobInfoOf(pids, Number(user), Number(kernel), Number(limits.readBigUInt64LE(PEAK_JOB_MEMORY_OFFSET)));
+      } finally {
+        if (job !== ownJob) api.CloseHandle(job);
       }
     },
   };

@@ -61,4 +61,32 @@ export interface JobState {
   windows_job_name?: string | null;
   /** Why a job ended the way it did when the exit status alone does not say (timeout, lost supervisor, …). */
   reason?: string | null;
+  /** How the job's processes are held together, from `running` on (src/platform/containment.ts). */
+  containment?: ContainmentRecord;
+  /** CPU time (and peak memory, where the OS gives it) of the whole tree, in the terminal state. */
+  tree_usage?: TreeUsage | null;
+}
+
+export const CONTAINMENT_KINDS = ["cgroup", "subreaper", "process-group", "job-object"] as const;
+export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
+
+export interface ContainmentRecord {
+  kind: ContainmentKind;
+  /** cgroup: the job's cgroup, relative to the cgroup2 mount (checked against the job id before use). */
+  cgroup?: string;
+  /** job-object: the Job Object's name, AgentExec-<job id> (checked against the job id before use). */
+  job_object?: string;
+  /** The workload's start time (/proc/<pid>/stat field 22): members of its group started no earlier. */
+  since?: string | null;
+}
+
+export interface TreeUsage {
+  /** cgroup: cpu.stat (+ memory.peak); rusage: getrusage(RUSAGE_CHILDREN); job-object: the Job Object's accounting. */
+  source: "cgroup" | "rusage" | "job-object";
+  user_ms: number;
+  system_ms: number;
+  /** Peak memory of the whole tree (cgroup memory.peak, Job Object PeakJobMemoryUsed). */
+  peak_memory_bytes?: number;
+  /** rusage: the largest peak resident set of any one reaped process. */
+  max_rss_bytes?: number;
 }

@@ -3,6 +3,7 @@ import { closeSync, existsSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import crossSpawn from "cross-spawn";
+import { Containment } from "../platform/containment.js";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processGroupAndSession, processStartTime } from "../platform/process-info.js";
 import { checkWorkload } from "../platform/process-identity.js";
@@ -66,8 +67,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   }
   const tree = await processTree();
   let windowsJobName: string | null;
+  let containment: Containment;
   try {
     windowsJobName = tree.containSelf(meta.job.id);
+    containment = Containment.open(meta.job.id, tree, windowsJobName);
   } catch (error) {
     return failed((error as Error).message); // nothing was started: there is nothing to clean up
   }
@@ -81,13 +84,15 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     return failed((error as Error).message); // a log or stdin.bin that is a link is never followed
   }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
-  const child = crossSpawn(file, args, {
-    ...options,
-    cwd: meta.cwd,
-    env: secrets.env,
-    stdio: [stdin ?? "ignore", "pipe", "pipe"],
-    windowsHide: true,
-  });
+  const child = containment.spawn(() =>
+    crossSpawn(file, args, {
+      ...options,
+      cwd: meta.cwd,
+      env: secrets.env,
+      stdio: [stdin ?? "ignore", "pipe", "pipe"],
+      windowsHide: true,
+    }),
+  );
   const spawnError = await spawned(child);
   if (stdin !== undefined) closeSync(stdin); // the workload has its own copy
   if (spawnError) {
@@ -109,6 +114,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     ...processGroupAndSession(pid),
     updated_at: startedAt,
     windows_job_name: windowsJobName,
+    containment: containment.record(),
   };
 
   // The pipes are drained from here on, whatever the disk does, so the workload never blocks on a
@@ -121,7 +127,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     new LogPump(child.stderr!, { fd: fds.stderr, name: "stderr.log" }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
   await record(running);
-  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start);
+  const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start, containment);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
   for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, forward);
@@ -144,6 +150,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     updated_at: finishedAt,
     reason: null,
     windows_job_name: null,
+    tree_usage: containment.usage(),
   };
   // The reason is computed at each try, so a state.json written late says why.
   let terminal = outcome;
@@ -157,6 +164,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   // job.finished is the last event of the run.
   await matcher.drain(sinkTimeout);
   await deliverCompletion(dir, terminal, sinkTimeout, current);
+  await containment.close(sleep);
 }
 
 /** Sends signals to the workload's tree; remembers a timeout and a pending SIGKILL escalation. */
@@ -169,6 +177,7 @@ class TreeEnforcer {
   constructor(
     private readonly target: TreeTarget,
     private readonly start: string | null | undefined,
+    private readonly containment: Containment,
   ) {}
 
   /** Never rejects: a signal that could not be sent is a fault of the run, recorded in its reason. */
@@ -178,8 +187,8 @@ class TreeEnforcer {
       const tree = await processTree();
       // A late signal (the KILL after --kill-after, a forwarded SIGTERM) may come after the root was
       // reaped and its pid given to another process: that process, and its group, are not ours.
-      if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) === "reused") return;
-      tree.signalTree(this.target, signal);
+      if (checkWorkload(this.target.pid, this.start, (pid) => tree.processStartTime(pid)) !== "reused") tree.signalTree(this.target, signal);
+      this.containment.signalAll(signal); // what left the group: setsid, double fork
     } catch (error) {
       faults.record(`send ${signal.name} to the workload's tree`, error);
     }

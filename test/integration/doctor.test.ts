@@ -34,9 +34,10 @@ describe("doctor", () => {
         { name: "koffi", available: true, version: KOFFI.version },
       ],
       root,
+      containment: { kind: expect.stringMatching(/^(cgroup|subreaper)$/), note: expect.any(String) },
     });
     expect(Object.keys(r.json)).toEqual([
-      "schema_version", "ok", "type", "platform", "arch", "node", "agent_exec_version", "backend", "backends", "root",
+      "schema_version", "ok", "type", "platform", "arch", "node", "agent_exec_version", "backend", "backends", "root", "containment",
     ]);
     expect(r.stderr).toBe("");
   });
@@ -68,6 +69,14 @@ describe("doctor", () => {
       ],
       root,
     });
+  });
+
+  test("containment: a cgroup per job as root here; AGENT_EXEC_CONTAINMENT forces one; an unknown kind is invalid_argument", () => {
+    if (process.getuid?.() === 0) expect(doctor(undefined).json.containment.kind).toBe("cgroup");
+    expect(doctor(undefined, { AGENT_EXEC_CONTAINMENT: "subreaper" }).json.containment).toEqual({ kind: "subreaper", note: "forced by AGENT_EXEC_CONTAINMENT=subreaper" });
+    const bad = doctor(undefined, { AGENT_EXEC_CONTAINMENT: "jail" });
+    expect(bad.code).toBe(1);
+    expect(bad.json.error).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("AGENT_EXEC_CONTAINMENT=jail") });
   });
 
   test("an addon that cannot load: automatic choice falls back to koffi; forcing it is a clear error", () => {

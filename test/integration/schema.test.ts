@@ -32,7 +32,7 @@ function expectValid(envelope: unknown): void {
 
 // Each test spawns the CLI many times; on a loaded machine that can outlast the default 60 s.
 describe("schema", { timeout: 180_000 }, () => {
-  const f = useJobFixture(["sleep 3791", "sleep 3793"]);
+  const f = useJobFixture(["sleep 3791", "sleep 3793", "sleep 3792"]);
 
   test("prints the shipped schema with its format and date", () => {
     const r = ok(cli(["schema"]), "schema");
@@ -97,6 +97,22 @@ describe("schema", { timeout: 180_000 }, () => {
     const hinted = ok(f.x(["kill", second]), "kill");
     expect(hinted.hint).toBeDefined();
     expectAllValid([escalated, hinted, ok(f.x(["kill", "--signal", "KILL", second]), "kill")]);
+  });
+
+  test("live_processes, tree_usage and containment validate (run, status, wait, list, kill)", () => {
+    const leftover = ok(f.x(["run", "--", "sleep 3792 & echo started"]), "run");
+    expect(leftover.live_processes.count).toBe(1);
+    expect(leftover.tree_usage).toBeDefined();
+    const responses = [
+      leftover,
+      ok(f.x(["status", leftover.job_id]), "status"),
+      ok(f.x(["wait", leftover.job_id]), "wait"),
+      ok(f.x(["list"]), "list"),
+      ok(f.x(["kill", leftover.job_id]), "kill"),
+    ];
+    expect(responses[1].containment).toBeDefined();
+    expect(responses[4].ended_processes).toBe(1);
+    expectAllValid(responses);
   });
 
   test("create, start, restart, tag set, delete and gc responses validate", () => {

@@ -2,11 +2,12 @@
 // To add a backend, list it in BACKEND_NAMES and give it a factory in FACTORIES.
 // A backend that does not load here (e.g. the addon was never built) FAILS its tests rather than
 // skipping them: `npm test` builds the addon first (npm run build:native).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { isProcessAlive, isSameProcessAlive, processStartTime } from "../../src/platform/process-info.js";
 import { BACKEND_NAMES, loadBackend, type ProcessTreeBackend } from "../../src/platform/process-tree.js";
@@ -36,6 +37,8 @@ const backends = await Promise.all(
 );
 
 const onLinux = process.platform === "linux";
+const PROBE = resolve(import.meta.dirname, "../helpers/subreaper-probe.mjs");
+const DIST_TREE = resolve(import.meta.dirname, "../../dist/platform/process-tree.js");
 const TERM = resolveSignal("TERM");
 const KILL = resolveSignal("KILL");
 // Signal 0 delivers nothing: a refusal test that regresses can probe, never end, what it names.
@@ -370,6 +373,28 @@ describe.each(backends)("process-tree backend $name (version $version)", ({ name
       await exited;
       await until(() => processesMatching(`sleep ${f}`).length === 0, "every sleep to end");
     });
+  });
+
+  // In a process of its own (test/helpers/subreaper-probe.mjs, through the built dist/): being a
+  // subreaper would change this test worker for good.
+  it.runIf(onLinux)("becomeSubreaper adopts an orphan, reapChild reaps it (refusing pid ≤ 1), childrenUsage reads getrusage", () => {
+    const probe = spawnSync(
+      process.execPath,
+      [PROBE, pathToFileURL(DIST_TREE).href, name],
+      { encoding: "utf8", env: { ...process.env, AGENT_EXEC_ADDON: undefined } },
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+    const out = JSON.parse(probe.stdout);
+    expect(out).toMatchObject({ subreaper: true, adopted: true, zombie: true, refused: [false, false, false, false], reaped: true, gone: true });
+    expect(out.usage).toEqual({ user_ms: expect.any(Number), system_ms: expect.any(Number), max_rss_bytes: expect.any(Number) });
+    expect(out.usage.max_rss_bytes).toBeGreaterThan(0); // the sh and the sleep it reaped
+    expect(backend.queryJob("AgentExec-01HAAAAAAAAAAAAAAAAAAAAAAA")).toBeNull(); // Job Objects are Windows-only
+  });
+
+  it.runIf(process.platform === "win32")("has no subreaper or children usage on Windows", () => {
+    expect(backend.becomeSubreaper()).toBe(false);
+    expect(backend.reapChild(4242)).toBe(false);
+    expect(backend.childrenUsage()).toBeNull();
   });
 });
 
