@@ -21,7 +21,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "build", "Release", "agent_exec.node");
 const STAMP = join(ROOT, "build", "Release", "agent_exec.stamp");
 const LOG = join(ROOT, "build", "native-build.log");
-const ADDON_ABI = 2; // src/platform/addon.ts ADDON_ABI, native/tree.h AGENT_EXEC_NATIVE_ABI
+const ADDON_ABI = 3; // src/platform/addon.ts ADDON_ABI, native/tree.h AGENT_EXEC_NATIVE_ABI
 
 // Installed as a dependency, the package's own scripts are not at hand: npm rebuild runs this again.
 const BUILD_COMMAND = ROOT.split(/[\\/]/).includes("node_modules") ? "npm rebuild agent-exec" : "npm run build:native";
