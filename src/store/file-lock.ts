@@ -13,7 +13,11 @@ import { sleepSync } from "../time.js";
  */
 export function tryLock(path: string): (() => void) | { heldBy: number } {
   const mine = `${path}.${process.pid}`;
-  writeFileSync(mine, String(process.pid));
+  try {
+    writeFileSync(mine, String(process.pid));
+  } catch (error) {
+    throw ioError(error, "lock", path); // EACCES, ENOTDIR, ENOSPC: a coded error, retryable by errno
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
