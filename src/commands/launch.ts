@@ -1,4 +1,4 @@
-import { headExcerpt } from "../observe/excerpt.js";
+import { checkWholeNumber, headExcerpt } from "../observe/excerpt.js";
 import { readJobState, watchUntilTerminal } from "../observe/job-state.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
@@ -106,9 +106,10 @@ function observeTimeoutMs(options: ObserveOptions): number | null {
   return options.forever ? null : secondsToMs(options.until ?? DEFAULT_RUN_UNTIL_SECONDS, "--until");
 }
 
-/** A bad duration is refused before anything is defined or started, not found after the run. */
+/** A bad duration (or byte cap) is refused before anything is defined or started, not found after the run. */
 export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): void {
   observeTimeoutMs(options);
+  checkWholeNumber(options.maxBytes, "--max-bytes");
   if (options.autoGcOlderThan !== undefined) durationOrThrow(options.autoGcOlderThan, "--auto-gc-older-than");
 }
 

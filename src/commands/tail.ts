@@ -1,4 +1,4 @@
-import { tailExcerpt } from "../observe/excerpt.js";
+import { checkWholeNumber, tailExcerpt } from "../observe/excerpt.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { DEFAULT_MAX_BYTES } from "./run.js";
@@ -27,6 +27,8 @@ export interface TailResult {
 }
 
 export async function tail(options: TailOptions): Promise<TailResult> {
+  checkWholeNumber(options.maxBytes, "--max-bytes");
+  checkWholeNumber(options.tailLines, "--tail-lines");
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta(); // a directory without a readable definition is not a job
   const lines = options.tailLines ?? DEFAULT_TAIL_LINES;

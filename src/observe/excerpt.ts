@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, readSync } from "node:fs";
-import { ioError, isAgentExecError } from "../protocol/errors.js";
+import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js";
 import { openJobFile } from "../store/job-file.js";
 
 /** A slice of a log: its text (UTF-8, invalid bytes as U+FFFD), byte range [begin, end) and file size. */
@@ -18,6 +18,18 @@ const EMPTY: Excerpt = { text: "", range: [0, 0], total: 0 };
  * NULs failed with "Invalid string length" after growing to 2.2 GB.
  */
 export const MAX_EXCERPT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A byte cap or line count from a library caller (who may pass anything): a whole number >= 0 (caps
+ * above MAX_EXCERPT_BYTES are clamped by the excerpt), else invalid_argument naming `what`. Checked before
+ * a job is launched, so a bad cap never loses the id of a job that already runs.
+ */
+export function checkWholeNumber(value: unknown, what: string): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new AgentExecError("invalid_argument", `${what} ${String(value)}: expected a whole number >= 0`);
+  }
+}
 
 /** The first `maxBytes` bytes of a log (at most MAX_EXCERPT_BYTES). Reads only what it returns, however large the log. */
 export function headExcerpt(path: string, maxBytes: number): Excerpt {

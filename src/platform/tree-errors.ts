@@ -33,8 +33,9 @@ export function win32ContainmentFailure(name: string, call: string, code: number
   );
 }
 
-// The largest pid either platform hands out (Windows: a DWORD; Linux: at most 2^22).
-const MAX_PID = 0xffffffff;
+// The largest pid the platform can name: Windows a DWORD; POSIX a signed 32-bit pid_t (Linux hands
+// out at most 2^22), so a larger value from state.json must be refused here, not wrap in the FFI.
+const MAX_PID = process.platform === "win32" ? 0xffffffff : 0x7fffffff;
 
 /**
  * Why `value` is not a pid that names exactly one process tree, or null when it is one. 0, 1 and

@@ -1,6 +1,6 @@
 import { linkSync, renameSync, rmSync } from "node:fs";
 import { isProcessAlive } from "../platform/process-info.js";
-import { ioError } from "../protocol/errors.js";
+import { ioError, isAgentExecError } from "../protocol/errors.js";
 import { sleepSync } from "../time.js";
 import { readJobFile, writeNewJobFile } from "./job-file.js";
 
@@ -15,7 +15,12 @@ import { readJobFile, writeNewJobFile } from "./job-file.js";
 export function tryLock(path: string): (() => void) | { heldBy: number } {
   const mine = `${path}.${process.pid}`;
   rmSync(mine, { force: true }); // left by a dead process that had our pid
-  writeNewJobFile(mine, String(process.pid));
+  try {
+    writeNewJobFile(mine, String(process.pid));
+  } catch (error) {
+    if (isAgentExecError(error)) throw error;
+    throw ioError(error, "lock", path); // EACCES, ENOTDIR, ENOSPC: a coded error, retryable by errno
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

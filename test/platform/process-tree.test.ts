@@ -314,7 +314,7 @@ describe.each(backends)("process-tree backend $name (version $version)", ({ name
     });
 
     it("refuses pids that could widen a signal, with one coded error, before sending anything", () => {
-      for (const pid of [0, 1, -1, -process.pid, 1.5, Number.NaN, Infinity, 2 ** 40, "12" as unknown as number]) {
+      for (const pid of [0, 1, -1, -process.pid, 1.5, Number.NaN, Infinity, 2 ** 31, 2 ** 40, "12" as unknown as number]) {
         const error = (() => {
           try {
             return backend.signalTree({ pid }, PROBE);

@@ -11,7 +11,7 @@ import {
   secondsToMs,
   storedMsProblem,
 } from "../../src/commands/duration.js";
-import { create, gc, run, wait } from "../../src/index.js";
+import { create, gc, run, tail, wait } from "../../src/index.js";
 import { longInterval, longTimeout, MAX_TIMER_MS } from "../../src/time.js";
 
 const invalid = (what: RegExp) => expect.objectContaining({ code: "invalid_argument", message: expect.stringMatching(what) });
@@ -126,6 +126,9 @@ describe("library callers get the same rule", () => {
     ["progressEvery", { progressEvery: NaN }, /^--progress-every/],
     ["until", { until: Infinity }, /^--until/],
     ["autoGcOlderThan", { autoGcOlderThan: "104000000d" }, /^--auto-gc-older-than/],
+    // a byte cap is checked as early: after the launch, its error would lose a running job's id
+    ["maxBytes", { maxBytes: -1 }, /^--max-bytes/],
+    ["maxBytes", { maxBytes: NaN }, /^--max-bytes/],
   ])("run with a bad %s is refused before any job exists", async (_name, bad, what) => {
     await expect(run({ root, command: ["true"], ...bad })).rejects.toThrow(invalid(what));
     expect(readdirSync(root)).toEqual([]);
@@ -137,5 +140,13 @@ describe("library callers get the same rule", () => {
     await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", until: 1e308 })).rejects.toThrow(invalid(/^--until/));
     await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", poll: 1e308 })).rejects.toThrow(invalid(/^--poll/));
     await expect(gc({ root, olderThan: "104000000d" })).rejects.toThrow(invalid(/^--older-than/));
+  });
+
+  it("tail refuses a byte cap or line count that is not a whole number >= 0", async () => {
+    const { job_id } = await create({ root, command: ["true"] });
+    for (const bad of [{ maxBytes: -1 }, { maxBytes: NaN }, { maxBytes: 1.5 }, { tailLines: -1 }, { tailLines: NaN }]) {
+      await expect(tail({ root, jobId: job_id, ...bad }), JSON.stringify(bad)).rejects.toThrow(invalid(/^--(max-bytes|tail-lines)/));
+    }
+    expect((await tail({ root, jobId: job_id, maxBytes: 4e9 })).stdout_range).toEqual([0, 0]); // huge is clamped, not refused
   });
 });

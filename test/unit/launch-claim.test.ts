@@ -27,6 +27,12 @@ describe("claimLaunch", () => {
     claimLaunch(dir)();
   });
 
+  it("a job directory that cannot hold the claim is io_error naming the errno, not retryable", () => {
+    rmSync(dir.path, { recursive: true });
+    writeFileSync(dir.path, ""); // a file where the directory should be: ENOTDIR, as EACCES would be for another user
+    expect(() => claimLaunch(dir)).toThrowError(expect.objectContaining({ code: "io_error", retryable: false, details: { errno: "ENOTDIR" } }));
+  });
+
   it("takes over a claim whose holder died", () => {
     writeFileSync(dir.file("launch.lock"), "999999999");
     const release = claimLaunch(dir);
