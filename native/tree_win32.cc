@@ -248,14 +248,18 @@ Napi::Value SignalTree(const Napi::CallbackInfo& info) {
   return Delivered(env, any);
 }
 
+// The first argument as a pid, or a TypeError thrown into JavaScript.
+bool PidArgument(const Napi::CallbackInfo& info, DWORD* pid) {
+  if (info.Length() >= 1 && ReadPid(info[0], pid)) return true;
+  Napi::TypeError::New(info.Env(), "pid must be a whole number").ThrowAsJavaScriptException();
+  return false;
+}
+
 // isAlive(pid) -> boolean. A process we may not open (access denied) exists, so it is alive.
 Napi::Value IsAlive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DWORD pid = 0;
-  if (info.Length() < 1 || !ReadPid(info[0], &pid)) {
-    Napi::TypeError::New(env, "pid must be a whole number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!PidArgument(info, &pid)) return env.Undefined();
   HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
   if (process == nullptr) return Napi::Boolean::New(env, GetLastError() == ERROR_ACCESS_DENIED);
   DWORD code = 0;
@@ -269,10 +273,7 @@ Napi::Value IsAlive(const Napi::CallbackInfo& info) {
 Napi::Value ProcessStartTime(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DWORD pid = 0;
-  if (info.Length() < 1 || !ReadPid(info[0], &pid)) {
-    Napi::TypeError::New(env, "pid must be a whole number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!PidArgument(info, &pid)) return env.Undefined();
   HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
   if (process == nullptr) return env.Null();
   FILETIME created, exited, kernel, user;
