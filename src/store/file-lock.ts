@@ -14,8 +14,8 @@ import { readJobFile, writeNewJobFile } from "./job-file.js";
  */
 export function tryLock(path: string): (() => void) | { heldBy: number } {
   const mine = `${path}.${process.pid}`;
-  rmSync(mine, { force: true }); // left by a dead process that had our pid
   try {
+    rmSync(mine, { force: true }); // left by a dead process that had our pid
     writeNewJobFile(mine, String(process.pid));
   } catch (error) {
     if (isAgentExecError(error)) throw error;

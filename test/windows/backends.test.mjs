@@ -204,6 +204,12 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
         await eventually("a gone pid to have no start time", () => backend.processStartTime(a.pid) === null);
       });
 
+      test("has no subreaper or children usage on Windows", () => {
+        assert.equal(backend.becomeSubreaper(), false);
+        assert.equal(backend.reapChild(4242), false);
+        assert.equal(backend.childrenUsage(), null);
+      });
+
       test("Toolhelp32 fallback: without a job, the root and its descendants end, children first", async () => {
         const dir = subdir(`${name}-toolhelp`);
         const { helper, tree, exited } = await startHelper(dir, name, null);
