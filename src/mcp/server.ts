@@ -1,3 +1,4 @@
+import { Transform } from "node:stream";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -80,9 +81,47 @@ export function createServer(options: McpServerOptions): Server {
 export async function serveStdio(options: McpServerOptions): Promise<void> {
   const server = createServer(options);
   // Room for the largest inline stdin a run accepts, plus JSON escaping of a plain-text one.
-  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 2 * DEFAULT_STDIN_MAX_BYTES + 1024 * 1024 });
+  const maxBufferSize = 2 * DEFAULT_STDIN_MAX_BYTES + 1024 * 1024;
+  const input = process.stdin.pipe(wholeLines(maxBufferSize));
+  const transport = new StdioServerTransport(input, process.stdout, { maxBufferSize });
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
-  process.stdin.once("end", () => void server.close());
+  input.once("end", () => void server.close());
   await server.connect(transport);
   await closed;
+}
+
+/**
+ * Re-chunks the input into whole lines (one message each). The SDK's read buffer concatenates
+ * every chunk onto what it holds and searches all of it for a newline, which is quadratic in a
+ * message's size: a 64 MiB inline stdin took 125 s to be read; whole lines take one copy each.
+ */
+function wholeLines(maxBytes: number): Transform {
+  let pending: Buffer[] = [];
+  let size = 0;
+  const take = (): Buffer => {
+    const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    size = 0;
+    return line;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+        pending.push(chunk.subarray(start, nl + 1));
+        this.push(take());
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        size += chunk.length - start;
+      }
+      if (size > maxBytes) this.push(take()); // the transport refuses a message this large
+      done();
+    },
+    flush(done) {
+      if (size > 0) this.push(take());
+      done();
+    },
+  });
 }

@@ -116,6 +116,14 @@ describe("agent-exec mcp", () => {
     expect((await okCall(client, "run", { command: ["sh", "-c", "cat; echo eof"] })).stdout).toBe("eof\n");
   });
 
+  it("refuses an inline stdin over 64 MiB with stdin_too_large, launching nothing", async () => {
+    // A 64 MiB message is read in one pass (the SDK's own buffer alone takes minutes over it).
+    const { client } = await connect();
+    await errorCall(client, "run", { command: ["cat"], stdin: "a".repeat(64 * 1024 * 1024 + 1) }, "stdin_too_large");
+    expect(jobs()).toEqual([]);
+    expect((await okCall(client, "run", { command: ["echo", "ok"] })).stdout).toBe("ok\n");
+  });
+
   it("answers a bad job id, a bad duration and bad arguments with the error envelope, creating nothing", async () => {
     const { client } = await connect();
     expect((await errorCall(client, "status", { job_id: "no-such-job" }, "job_not_found")).message).toContain("no-such-job");
