@@ -5,7 +5,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { z } from "zod";
 import { DEFAULT_STDIN_MAX_BYTES } from "../commands/stdin-input.js";
 import { errorEnvelope, okEnvelope, type Envelope } from "../protocol/envelope.js";
-import { asAgentExecError } from "../protocol/errors.js";
+import { AgentExecError, asAgentExecError } from "../protocol/errors.js";
 import { AGENT_EXEC_VERSION } from "../version.js";
 import * as tools from "./tools.js";
 
@@ -69,7 +69,9 @@ export function createServer(options: McpServerOptions): Server {
       const data = await t.call(parsed.data, { root: options.root, budget: options.budget, signal: extra.signal });
       return result(okEnvelope(t.type, data), false);
     } catch (error) {
-      const coded = asAgentExecError(error);
+      let coded = asAgentExecError(error);
+      // A conflict between arguments is the CLI's usage error; here it is an argument like any other.
+      if (coded.code === "usage_error") coded = new AgentExecError("invalid_argument", coded.message, { details: coded.details });
       // The CLI's error envelope, plus 0.2.31's top-level isError/message for clients written to them.
       return result({ ...errorEnvelope(coded), isError: true, message: coded.message }, true);
     }

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
@@ -12,6 +14,17 @@ import { isAlive } from "../helpers/procs.js";
 
 const fx = useJobFixture(["sleep 3861", "sleep 3862", "sleep 3863", "sleep 3864"]);
 const clients: Client[] = [];
+
+// Every tool result checked against the shipped schema: an envelope by its type, an error as McpToolError.
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+ajv.addSchema(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8")), "agent-exec");
+const DEFINITION: Record<string, string> = { run: "RunResponse", status: "StatusResponse", tail: "TailResponse", wait: "WaitResponse", kill: "KillResponse", list: "ListResponse", error: "McpToolError" };
+
+function expectValid(envelope: any): void {
+  const validate = ajv.getSchema(`agent-exec#/definitions/${DEFINITION[envelope.type]}`)!;
+  expect(validate(envelope), `${envelope.type}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(envelope)}`).toBe(true);
+}
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();
@@ -35,6 +48,7 @@ async function connect(env: Record<string, string> = {}): Promise<{ client: Clie
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<{ envelope: any; isError: boolean }> {
   const result: any = await client.callTool({ name, arguments: args });
   expect(JSON.parse(result.content[0].text)).toEqual(result.structuredContent);
+  expectValid(result.structuredContent);
   return { envelope: result.structuredContent, isError: result.isError === true };
 }
 
@@ -132,6 +146,7 @@ describe("agent-exec mcp", () => {
     await errorCall(client, "run", { command: ["true"], timeout: 1e300 }, "invalid_argument");
     await errorCall(client, "run", { command: [] }, "invalid_argument");
     await errorCall(client, "run", { command: ["true"], env: { "A=B": "c" } }, "invalid_argument");
+    expect((await errorCall(client, "list", { all: true, cwd: fx.work }, "invalid_argument")).message).toContain("cannot be used together");
     expect((await errorCall(client, "run", { command: ["cat"], stdin: "x", stdin_file: "/etc/hostname" }, "invalid_argument")).message).toContain("stdin_file");
     await errorCall(client, "run", { command: ["cat"], stdin_file: join(fx.work, "missing") }, "invalid_argument");
     // A wrong shape is a JSON-RPC InvalidParams error, as in 0.2.31, before anything runs.
