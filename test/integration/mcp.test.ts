@@ -205,6 +205,20 @@ describe("agent-exec mcp", () => {
     expect(fx.x(["tail", id]).json.stdout).toBe("done\n");
   });
 
+  it("starts the job of a run still under way when stdin closes", async () => {
+    const server = spawn(process.execPath, ["--", CLI, "mcp", "--root", fx.root], { cwd: fx.work, stdio: ["pipe", "ignore", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => server.on("close", resolve));
+    const send = (message: object) => server.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
+    send({ id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    send({ method: "notifications/initialized" });
+    send({ id: 2, method: "tools/call", params: { name: "run", arguments: { command: ["sh", "-c", "sleep 1; echo done"], until: 0 } } });
+    server.stdin.end(); // before the answer
+    expect(await exited).toBe(0);
+    const [id] = await eventually(() => (jobs().length === 1 ? jobs() : undefined), 20_000);
+    expect(await fx.settledStatus(id!)).toMatchObject({ state: "exited", exit_code: 0 });
+    expect(fx.x(["tail", id!]).json.stdout).toBe("done\n");
+  });
+
   it("caps every until at AGENT_EXEC_MCP_MAX_UNTIL_SECONDS instead of failing", async () => {
     const { client } = await connect({ AGENT_EXEC_MCP_MAX_UNTIL_SECONDS: "0" });
     // until 100 is cut to 0: run answers while the job still runs, and so does wait.
