@@ -408,6 +408,24 @@ subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpo
     }
   });
 
+// mcp is long-running and speaks JSON-RPC on stdout; the SDK is loaded here only, so no other
+// verb pays for it. A bad until variable is reported on stderr: stdout is the protocol's.
+subcommand("mcp", "MCP server over stdio: run, status, tail, wait, kill and list as tools")
+  .action(async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const o: Opts = { ...program.opts(), ...definedOnly(command.opts()) };
+    setVerbosity((program.opts().verbose as number) + (command.opts().verbose as number));
+    try {
+      const { serveStdio } = await import("./mcp/server.js");
+      const { untilBudgetFromEnv } = await import("./mcp/tools.js");
+      await serveStdio({ root: o.root, budget: untilBudgetFromEnv() });
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`error: ${asAgentExecError(error).message}\n`);
+      process.exit(1);
+    }
+  });
+
 /** Commander folds --x and --no-x into one value; the reference treats giving both as a usage error. */
 function rejectBoth(command: Command, a: string, b: string): void {
   const seen = new Set<string>();

@@ -16,8 +16,10 @@ const PIPE_FIRST_BYTE_MS = 250;
 const PIPE_STALL_MS = 5000;
 
 export interface StdinOptions {
-  /** Exact bytes for the workload; "-" reads this process's stdin. */
+  /** Exact bytes for the workload; "-" reads this process's stdin unless `stdinLiteral`. */
   stdin?: string;
+  /** `stdin` is bytes even when it is "-" (MCP: this process's stdin is the protocol). */
+  stdinLiteral?: boolean;
   stdinFile?: string;
   /** Largest input accepted (default 64 MiB). */
   stdinMaxBytes?: number;
@@ -32,7 +34,7 @@ export async function readStdinInput(options: StdinOptions): Promise<Buffer | un
     throw new AgentExecError("usage_error", "--stdin and --stdin-file cannot be used together");
   }
   if (options.stdinFile !== undefined) return checked(readFileBounded(options.stdinFile, max), max);
-  if (options.stdin === "-") {
+  if (options.stdin === "-" && !options.stdinLiteral) {
     if (isatty(0)) throw new AgentExecError("stdin_required", "--stdin - needs piped or redirected input, but stdin is a terminal");
     return checked(await readFd0(max, { firstByteMs: null, stallMs: null }), max);
   }
