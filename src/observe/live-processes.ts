@@ -81,6 +81,9 @@ export async function liveProcessesOf(state: JobState, table?: () => ProcEntry[]
   const record = state.containment;
   if (record?.kind !== "job-object") return jobProcesses(state, table);
   if (record.job_object !== `AgentExec-${state.job.id}`) return [];
+  // The supervisor stays while its Job Object holds a process: once it is gone there is nothing
+  // to list, and a reader (status, list, wait) loads no backend for the usual finished job.
+  if (!mayHaveLiveProcesses(state)) return [];
   const job = (await processTree()).queryJob(record.job_object);
   return (job?.pids ?? []).filter((pid) => pid !== state.supervisor_pid).sort((a, b) => a - b);
 }
