@@ -206,9 +206,15 @@ class TreeEnforcer {
       .then(() => this.send(resolveSignal("KILL")));
   }
 
-  /** Resolves once a pending escalation has run, so descendants that ignored TERM still get KILL. */
-  settled(): Promise<void> {
-    return this.escalation.catch(() => undefined);
+  /**
+   * Resolves once a pending escalation has run, so descendants that ignored TERM still get KILL,
+   * or as soon as the job has no process left for it: a KILL for nobody is not waited for (a
+   * 30-day --kill-after would otherwise keep this process alive for 30 days).
+   */
+  async settled(): Promise<void> {
+    let pending = true;
+    const done = this.escalation.catch(() => undefined).finally(() => (pending = false));
+    while (pending && this.containment.members().length > 0) await Promise.race([done, sleep(100)]);
   }
 }
 

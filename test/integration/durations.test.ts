@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { startServer } from "../../src/server/http.js";
 import { failed, ok, processesWithArgv, sleep, usageError, useJobFixture } from "../helpers/jobs.js";
+import { eventually } from "../helpers/cli.js";
+import { isAlive } from "../helpers/procs.js";
 
 // Issue 11, items 1 and 10: durations over Node's 2^31-1 ms timer limit, and parsing.
 // Sleep durations 3851-3859 belong to this file.
@@ -25,10 +27,16 @@ describe("30-day durations are 30 days, not 1 ms", () => {
     expect(processesWithArgv(["sleep", "3851"]).length).toBe(1);
   });
 
-  test("--kill-after 30d: a workload that ignores the timeout's TERM is not SIGKILLed a moment later", () => {
+  test("--kill-after 30d: a workload that ignores the timeout's TERM is not SIGKILLed a moment later", async () => {
     const r = ok(fx.x(["run", "--timeout", "0.1", "--kill-after", THIRTY_DAYS, "--until", "0.5", "--", "sh", "-c", "trap '' TERM; sleep 3852"]), "run");
     expect(r.state).toBe("running");
     expect(processesWithArgv(["sleep", "3852"]).length).toBe(1);
+    // Once nothing of the job is left, the pending KILL is for nobody: the supervisor records the
+    // outcome and exits instead of waiting out the 30 days.
+    const { pid, supervisor_pid } = fx.readState(r.job_id);
+    process.kill(-pid, "SIGKILL");
+    await eventually(() => !isAlive(supervisor_pid), 20_000);
+    expect(fx.readState(r.job_id).job.status).toBe("killed");
   });
 
   test("--progress-every 30d does not rewrite state.json every millisecond", async () => {
