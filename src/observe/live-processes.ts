@@ -106,8 +106,9 @@ export function jobProcesses(state: JobState, table: () => ProcEntry[] = memo(pr
     // cgroup.procs may still list a zombie; a stat per pid is cheaper than a /proc scan.
     return dir ? cgroupPids(dir).filter((pid) => procEntry(pid) !== null) : [];
   }
-  const since = record?.since ?? state.supervisor_start;
-  const pids = new Set(state.pid && state.pid > 1 ? groupMembers(state.pid, since, table(), Boolean(record?.since)) : []);
+  // pid_start is /proc's start time on Linux, the only place group members are listed.
+  const since = state.pid_start ?? state.supervisor_start;
+  const pids = new Set(state.pid && state.pid > 1 ? groupMembers(state.pid, since, table(), Boolean(state.pid_start)) : []);
   const supervisor = state.supervisor_pid;
   if (record?.kind === "subreaper" && supervisor && isSameProcessAlive(supervisor, state.supervisor_start)) {
     for (const pid of descendantsOf(supervisor, table())) pids.add(pid);

@@ -46,6 +46,8 @@ export function probeContainment(): { kind: ContainmentKind; note: string } {
 export class Containment {
   private reaper: NodeJS.Timeout | undefined;
   private rootPid = 0;
+  /** The root's /proc start time, read once at the spawn: group members started no earlier. */
+  private rootStart: string | null = null;
 
   private constructor(
     readonly kind: ContainmentKind,
@@ -96,6 +98,7 @@ export class Containment {
   private adopt(child: ChildProcess): ChildProcess {
     ownChild(child);
     this.rootPid = child.pid ?? 0;
+    this.rootStart = this.rootPid ? processStartTime(this.rootPid) : null;
     if (this.kind === "subreaper") this.reaper = setInterval(() => this.reapOrphans(), 250).unref();
     return child;
   }
@@ -105,7 +108,6 @@ export class Containment {
       kind: this.kind,
       ...(this.cgroup ? { cgroup: this.cgroup.path } : {}),
       ...(this.jobObject ? { job_object: this.jobObject } : {}),
-      since: this.rootPid ? processStartTime(this.rootPid) : null,
     };
   }
 
@@ -118,7 +120,7 @@ export class Containment {
       const others = new Set([...nodeChildren].filter((pid) => pid !== this.rootPid)); // notification sinks
       return descendantsOf(process.pid, table, others);
     }
-    return this.rootPid ? groupMembers(this.rootPid, this.record().since, table) : [];
+    return this.rootPid ? groupMembers(this.rootPid, this.rootStart, table) : [];
   }
 
   /**

@@ -76,8 +76,6 @@ export interface ContainmentRecord {
   cgroup?: string;
   /** job-object: the Job Object's name, AgentExec-<job id> (checked against the job id before use). */
   job_object?: string;
-  /** The workload's start time (/proc/<pid>/stat field 22): members of its group started no earlier. */
-  since?: string | null;
 }
 
 export interface TreeUsage {
