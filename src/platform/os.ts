@@ -1,10 +1,10 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
-// What code outside src/platform/ may know about the OS it runs on: facts (which shell, where the
-// files live, what the file system guarantees, whether /proc lists processes), never the OS's
-// name. This module and the backends are the only readers of process.platform; a unit test
-// (test/unit/platform-seam.test.ts) fails on one anywhere else in src/.
+// What code outside src/platform/ may know about the OS it runs on: facts (where the files live,
+// what the file system guarantees, whose command-line rules apply, whether /proc lists processes),
+// never the OS's name. Inside src/platform/ the backends and their selection read process.platform
+// themselves; anywhere else in src/ a unit test (test/unit/platform-seam.test.ts) fails on it.
 
 const PLATFORM = process.platform;
 const WINDOWS = PLATFORM === "win32";

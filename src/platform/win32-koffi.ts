@@ -1,5 +1,5 @@
 import koffi from "koffi";
-import { descendantsOf } from "./descendants.js";
+import { descendantsOf, type ParentLink } from "./descendants.js";
 import { jobInfoOf, type JobInfo, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 import { guardTarget } from "./target-guard.js";
@@ -135,11 +135,11 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
     return any;
   }
 
-  function snapshot(): { pid: number; ppid: number }[] {
+  function snapshot(): ParentLink[] {
     const snap = api.CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
     if (!snap || koffi.address(snap) === 0xffffffffffffffffn) throw win32SignalFailure("CreateToolhelp32Snapshot", api.GetLastError());
     try {
-      const out: { pid: number; ppid: number }[] = [];
+      const out: ParentLink[] = [];
       const entry = { dwSize: entrySize } as Record<string, number>;
       for (let ok = api.Process32FirstW(snap, entry); ok; ok = api.Process32NextW(snap, entry)) {
         out.push({ pid: entry.th32ProcessID!, ppid: entry.th32ParentProcessID! });
