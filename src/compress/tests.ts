@@ -1,0 +1,39 @@
+import { isFailureLine } from "./failure.js";
+import { collapseRepeats, lines } from "./text.js";
+
+// Test runners (vitest, jest, mocha, node --test/TAP, pytest, cargo test, go test): one line
+// classifier for all of them. Kept: every failure line, the first lines of each failure block (the
+// assertion, expected/received), and the runner's summary. Dropped and counted: passing tests,
+// progress, banners, console output of passing tests.
+
+const FAILURE_START =
+  /^\s*(?:FAIL\b|[✗✘×✖]|●\s|not ok\b|\d+\) |--- FAIL|-{4} \S+ stdout -{4}|_{3,} .+ _{3,}$|={3,} (?:FAILURES|ERRORS) ={3,})|\.\.\. FAILED$| FAILED\b|panicked at/;
+const SUMMARY =
+  /^\s*(?:Test Files|Tests?:?\s+\d|Test Suites:|Snapshots:|Time:|Duration|Start at|\d+ (?:passing|failing|pending)\b|[#ℹ] (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) |test result:|={3,}.*\b(?:passed|failed|errors?|skipped|no tests ran)\b.*={3,}|(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))|FAIL$|Ran \d+ tests?|OK(?: \(|$)|FAILED \(|short test summary|failures:$|error: test failed)/;
+const BLOCK_LINES = 8;
+
+export function compressTests(text: string): string {
+  const out: string[] = [];
+  let omitted = 0;
+  let context = 0;
+  const flushOmitted = (): void => {
+    if (omitted > 0) out.push(`... ${omitted} lines omitted (passing tests, progress)`);
+    omitted = 0;
+  };
+  for (const line of lines(text)) {
+    const start = FAILURE_START.test(line);
+    if (start) context = BLOCK_LINES;
+    if (start || SUMMARY.test(line) || isFailureLine(line)) {
+      flushOmitted();
+      out.push(line);
+    } else if (context > 0 && line.trim() !== "") {
+      flushOmitted();
+      out.push(line);
+      context--;
+    } else if (line.trim() !== "") {
+      omitted++;
+    }
+  }
+  flushOmitted();
+  return collapseRepeats(out).join("\n");
+}
