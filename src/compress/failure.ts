@@ -7,15 +7,17 @@ import { lines, stripAnsi, templateOf } from "./text.js";
 
 const FAILURE_WORD =
   /\b(?:errors?|err!|fail|failed|failing|failures?|fatal|panic(?:ked)?|traceback|exception|assert(?:ion)?(?:error)?|not ok|segmentation fault|undefined reference|abort(?:ed)?)\b|[✗✘×✖]|^\s*(?:FAIL|E)\s/i;
-// A count of zero is not a failure ("0 failed", "found 0 errors", "failures: 0").
-const ZERO_COUNT = /^(?!.*[1-9]\d* (?:failed|failing|errors?|failures?)\b).*\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:failed|failures?|errors?)[:=] ?0\b/i;
-const LOCATION = /[\w.\-/\\@]+\.[A-Za-z]{1,6}(?::\d+(?::\d+)?\b|\(\d+(?:,\d+)?\))/;
+// A count of zero is not a failure ("0 failed", "found 0 errors", "failures: 0"); a nonzero count is.
+const NONZERO_COUNT = /\b[1-9]\d* (?:failed|failing|errors?|failures?)\b/i;
+const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:failed|failures?|errors?)[:=] ?0\b/i;
+// file.ext:12, file.ext:12:5, file.ext(12,5). Anchored on the extension, so it stays linear.
+const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 
 export function isFailureLine(line: string): boolean {
   const text = stripAnsi(line);
-  if (text.trim() === "") return false;
+  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)\s*$/.test(text)) return false;
   if (LOCATION.test(text)) return true;
-  return FAILURE_WORD.test(text) && !ZERO_COUNT.test(text);
+  return FAILURE_WORD.test(text) && (NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text));
 }
 
 /** The distinct failure lines of a stream, trimmed. */

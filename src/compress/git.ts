@@ -6,7 +6,8 @@ import { collapseRepeats, lines, sample } from "./text.js";
 // each hunk; status becomes the branch and the files grouped by state; push/pull drop the
 // transfer progress.
 
-const HUNK_LINES = 6;
+const HUNK_LINES = 4;
+const LINE_CHARS = 160;
 const MAX_COMMITS = 50;
 
 function log(text: string): string {
@@ -83,7 +84,7 @@ function diff(text: string): string {
     }
     if (line.startsWith("+") || line.startsWith("-")) {
       if (line.startsWith("+")) plus++; else minus++;
-      if (shown < HUNK_LINES) { out.push(line); shown++; } else hidden++;
+      if (shown < HUNK_LINES) { out.push(line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line); shown++; } else hidden++;
     }
   }
   flush();

@@ -55,14 +55,14 @@ const MODE_KIND: Record<Exclude<CompressionMode, "off" | "route">, DetectedKind>
 
 interface Family {
   strategy: string;
-  compress: (text: string, kind: DetectedKind) => string | undefined;
+  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => string | undefined;
   /** Whether lines naming errors are failures (in test output) or content (in a diff, a grep). */
   failures: boolean;
 }
 
 const diagnostics: Family = { strategy: "diagnostic-focus", compress: compressDiagnostics, failures: true };
 const tests: Family = { strategy: "test-failure-focus", compress: compressTests, failures: true };
-const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: compressLogs, failures: true };
+const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
 const packages: Family = { strategy: "package-summary", compress: compressPackages, failures: true };
 const table: Family = { strategy: "table-summary", compress: compressTable, failures: false };
 
@@ -79,7 +79,8 @@ function family(kind: DetectedKind): Family {
     case "search": return { strategy: "search-summary", compress: compressSearch, failures: false };
     case "list": return { strategy: "directory-grouping", compress: compressList, failures: false };
     case "env": return { strategy: "env-mask-and-prefix-group", compress: compressEnv, failures: false };
-    case "file-text": return { strategy: "head-tail-text-summary", compress: compressFileText, failures: false };
+    // A file read with cat or tail is often a log: its failure lines are failures.
+    case "file-text": return { strategy: "head-tail-text-summary", compress: compressFileText, failures: true };
     case "summary": return { strategy: "bounded-summary", compress: (text) => boundedSummary(text), failures: false };
     default: return { strategy: `${kind}-summary`, compress: (text, k) => compressGit(k, text), failures: false };
   }
@@ -88,7 +89,7 @@ function family(kind: DetectedKind): Family {
 function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): { text: string; restored: boolean } {
   if (raw === "") return { text: "", restored: false };
   const text = stripAnsi(raw);
-  let out = f.compress(text, kind);
+  let out = f.compress(text, kind, logPath);
   if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
   if (!f.failures) return { text: out, restored: false };
   const net = safetyNet(text, out, logPath);

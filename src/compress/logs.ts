@@ -9,24 +9,32 @@ import { collapseRepeats, lines, templateOf } from "./text.js";
 const PROGRESS = /progress.*(?:\d+%|done)|^\s*\d+%\s*\|?/i;
 const WARNING = /\b(?:warn(?:ing)?|WARN)\b/;
 
-export function compressLogs(text: string): string {
+const HEAD = 10;
+const TAIL = 20;
+
+export function compressLogs(text: string, logPath?: string): string {
   const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !isFailureLine(line)));
   const collapsed = collapseRepeats(filtered, templateOf);
-  if (collapsed.length <= 40) return collapsed.join("\n");
-  const seen = new Map<string, number>();
+  if (collapsed.length <= HEAD + TAIL + 10) return collapsed.join("\n");
+  // A long log: its head and tail, and between them every failure and warning line and the first
+  // line of each repeated template; the rest is counted.
+  const seen = new Set<string>();
   const out: string[] = [];
   let dropped = 0;
-  for (const line of collapsed) {
+  const flush = (): void => {
+    if (dropped > 0) out.push(`... ${dropped} lines omitted`);
+    dropped = 0;
+  };
+  collapsed.forEach((line, i) => {
     const key = templateOf(line.replace(/ \(repeated \d+x\)$/, ""));
-    const count = seen.get(key) ?? 0;
-    seen.set(key, count + 1);
-    if (count === 0 || isFailureLine(line) || WARNING.test(line)) out.push(line);
-    else dropped++;
-  }
-  if (dropped > 0) {
-    const counts = [...seen.entries()].filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]).slice(0, 5);
-    out.push(`... ${dropped} informational lines omitted (their first occurrence is above); most frequent:`);
-    for (const [template, n] of counts) out.push(`  ${n}x ${template}`);
-  }
+    const edge = i < HEAD || i >= collapsed.length - TAIL;
+    if (edge || isFailureLine(line) || WARNING.test(line) || (/ \(repeated \d+x\)$/.test(line) && !seen.has(key))) {
+      flush();
+      out.push(line);
+    } else dropped++;
+    seen.add(key);
+  });
+  flush();
+  out.push(`(${collapsed.length} distinct lines; the full log: ${logPath ?? "the job's log file"})`);
   return out.join("\n");
 }

@@ -1,21 +1,24 @@
 import { isFailureLine } from "./failure.js";
-import { collapseRepeats, lines, sample } from "./text.js";
+import { collapseRepeats, lines, sample, templateOf } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo install): the outcome (added/removed/installed,
 // audit, funding), every error, and warnings grouped by kind with the packages they name. Dropped
 // and counted: download and resolution progress, "already satisfied" lines.
 
-const PROGRESS = /^\s*(?:Collecting|Downloading|Downloaded|Using cached|Obtaining|Requirement already satisfied|Installing collected|Building wheel|Created wheel|Stored in|Preparing metadata|Getting requirements|Compiling|Fresh|Updating|Locking|Adding|Progress:|Packages:|[+-]{3,}|\s*[|/\\-]\s*$|\S+ \d+\.\d+.*\| \d+)/;
+const PROGRESS = /^\s*(?:Looking in|Processing |Collecting|Downloading|Downloaded|Using cached|Obtaining|Requirement already satisfied|Installing collected|Building wheel|Created wheel|Stored in|Preparing metadata|Getting requirements|Compiling|Fresh|Updating|Locking|Adding|Progress:|Packages:|[+-]{3,}|[|/\\-]$)/;
 // "npm warn deprecated glob@7.2.3: Glob versions …" → grouped under "npm warn deprecated".
 const WARNING = /^((?:npm|pnpm|yarn) (?:warn|WARN)(?: \w+)?|WARN(?:ING)?:?(?: \w+)?|warning:)\s+(\S+?)(?::|\s|$)(.*)$/;
 const OUTCOME = /\b(?:added|removed|changed|audited|up to date|found \d+ vulnerabilit|vulnerabilit|Successfully installed|packages are looking for funding|npm fund|Installed|Finished|Done in|dependencies:|devDependencies:)/i;
+
+const BARE_TAG = /^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\s*$/;
 
 export function compressPackages(text: string): string {
   const out: string[] = [];
   const warnings = new Map<string, string[]>();
   let progress = 0;
   for (const line of lines(text)) {
-    if (line.trim() === "") continue;
+    // A bare "npm error" is the blank line of npm's report.
+    if (line.trim() === "" || BARE_TAG.test(line)) continue;
     const warning = WARNING.exec(line.trim());
     if (warning && !isFailureLine(line)) {
       const key = warning[1]!;
@@ -37,5 +40,6 @@ export function compressPackages(text: string): string {
     return names ? `${line} (${names.length}x): ${sample([...new Set(names)], 12)}` : line;
   });
   if (progress > 0) rendered.push(`... ${progress} progress lines omitted`);
-  return collapseRepeats(rendered).join("\n");
+  // Retries and re-downloads differ only in counters and addresses.
+  return collapseRepeats(rendered, templateOf).join("\n");
 }

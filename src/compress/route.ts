@@ -130,11 +130,11 @@ function routeCommand(command: readonly string[]): DetectedKind | undefined {
 // Output signatures of the families, checked when the command says nothing.
 const SIGNATURES: [RegExp, DetectedKind][] = [
   [/^\s*Test Files\s+\d|^\s*Tests:\s+\d|^\s*\d+ passing \(|^# (?:pass|fail) \d+$|^ℹ (?:pass|fail) \d+$/m, "js-test"],
-  [/^=+ .*(?:passed|failed|error).* in [\d.]+s|^=+ test session starts/m, "python-test"],
+  [/^=+ (?:test session starts|\d+ (?:passed|failed))/m, "python-test"],
   [/^test result: (?:ok|FAILED)\./m, "cargo-test"],
   [/^(?:--- FAIL|ok  \t|FAIL\t|=== RUN)/m, "go-test"],
   [/^\S+\.[cm]?[jt]sx?\(\d+,\d+\): error TS\d+|^\S+\.[cm]?[jt]sx?:\d+:\d+ - error TS\d+/m, "typescript"],
-  [/^\s+\d+:\d+\s+(?:error|warning)\s+.+\s[\w@/-]+$/m, "js-lint"],
+  [/^\s+\d+:\d+\s+(?:error|warning)\s{2}/m, "js-lint"],
   [/^error\[E\d+\]: |^\s+--> \S+:\d+:\d+$|^\s+Compiling \S+ v\d/m, "rust-diagnostics"],
   [/^\S+\.(?:c|cc|cpp|cxx|h|hpp):\d+:\d+: (?:fatal )?(?:error|warning):/m, "c-diagnostics"],
   [/^(?:added|removed|changed) \d+ packages?|^npm (?:warn|error|ERR!)|^Progress: resolved \d+/m, "js-packages"],
@@ -157,6 +157,14 @@ function hasRepeats(text: string): boolean {
   return false;
 }
 
+// Most lines begin with a date, a time or a level: a log.
+const LOG_LINE = /^\S{0,24}\[?(?:\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b)/;
+
+function looksLikeLog(text: string): boolean {
+  const all = lines(text).slice(0, 200);
+  return all.length >= 10 && all.filter((line) => LOG_LINE.test(line)).length * 2 >= all.length;
+}
+
 export function routeOutput(stdout: string, stderr: string): DetectedKind {
   const both = `${stdout}\n${stderr}`;
   for (const [pattern, kind] of SIGNATURES) if (pattern.test(both)) return kind;
@@ -168,6 +176,13 @@ export function routeOutput(stdout: string, stderr: string): DetectedKind {
   return "summary";
 }
 
+// Any tool asked for JSON (npm ls --json, kubectl -o json, gh --json) prints JSON.
+const JSON_FLAG = /^(?:--json|--format[= ]?json|-o ?json|--output[= ]?json|--reporter[= ]?json)$/;
+
 export function route(command: readonly string[], stdout: string, stderr: string): DetectedKind {
-  return routeCommand(command) ?? routeOutput(stdout, stderr);
+  const kind = routeCommand(command);
+  if (kind !== undefined && kind !== "json-structure" && command.some((arg) => JSON_FLAG.test(arg)) && looksLikeJson(stdout)) return "json-structure";
+  // A log file read with tail or cat is a log.
+  if (kind === "file-text" && (looksLikeLog(stdout) || hasRepeats(stdout))) return "logs";
+  return kind ?? routeOutput(stdout, stderr);
 }

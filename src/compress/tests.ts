@@ -10,6 +10,11 @@ const FAILURE_START =
   /^\s*(?:FAIL\b|[✗✘×✖]|●\s|not ok\b|\d+\) |--- FAIL|-{4} \S+ stdout -{4}|_{3,} .+ _{3,}$|={3,} (?:FAILURES|ERRORS) ={3,})|\.\.\. FAILED$| FAILED\b|panicked at/;
 const SUMMARY =
   /^\s*(?:Test Files|Tests?:?\s+\d|Test Suites:|Snapshots:|Time:|Duration|Start at|\d+ (?:passing|failing|pending)\b|[#ℹ] (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) |test result:|={3,}.*\b(?:passed|failed|errors?|skipped|no tests ran)\b.*={3,}|(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))|FAIL$|Ran \d+ tests?|OK(?: \(|$)|FAILED \(|short test summary|failures:$|error: test failed)/;
+// Passing tests and runner chatter, dropped even inside a failure block.
+const PASS_LINE =
+  /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS|=== (?:RUN|PAUSE|CONT)|PASS$|test \S+ \.\.\. ok$|\S+::\S+ PASSED|running \d+ tests?$|Start at |Running |Compiling |Finished |Doc-tests )/;
+// A stack frame: kept the first time; the same frame under the next failure says nothing new.
+const FRAME = /^\s*(?:at\s|\d+:\s)/;
 const BLOCK_LINES = 8;
 
 export function compressTests(text: string): string {
@@ -17,10 +22,22 @@ export function compressTests(text: string): string {
   let omitted = 0;
   let context = 0;
   const flushOmitted = (): void => {
-    if (omitted > 0) out.push(`... ${omitted} lines omitted (passing tests, progress)`);
+    if (omitted > 0) out.push(`... ${omitted} lines omitted`);
     omitted = 0;
   };
+  const frames = new Set<string>();
   for (const line of lines(text)) {
+    if (PASS_LINE.test(line)) {
+      omitted++;
+      continue;
+    }
+    if (FRAME.test(line) || /^\s+at \S/.test(line)) {
+      if (frames.has(line)) {
+        omitted++;
+        continue;
+      }
+      frames.add(line);
+    }
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
     if (start || SUMMARY.test(line) || isFailureLine(line)) {
