@@ -7,7 +7,7 @@ import { collapseRepeats, lines, sample, templateOf } from "./text.js";
 
 const PROGRESS = /^\s*(?:Looking in|Processing |Collecting|Downloading|Downloaded|Using cached|Obtaining|Requirement already satisfied|Installing collected|Building wheel|Created wheel|Stored in|Preparing metadata|Getting requirements|Compiling|Fresh|Updating|Locking|Adding|Progress:|Packages:|[+-]{3,}|[|/\\-]$)/;
 // "npm warn deprecated glob@7.2.3: Glob versions …" → grouped under "npm warn deprecated".
-const WARNING = /^((?:npm|pnpm|yarn) (?:warn|WARN)(?: \w+)?|WARN(?:ING)?:?(?: \w+)?|warning:)\s+(\S+?)(?::|\s|$)(.*)$/;
+const WARNING = /^((?:npm|pnpm|yarn) (?:warn|WARN) deprecated|WARN\s+deprecated)\s+(\S+?)(?::|\s|$)(.*)$/;
 const OUTCOME = /\b(?:added|removed|changed|audited|up to date|found \d+ vulnerabilit|vulnerabilit|Successfully installed|packages are looking for funding|npm fund|Installed|Finished|Done in|dependencies:|devDependencies:)/i;
 
 const BARE_TAG = /^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\s*$/;
