@@ -15,19 +15,19 @@ const PASS_LINE =
   /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS|=== (?:RUN|PAUSE|CONT)|PASS$|test \S+ \.\.\. ok$|\S+::\S+ PASSED|running \d+ tests?$|Start at |Running |Compiling |Finished |Doc-tests )/;
 // A stack frame: kept the first time; the same frame under the next failure says nothing new.
 const FRAME = /^\s*(?:at\s|\d+:\s)/;
+// Source echoed around the failing line (" 24|   it(…"); jest marks the failing one with ">".
+const CODE_FRAME = /^\s*\d+\s*\|/;
+// Rules between sections ("⎯⎯⎯⎯[1/2]⎯", "-----"): many tokens, nothing to read.
+const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
 
 export function compressTests(text: string): string {
   const out: string[] = [];
   let omitted = 0;
   let context = 0;
-  const flushOmitted = (): void => {
-    if (omitted > 0) out.push(`... ${omitted} lines omitted`);
-    omitted = 0;
-  };
   const frames = new Set<string>();
   for (const line of lines(text)) {
-    if (PASS_LINE.test(line)) {
+    if (PASS_LINE.test(line) || RULE.test(line)) {
       omitted++;
       continue;
     }
@@ -41,16 +41,15 @@ export function compressTests(text: string): string {
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
     if (start || SUMMARY.test(line) || isFailureLine(line)) {
-      flushOmitted();
       out.push(line);
-    } else if (context > 0 && line.trim() !== "") {
-      flushOmitted();
+    } else if (context > 0 && line.trim() !== "" && !CODE_FRAME.test(line)) {
       out.push(line);
       context--;
     } else if (line.trim() !== "") {
       omitted++;
     }
   }
-  flushOmitted();
+  // One count at the end: a marker at every gap would cost more tokens than it tells.
+  if (omitted > 0) out.push(`... ${omitted} lines omitted (passing tests, progress, code frames)`);
   return collapseRepeats(out).join("\n");
 }
