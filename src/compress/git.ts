@@ -127,13 +127,20 @@ function transfer(text: string): string {
   return collapseRepeats(kept).join("\n");
 }
 
+function branch(text: string): string {
+  const names = lines(text).map((line) => line.trim()).filter((line) => line !== "");
+  const current = names.find((name) => name.startsWith("* "))?.slice(2) ?? "none";
+  return `${names.length} branches; current ${current}: ${sample(names.map((name) => name.replace(/^\* /, "").split(/\s+/)[0]!), 30)}`;
+}
+
 export function compressGit(kind: DetectedKind, text: string): string {
   switch (kind) {
     case "git-log": return log(text);
     case "git-diff": case "git-show": return diff(text);
     case "git-status": return status(text);
     case "git-push": case "git-pull": return transfer(text);
-    case "git-branch": case "git-stash": return transfer(text);
+    case "git-branch": return branch(text);
+    case "git-stash": return transfer(text);
     default:
       if (/^diff --git /m.test(text)) return diff(text);
       if (/^commit [0-9a-f]{7,}/m.test(text)) return log(text);
