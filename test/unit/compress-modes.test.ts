@@ -117,3 +117,25 @@ describe("masks", () => {
     expect(env.stdout).not.toContain("super_secret_value");
   });
 });
+
+describe("never lose a failure", () => {
+  // Distinct lines without digits: text, not a log of repeated templates.
+  const prose = (word: string) => Array.from({ length: 40 }, (_, i) => `${word} ${"z".repeat(i + 1)} of the notes`);
+  const file = (middle: string[]) => ["header", ...prose("opening"), ...middle, ...prose("closing")].join("\n");
+
+  it("a failure line a view dropped is put back", () => {
+    const raw = file(["src/app.ts:12:5 something odd", "Error: the cache is corrupt"]);
+    const v = compressOutput({ mode: "route", command: ["cat", "notes.txt"], stdout: raw, stderr: "" })!;
+    expect(v.detected_kind).toBe("file-text");
+    expect(v.strategy).toContain("failure-lines-kept");
+    expect(v.stdout).toContain("--- failure lines:\nsrc/app.ts:12:5 something odd\nError: the cache is corrupt");
+  });
+
+  it("past the budget, the view says how many it could not show and where the full log is", () => {
+    const letters = (n: number) => n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + parseInt(d, 26)));
+    const raw = file(Array.from({ length: 3000 }, (_, i) => `Error: check ${letters(i)} broke while reading the ${letters(i * 7)} table`));
+    const v = compressOutput({ mode: "route", command: ["cat", "notes.txt"], stdout: raw, stderr: "", stdoutLogPath: "/jobs/J/stdout.log" })!;
+    expect(v.applied).toBe(true);
+    expect(v.stdout).toMatch(/\.\.\. \d+ more failure\/location lines not shown; full log: \/jobs\/J\/stdout\.log$/);
+  });
+});
