@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { COMPRESSION_MODES, isCompressionMode, type CompressionMode } from "./compress/modes.js";
 import { durationProblem } from "./commands/duration.js";
 import { SHELL_CONFIG_KEY, userConfigDir } from "./platform/os.js";
 import { AgentExecError } from "./protocol/errors.js";
@@ -10,13 +11,12 @@ import { AgentExecError } from "./protocol/errors.js";
 // missing --config file, an unreadable file or a malformed one is `config_error`, naming the file.
 // So is a section or key not in KNOWN_KEYS: a misspelling must not silently drop a setting.
 
-/** Every section and key the reference's config.toml has. [compression] is accepted and unused. */
+/** Every section and key the reference's config.toml has. */
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   shell: ["unix", "windows"],
   gc: ["auto", "older_than", "max_jobs", "max_bytes", "scan_limit", "delete_limit"],
   compression: ["default"],
 };
-const COMPRESSION_MODES = ["off", "route", "errors", "tests", "logs", "git", "json", "summary"];
 
 export interface GcConfig {
   auto?: boolean;
@@ -32,6 +32,8 @@ export interface AgentExecConfig {
   path?: string;
   shell: { unix?: string[]; windows?: string[] };
   gc: GcConfig;
+  /** [compression].default: the mode when no --compress/--rtk is given (compress/modes.ts). */
+  compression?: { default?: CompressionMode };
 }
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -62,7 +64,7 @@ export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "p
   const shell = table(doc, "shell", path);
   const gc = table(doc, "gc", path);
   const mode = table(doc, "compression", path).default;
-  if (mode !== undefined && !COMPRESSION_MODES.includes(mode as string)) throw problem(path, `compression.default must be one of ${COMPRESSION_MODES.join(", ")}`);
+  if (mode !== undefined && !isCompressionMode(mode)) throw problem(path, `compression.default must be one of ${COMPRESSION_MODES.join(", ")}`);
   const olderThan = typed(gc, "older_than", "string", path);
   const windowProblem = olderThan === undefined ? undefined : durationProblem(olderThan);
   if (windowProblem) throw problem(path, `gc.older_than ${JSON.stringify(olderThan)}: ${windowProblem}`);
@@ -79,6 +81,7 @@ export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "p
       scan_limit: count(gc, "scan_limit", path),
       delete_limit: count(gc, "delete_limit", path),
     },
+    ...(mode === undefined ? {} : { compression: { default: mode } }),
   };
 }
 

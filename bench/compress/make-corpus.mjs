@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// Regenerates bench/compress/corpus/: real outputs of real tools on this machine, one JSON file per
+// case ({name, class, command, exit_code, stdout, stderr}), each stream cut to its last 64 KiB as
+// `agent-exec tail` returns it. The fixture projects are written to a temp dir here.
+//
+//   TOOLS=/tmp/compress-tools node bench/compress/make-corpus.mjs
+//
+// TOOLS is an npm project with vitest jest mocha typescript eslint @eslint/js installed (outside the
+// repository, so none of them is a dependency of agent-exec). pytest, go, cargo, gcc, git, pip come
+// from the system; a case whose tool is missing is skipped and said so.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "corpus");
+const tools = process.env.TOOLS ?? "/tmp/compress-tools";
+const bin = (name) => join(tools, "node_modules", ".bin", name);
+const work = mkdtempSync(join(tmpdir(), "compress-corpus-"));
+const TAIL = 64 * 1024;
+mkdirSync(out, { recursive: true });
+
+const write = (dir, files) => {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+};
+const tail = (buf) => {
+  const b = buf.length > TAIL ? buf.subarray(buf.length - TAIL) : buf;
+  return b.toString("utf8");
+};
+
+/** Runs `argv` in `cwd`; `shown` is the command as an agent would type it (what route sees). */
+function capture(name, cls, cwd, argv, shown = argv, env = {}) {
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 256 << 20 });
+  if (r.error) {
+    console.log(`skip ${name}: ${r.error.message}`);
+    return;
+  }
+  const record = { name, class: cls, command: shown, exit_code: r.status, stdout: tail(r.stdout), stderr: tail(r.stderr) };
+  writeFileSync(join(out, `${name}.json`), JSON.stringify(record, null, 1) + "\n");
+  console.log(`${name}: exit ${r.status}, ${r.stdout.length}+${r.stderr.length} bytes`);
+}
+
+// A small library with a suite the size of a small real project: 16 files x 8 tests.
+const lib = `export const add = (a, b) => a + b;\nexport const mul = (a, b) => a * b;\nexport const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");\nexport const chunk = (xs, n) => { const o = []; for (let i = 0; i < xs.length; i += n) o.push(xs.slice(i, i + n)); return o; };\n`;
+const areas = ["math", "strings", "arrays", "parser", "format", "cache", "router", "config", "dates", "units", "queue", "tokens", "paths", "retry", "schema", "events"];
+function suite(importLine, header, failing) {
+  const files = { "lib.mjs": lib };
+  for (const [i, area] of areas.entries()) {
+    const tests = [];
+    for (let t = 0; t < 8; t++) {
+      const broken = failing && ((i === 1 && t === 3) || (i === 4 && t === 6));
+      tests.push(`  it("${area} case ${t} keeps ${broken ? "the slug stable" : "its invariant"}", () => {\n    assert.equal(${broken ? `slug("Hello World ${t}")` : `add(${t}, ${i})`}, ${broken ? `"hello_world_${t}"` : t + i});\n  });`);
+    }
+    files[`test/${area}.test.mjs`] = `${importLine}\nimport { add, slug } from "../lib.mjs";\n\n${header}describe("${area}", () => {\n${tests.join("\n")}\n});\n`;
+  }
+  return files;
+}
+const assertImport = `import assert from "node:assert/strict";`;
+
+// vitest
+for (const failing of [false, true]) {
+  const dir = join(work, `vitest-${failing}`);
+  write(dir, { ...suite(`${assertImport}\nimport { describe, it } from "vitest";`, "", failing), "package.json": `{"type":"module"}` });
+  capture(`vitest-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, [bin("vitest"), "run"], ["npx", "vitest", "run"]);
+}
+// jest (ESM through node's vm modules)
+for (const failing of [false, true]) {
+  const dir = join(work, `jest-${failing}`);
+  write(dir, { ...suite(`${assertImport}`, "", failing), "package.json": `{"type":"module","jest":{"testMatch":["**/test/*.test.mjs"],"transform":{}}}` });
+  capture(`jest-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, [bin("jest"), "--verbose"], ["npx", "jest", "--verbose"], { NODE_OPTIONS: "--experimental-vm-modules" });
+}
+// mocha
+for (const failing of [false, true]) {
+  const dir = join(work, `mocha-${failing}`);
+  write(dir, { ...suite(assertImport, "", failing), "package.json": `{"type":"module"}` });
+  capture(`mocha-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, [bin("mocha"), "test/*.test.mjs"], ["npx", "mocha", "test/*.test.mjs"]);
+}
+// node --test
+for (const failing of [false, true]) {
+  const dir = join(work, `node-${failing}`);
+  write(dir, { ...suite(`${assertImport}\nimport { describe, it } from "node:test";`, "", failing), "package.json": `{"type":"module"}` });
+  capture(`node-test-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, ["node", "--test", "--test-reporter=spec"], ["node", "--test"]);
+}
+// pytest
+for (const failing of [false, true]) {
+  const dir = join(work, `pytest-${failing}`);
+  const files = { "calc.py": "def add(a, b):\n    return a + b\n\ndef slug(s):\n    return '-'.join(s.lower().split())\n" };
+  for (const [i, area] of areas.entries()) {
+    const body = [];
+    for (let t = 0; t < 8; t++) {
+      const broken = failing && ((i === 1 && t === 3) || (i === 4 && t === 6));
+      body.push(`def test_${area}_case_${t}():\n    assert ${broken ? `slug("Hello World ${t}") == "hello_world_${t}"` : `add(${t}, ${i}) == ${t + i}`}\n`);
+    }
+    files[`tests/test_${area}.py`] = `from calc import add, slug\n\n\n${body.join("\n\n")}`;
+  }
+  write(dir, files);
+  capture(`pytest-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, ["python3", "-m", "pytest", "-v", "-p", "no:cacheprovider"], ["pytest", "-v"], { PYTHONPATH: dir });
+}
+// go test -v
+for (const failing of [false, true]) {
+  const dir = join(work, `go-${failing}`);
+  const tests = [];
+  for (let t = 0; t < 30; t++) {
+    const broken = failing && (t === 7 || t === 19);
+    tests.push(`func TestCase${t}(t *testing.T) {\n\tif got := Add(${t}, 1); got != ${broken ? t + 2 : t + 1} {\n\t\tt.Errorf("Add(${t}, 1) = %d, want %d", got, ${broken ? t + 2 : t + 1})\n\t}\n}\n`);
+  }
+  write(dir, { "go.mod": "module example.com/calc\n\ngo 1.19\n", "calc.go": "package calc\n\nfunc Add(a, b int) int { return a + b }\n", "calc_test.go": `package calc\n\nimport "testing"\n\n${tests.join("\n")}` });
+  capture(`go-test-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, ["go", "test", "-v", "./..."], ["go", "test", "-v", "./..."], { GOFLAGS: "-mod=mod", GOCACHE: join(work, "gocache"), GOPATH: join(work, "gopath") });
+}
+// cargo test
+for (const failing of [false, true]) {
+  const dir = join(work, `cargo-${failing}`);
+  const tests = [];
+  for (let t = 0; t < 30; t++) {
+    const broken = failing && (t === 5 || t === 21);
+    tests.push(`    #[test]\n    fn case_${t}() {\n        assert_eq!(add(${t}, 1), ${broken ? t + 2 : t + 1});\n    }\n`);
+  }
+  write(dir, { "Cargo.toml": `[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n`, "src/lib.rs": `pub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n${tests.join("\n")}}\n` });
+  capture(`cargo-test-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, ["cargo", "test", "--offline"], ["cargo", "test"], { CARGO_TARGET_DIR: join(work, "target") });
+}
+// tsc errors
+{
+  const dir = join(work, "tsc");
+  const files = { "tsconfig.json": `{"compilerOptions":{"strict":true,"noEmit":true,"target":"ES2022","module":"NodeNext"},"include":["src"]}` };
+  for (let f = 0; f < 6; f++) files[`src/module${f}.ts`] = `export interface Item${f} { id: number; name: string }\nexport function make${f}(id: number): Item${f} {\n  const name: number = "item-" + id;\n  return { id, name };\n}\nexport const total${f} = make${f}("3").id + undefinedThing${f};\n`;
+  write(dir, files);
+  capture("tsc-errors", "diagnostics", dir, [bin("tsc"), "-p", "."], ["npx", "tsc", "-p", "."]);
+  capture("tsc-errors-pretty", "diagnostics", dir, [bin("tsc"), "-p", ".", "--pretty"], ["npx", "tsc", "-p", ".", "--pretty"]);
+}
+// eslint errors
+{
+  const dir = join(work, "eslint");
+  const files = { "eslint.config.mjs": `import js from "@eslint/js";\nexport default [js.configs.recommended, { languageOptions: { globals: { console: "readonly" } } }];\n`, "package.json": `{"type":"module"}` };
+  for (let f = 0; f < 5; f++) files[`src/file${f}.js`] = `const unused${f} = 1;\nfunction f${f}(a, b) {\n  if (a == b) { return undefinedVar${f}; }\n  debugger;\n  return a;\n}\nexport { f${f} };\n`;
+  write(dir, files);
+  symlinkSync(join(tools, "node_modules"), join(dir, "node_modules")); // the flat config imports @eslint/js
+  capture("eslint-errors", "diagnostics", dir, [bin("eslint"), "src"], ["npx", "eslint", "src"]);
+}
+// gcc errors
+{
+  const dir = join(work, "gcc");
+  write(dir, { "main.c": `#include <stdio.h>\n\nstruct point { int x; int y; };\n\nint area(struct point *p) {\n  return p->x * p->z;\n}\n\nint main(void) {\n  int count = "three";\n  struct point p = {1, 2};\n  printf("%d\\n", area(&p), count);\n  undeclared_call(p);\n  return 0\n}\n`, "util.c": `int helper(int a) {\n  int unused;\n  return a +;\n}\n` });
+  capture("gcc-errors", "diagnostics", dir, ["gcc", "-Wall", "-c", "main.c", "util.c"], ["gcc", "-Wall", "-c", "main.c", "util.c"]);
+}
+// cargo build errors
+{
+  const dir = join(work, "cargo-build");
+  write(dir, { "Cargo.toml": `[package]\nname = "broken"\nversion = "0.1.0"\nedition = "2021"\n`, "src/main.rs": `fn parse(s: &str) -> i32 {\n    let n: i32 = s;\n    n\n}\n\nfn main() {\n    let unused = 3;\n    let v = vec![1, 2, 3];\n    let total: i32 = v.iter().sum();\n    println!("{}", parse("4") + total + missing);\n}\n` });
+  capture("cargo-build-errors", "diagnostics", dir, ["cargo", "build", "--offline"], ["cargo", "build"], { CARGO_TARGET_DIR: join(work, "target-build") });
+}
+// npm install (from the registry; a fresh cache-less install prints deprecations and audit)
+{
+  const dir = join(work, "npm-install");
+  write(dir, { "package.json": `{"name":"fixture","version":"1.0.0","dependencies":{"request":"2.88.2","glob":"7.2.3","rimraf":"3.0.2","uuid":"3.4.0","mkdirp":"0.5.1"}}` });
+  capture("npm-install", "install", dir, ["npm", "install", "--no-fund"], ["npm", "install"]);
+  capture("npm-install-eresolve", "install-fail", dir, ["npm", "install", "eslint@9", "@eslint/js@10"], ["npm", "install", "eslint@9", "@eslint/js@10"]);
+}
+// pip install (into a throwaway target dir)
+{
+  const dir = join(work, "pip");
+  mkdirSync(dir, { recursive: true });
+  capture("pip-install", "install", dir, ["python3", "-m", "pip", "install", "--no-cache-dir", "--target", join(dir, "t"), "requests", "rich"], ["pip", "install", "requests", "rich"]);
+}
+// git, on the reference repository's history (a real project)
+{
+  const ref = process.env.REF_GIT ?? "/work/.mirror/tumf+agent-exec/repo";
+  if (existsSync(ref)) {
+    const g = (name, args) => capture(name, "git", work, ["git", `--git-dir=${ref}`, ...args], ["git", ...args]);
+    g("git-log", ["log", "-40", "v0.2.31"]);
+    g("git-log-stat", ["log", "--stat", "-25", "v0.2.31"]);
+    g("git-diff", ["diff", "v0.2.30", "v0.2.31", "--", "src"]);
+    g("git-show", ["show", "--stat", "--patch", "v0.2.31~3"]);
+  } else console.log(`skip git-*: no ${ref}`);
+  // git status on a scratch clone with changes
+  const repo = join(work, "status-repo");
+  mkdirSync(repo);
+  const sh = (cmd) => spawnSync("sh", ["-c", cmd], { cwd: repo });
+  sh(`git init -q && git config user.email a@b.invalid && git config user.name t && for i in $(seq 1 30); do mkdir -p src/m$((i%4)); echo $i > src/m$((i%4))/f$i.ts; done && git add . && git commit -qm init`);
+  sh(`for i in $(seq 1 12); do echo x >> src/m$((i%4))/f$i.ts; done; git add src/m1; git rm -q src/m2/f30.ts; for i in $(seq 1 9); do echo n > new$i.txt; done`);
+  capture("git-status", "git", repo, ["git", "status"], ["git", "status"]);
+}
+// a long log: dpkg's real log on this machine, as `tail -n 1500` of it
+if (existsSync("/var/log/dpkg.log")) capture("dpkg-log", "log", work, ["tail", "-n", "1500", "/var/log/dpkg.log"], ["tail", "-n", "1500", "/var/log/dpkg.log"]);
+if (existsSync("/var/log/apt/term.log")) capture("apt-term-log", "log", work, ["tail", "-n", "1200", "/var/log/apt/term.log"], ["tail", "-n", "1200", "/var/log/apt/term.log"]);
+// JSON: the dependency tree of the tools project (two levels, so that it fits the 64 KiB tail whole)
+capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["npm", "ls", "--json", "--depth=1"]);
+
+rmSync(work, { recursive: true, force: true });

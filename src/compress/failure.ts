@@ -1,0 +1,63 @@
+import { lines, stripAnsi, templateOf } from "./text.js";
+
+// "Never lose a failure": the lines an agent must see. A line that names a failure (a failing test,
+// an error, a panic, a traceback) or a source location (file:line, file(line,col)) is a failure line.
+// Every family keeps these; safetyNet() below then checks the view and restores what a family
+// dropped, or says how many it could not fit and where the full log is.
+
+const FAILURE_WORD =
+  /\b(?:errors?|err!|fail|failed|failing|failures?|fatal|panic(?:ked)?|traceback|exception|assert(?:ion)?(?:error)?|not ok|segmentation fault|undefined reference|abort(?:ed)?)\b|[✗✘×✖]|^\s*(?:FAIL|E)\s/i;
+// A count of zero is not a failure ("0 failed", "found 0 errors", "failures: 0"); a nonzero count is.
+const NONZERO_COUNT = /\b[1-9]\d* (?:failed|failing|errors?|failures?)\b/i;
+const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:failed|failures?|errors?)[:=] ?0\b/i;
+// file.ext:12, file.ext:12:5, file.ext(12,5). Anchored on the extension, so it stays linear.
+const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
+
+export function isFailureLine(line: string): boolean {
+  const text = stripAnsi(line);
+  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)\s*$/.test(text)) return false;
+  if (LOCATION.test(text)) return true;
+  return FAILURE_WORD.test(text) && (NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text));
+}
+
+/** The distinct failure lines of a stream, trimmed. */
+export function failureLines(text: string): string[] {
+  const seen = new Set<string>();
+  for (const line of lines(text)) if (isFailureLine(line)) seen.add(stripAnsi(line).trim());
+  return [...seen];
+}
+
+/** A raw failure line is kept when the view holds it, or counts it among "(repeated Nx)" lines. */
+export function isKept(line: string, view: string, repeatedTemplates: ReadonlySet<string>): boolean {
+  return view.includes(line) || repeatedTemplates.has(templateOf(line));
+}
+
+export function repeatedTemplates(view: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of lines(view)) {
+    const m = /^(.*) \(repeated \d+x\)$/.exec(line);
+    if (m) out.add(templateOf(m[1]!.trim()));
+  }
+  return out;
+}
+
+// The failure lines a family dropped are appended up to this budget; past it the view says how
+// many are missing and where to read them, instead of growing without bound.
+const NET_BUDGET_BYTES = 8 * 1024;
+
+export function safetyNet(raw: string, view: string, logPath: string | undefined): { view: string; restored: boolean } {
+  const repeated = repeatedTemplates(view);
+  const missing = failureLines(raw).filter((line) => !isKept(line, view, repeated));
+  if (missing.length === 0) return { view, restored: false };
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of missing) {
+    if (used + line.length + 1 > NET_BUDGET_BYTES) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  const out = [view, "--- failure lines:", ...kept].filter((part) => part !== "");
+  const left = missing.length - kept.length;
+  if (left > 0) out.push(`... ${left} more failure/location lines not shown; full log: ${logPath ?? "the job's log file"}`);
+  return { view: out.join("\n"), restored: true };
+}

@@ -1,0 +1,122 @@
+import { compressDiagnostics } from "./diagnostics.js";
+import { compressErrors } from "./errors.js";
+import { safetyNet } from "./failure.js";
+import { compressGit } from "./git.js";
+import { compressJson } from "./json.js";
+import { compressLogs } from "./logs.js";
+import type { CompressionMode } from "./modes.js";
+import { compressPackages } from "./packages.js";
+import { route, type DetectedKind } from "./route.js";
+import { compressEnv, compressFileText, compressList, compressSearch, compressTable } from "./system.js";
+import { compressTests } from "./tests.js";
+import { boundedSummary, byteLength, stripAnsi } from "./text.js";
+
+// Inline output compression: beside the raw excerpts (which never change), a condensed view of
+// what a command printed, for an agent that pays per token. One pure function; the CLI, HTTP and
+// MCP call it on the excerpts they already return (already masked), and add the result as
+// `compression` unless the mode is `off`.
+
+export { COMPRESSION_MODES, DEFAULT_COMPRESSION_MODE, effectiveCompressionMode, isCompressionMode, parseCompressionMode, resolveCliCompression } from "./modes.js";
+export type { CompressionMode } from "./modes.js";
+export type { DetectedKind } from "./route.js";
+
+export interface CompressInput {
+  mode: CompressionMode;
+  /** The job's argv (a shell's -c script is looked into). */
+  command: readonly string[];
+  stdout: string;
+  stderr: string;
+  /** Bytes of the raw excerpts; defaults to their UTF-8 length. */
+  stdoutOriginalBytes?: number;
+  stderrOriginalBytes?: number;
+  /** Named in the view when it cannot show every failure line. */
+  stdoutLogPath?: string;
+  stderrLogPath?: string;
+}
+
+/** The `compression` object of run/start/restart/tail (schema: CompressionData). */
+export interface Compression {
+  mode: Exclude<CompressionMode, "off">;
+  applied: boolean;
+  detected_kind: DetectedKind;
+  stdout: string;
+  stderr: string;
+  stdout_original_bytes: number;
+  stderr_original_bytes: number;
+  stdout_compressed_bytes: number;
+  stderr_compressed_bytes: number;
+  omitted: boolean;
+  strategy: string[];
+}
+
+const MODE_KIND: Record<Exclude<CompressionMode, "off" | "route">, DetectedKind> = {
+  errors: "errors", tests: "tests", logs: "logs", git: "git", json: "json", summary: "summary",
+};
+
+interface Family {
+  strategy: string;
+  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => string | undefined;
+  /** Whether lines naming errors are failures (in test output) or content (in a diff, a grep). */
+  failures: boolean;
+}
+
+const diagnostics: Family = { strategy: "diagnostic-focus", compress: compressDiagnostics, failures: true };
+const tests: Family = { strategy: "test-failure-focus", compress: compressTests, failures: true };
+const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
+const packages: Family = { strategy: "package-summary", compress: compressPackages, failures: true };
+const table: Family = { strategy: "table-summary", compress: compressTable, failures: false };
+
+function family(kind: DetectedKind): Family {
+  switch (kind) {
+    case "errors": return { strategy: "failure-focus", compress: compressErrors, failures: true };
+    case "tests": case "cargo-test": case "js-test": case "python-test": case "go-test": return tests;
+    case "typescript": case "js-lint": case "python-lint": case "python-typecheck": case "go-diagnostics":
+    case "rust-diagnostics": case "c-diagnostics": return diagnostics;
+    case "js-packages": case "python-packages": case "rust-packages": return packages;
+    case "logs": case "docker-logs": case "kubernetes-logs": return logs;
+    case "docker-table": case "kubernetes-table": return table;
+    case "json": case "json-structure": return { strategy: "json-structure", compress: compressJson, failures: false };
+    case "search": return { strategy: "search-summary", compress: compressSearch, failures: false };
+    case "list": return { strategy: "directory-grouping", compress: compressList, failures: false };
+    case "env": return { strategy: "env-mask-and-prefix-group", compress: compressEnv, failures: false };
+    // A file read with cat or tail is often a log: its failure lines are failures.
+    case "file-text": return { strategy: "head-tail-text-summary", compress: compressFileText, failures: true };
+    case "summary": return { strategy: "bounded-summary", compress: (text) => boundedSummary(text), failures: false };
+    default: return { strategy: `${kind}-summary`, compress: (text, k) => compressGit(k, text), failures: false };
+  }
+}
+
+function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): { text: string; restored: boolean } {
+  if (raw === "") return { text: "", restored: false };
+  const text = stripAnsi(raw);
+  let out = f.compress(text, kind, logPath);
+  if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
+  if (!f.failures) return { text: out, restored: false };
+  const net = safetyNet(text, out, logPath);
+  return { text: net.view, restored: net.restored };
+}
+
+export function compressOutput(input: CompressInput): Compression | undefined {
+  if (input.mode === "off") return undefined;
+  const kind = input.mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[input.mode];
+  const f = family(kind);
+  const stdout = view(f, kind, input.stdout, input.stdoutLogPath);
+  const stderr = view(f, kind, input.stderr, input.stderrLogPath);
+  const [rawOut, rawErr] = [byteLength(input.stdout), byteLength(input.stderr)];
+  const [outBytes, errBytes] = [byteLength(stdout.text), byteLength(stderr.text)];
+  const base = {
+    mode: input.mode,
+    detected_kind: kind,
+    stdout_original_bytes: input.stdoutOriginalBytes ?? rawOut,
+    stderr_original_bytes: input.stderrOriginalBytes ?? rawErr,
+  };
+  // The expansion guard: a view that is not smaller than its raw stream is no view at all.
+  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr)) {
+    return { ...base, applied: false, stdout: "", stderr: "", stdout_compressed_bytes: 0, stderr_compressed_bytes: 0, omitted: false, strategy: ["expansion-guard"] };
+  }
+  const omitted = outBytes < rawOut || errBytes < rawErr;
+  const strategy = [f.strategy];
+  if (stdout.restored || stderr.restored) strategy.push("failure-lines-kept");
+  if (omitted) strategy.push("truncation");
+  return { ...base, applied: true, stdout: stdout.text, stderr: stderr.text, stdout_compressed_bytes: outBytes, stderr_compressed_bytes: errBytes, omitted, strategy };
+}

@@ -1,0 +1,57 @@
+// Line helpers every family shares. All of them only select, count and join lines of the input:
+// a view never holds text the input did not (apart from counts and notes), so a value masked as
+// *** before compression stays masked.
+
+export function lines(text: string): string[] {
+  if (text === "") return [];
+  const out = text.split("\n");
+  if (out[out.length - 1] === "") out.pop();
+  return text.includes("\r") ? out.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)) : out;
+}
+
+export const byteLength = (text: string): number => Buffer.byteLength(text, "utf8");
+
+// Colour codes would make the same line look different to every comparison below.
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+export const stripAnsi = (text: string): string => (text.includes("\x1b") ? text.replace(ANSI, "") : text);
+
+// Timestamps, durations, ids, addresses and counters: every run of hex digits holding a digit,
+// in one linear pass (this runs on every line of a 64 KiB tail).
+const VOLATILE = /[0-9a-f]*\d[0-9a-f]*/gi;
+
+/** A log line with its volatile parts replaced by #, to find lines that repeat. */
+export function templateOf(line: string): string {
+  return line.replace(VOLATILE, "#");
+}
+
+/** Adjacent lines with the same key become one line, suffixed "(repeated Nx)". */
+export function collapseRepeats(input: string[], key: (line: string) => string = (l) => l): string[] {
+  const out: string[] = [];
+  const keys = input.map(key);
+  let i = 0;
+  while (i < input.length) {
+    let j = i + 1;
+    while (j < input.length && keys[j] === keys[i]) j++;
+    out.push(j - i > 1 ? `${input[i]} (repeated ${j - i}x)` : input[i]!);
+    i = j;
+  }
+  return out;
+}
+
+/** The first `head` and last `tail` lines, with a count of what is between. */
+export function headTail(input: string[], head: number, tail: number): string[] {
+  if (input.length <= head + tail + 1) return input;
+  return [...input.slice(0, head), `... ${input.length - head - tail} lines omitted ...`, ...input.slice(-tail)];
+}
+
+/** Unknown output: bounded head and tail, as the reference's summary mode. */
+export function boundedSummary(text: string, head = 10, tail = 10, maxBytes = 2000): string {
+  const all = lines(text);
+  if (all.length <= head + tail && text.length <= maxBytes) return text;
+  return headTail(all, head, tail).join("\n");
+}
+
+/** Up to `max` names, then "(+N more)". */
+export function sample(names: string[], max: number): string {
+  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} (+${names.length - max} more)`;
+}

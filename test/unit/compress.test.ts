@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { compressOutput } from "../../src/compress/index.js";
+import { failureLines, isKept, repeatedTemplates } from "../../src/compress/failure.js";
+
+// The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
+interface Case { name: string; class: string; command: string[]; stdout: string; stderr: string }
+const dir = join(import.meta.dirname, "..", "..", "bench", "compress", "corpus");
+const corpus: Case[] = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
+const byName = (name: string): Case => corpus.find((c) => c.name === name)!;
+const routed = (c: Case) => compressOutput({ mode: "route", command: c.command, stdout: c.stdout, stderr: c.stderr, stdoutLogPath: "/jobs/J/stdout.log", stderrLogPath: "/jobs/J/stderr.log" })!;
+const bytes = (s: string) => Buffer.byteLength(s);
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+ajv.addSchema(JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schema", "agent-exec.schema.json"), "utf8")), "agent-exec");
+const validCompression = ajv.getSchema("agent-exec#/definitions/CompressionData")!;
+
+describe("compression over the corpus of real outputs", () => {
+  it("has the cases the bench reports", () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(25);
+    for (const name of ["vitest-fail", "jest-fail", "mocha-fail", "node-test-fail", "pytest-fail", "go-test-fail", "cargo-test-fail", "tsc-errors", "eslint-errors", "gcc-errors", "git-diff", "dpkg-log"]) {
+      expect(byName(name), name).toBeDefined();
+    }
+  });
+
+  it.each(corpus.map((c) => [c.name, c] as const))("%s: the view is smaller than the raw, or the guard says so", (_name, c) => {
+    const v = routed(c);
+    expect(validCompression(v), JSON.stringify(validCompression.errors)).toBe(true);
+    if (!v.applied) {
+      expect(v.strategy).toEqual(["expansion-guard"]);
+      expect([v.stdout, v.stderr, v.stdout_compressed_bytes, v.stderr_compressed_bytes]).toEqual(["", "", 0, 0]);
+      return;
+    }
+    if (c.stdout !== "") expect(bytes(v.stdout)).toBeLessThan(bytes(c.stdout));
+    if (c.stderr !== "") expect(bytes(v.stderr)).toBeLessThan(bytes(c.stderr));
+    expect(v.stdout_compressed_bytes).toBe(bytes(v.stdout));
+    expect(v.stderr_compressed_bytes).toBe(bytes(v.stderr));
+    expect(v.stdout_original_bytes).toBe(bytes(c.stdout));
+  });
+
+  const failing = corpus.filter((c) => !["git", "json"].includes(c.class));
+  it.each(failing.map((c) => [c.name, c] as const))("%s: every failure line is in the view, or counted, or the view names the full log", (_name, c) => {
+    const v = routed(c);
+    if (!v.applied) return; // the raw excerpt is the view
+    for (const [raw, view, log] of [[c.stdout, v.stdout, "/jobs/J/stdout.log"], [c.stderr, v.stderr, "/jobs/J/stderr.log"]] as const) {
+      const missing = failureLines(raw).filter((line) => !isKept(line, view, repeatedTemplates(view)));
+      if (missing.length > 0) expect(view).toContain(`full log: ${log}`);
+    }
+  });
+
+  it("keeps the failing tests' names and first error lines, and drops the passing ones", () => {
+    const vitest = routed(byName("vitest-fail"));
+    expect(vitest.detected_kind).toBe("js-test");
+    expect(vitest.stderr).toContain("FAIL  test/format.test.mjs > format > format case 6 keeps the slug stable");
+    expect(vitest.stderr).toContain('Expected: "hello_world_6"');
+    expect(vitest.stdout).toContain("Tests  2 failed | 126 passed (128)");
+    expect(vitest.stdout).not.toContain("✓ strings case 4 keeps its invariant");
+    const pytest = routed(byName("pytest-fail"));
+    expect(pytest.stdout).toMatch(/FAILED tests\/test_strings\.py::test_strings_case_3/);
+    expect(pytest.stdout).not.toMatch(/test_math_case_0 PASSED/);
+    const cargo = routed(byName("cargo-test-fail"));
+    expect(cargo.stdout).toContain("test tests::case_5 ... FAILED");
+    expect(cargo.stdout).toContain("assertion `left == right` failed");
+    expect(cargo.stdout).not.toContain("test tests::case_0 ... ok");
+  });
+
+  it("keeps every compiler and linter location", () => {
+    for (const name of ["tsc-errors", "tsc-errors-pretty", "eslint-errors", "gcc-errors", "cargo-build-errors"]) {
+      const c = byName(name);
+      const v = routed(c);
+      const view = v.applied ? `${v.stdout}\n${v.stderr}` : `${c.stdout}\n${c.stderr}`;
+      for (const line of `${c.stdout}\n${c.stderr}`.split("\n")) {
+        if (/\.(?:ts|js|c|rs)[:(]\d+/.test(line)) expect(view, name).toContain(line.trim());
+      }
+    }
+  });
+
+  it("a passing run shrinks to its summary", () => {
+    for (const name of ["jest-pass", "mocha-pass", "pytest-pass", "go-test-pass", "node-test-pass"]) {
+      const c = byName(name);
+      const v = routed(c);
+      expect(v.applied, name).toBe(true);
+      expect(bytes(v.stdout) + bytes(v.stderr), name).toBeLessThan((bytes(c.stdout) + bytes(c.stderr)) / 5);
+    }
+  });
+
+  it("summarises git by commit and by file", () => {
+    const log = routed(byName("git-log-stat"));
+    expect(log.detected_kind).toBe("git-log");
+    expect(log.stdout).toMatch(/^commit [0-9a-f]{12}/m);
+    expect(log.stdout).toMatch(/files, \+\d+ -\d+/);
+    const diff = routed(byName("git-diff"));
+    expect(diff.stdout).toMatch(/^src\/\S+ \(\+\d+ -\d+\)$/m);
+    expect(diff.stdout).toContain("@@");
+    const status = routed(byName("git-status"));
+    expect(status.stdout).toMatch(/untracked \(9\): new1\.txt/);
+  });
+});
