@@ -1,5 +1,5 @@
 import type { Command, Option } from "commander";
-import { list } from "./list.js";
+import { list } from "../commands/list.js";
 
 // Which jobs a (sub)command's job-id argument offers at <TAB> (undefined: all), as in the reference;
 // restart, which the reference lacks, takes any job.

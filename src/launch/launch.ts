@@ -10,8 +10,8 @@ import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { environmentOf } from "./definition.js";
-import { durationOrThrow, secondsToMs } from "./duration.js";
-import type { JobRef } from "./status.js";
+import { durationOrThrow, secondsToMs } from "../commands/duration.js";
+import type { JobRef } from "../commands/status.js";
 
 // The part of run, start and restart after the job is defined: start its supervisor, watch it,
 // and describe what was seen.

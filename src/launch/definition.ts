@@ -10,8 +10,8 @@ import type { JobDir } from "../store/job-dir.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
-import { secondsToMs } from "./duration.js";
-import { normalizeTags } from "./tags.js";
+import { secondsToMs } from "../commands/duration.js";
+import { normalizeTags } from "../commands/tags.js";
 
 /** What defines a job, as `run` and `create` accept it. Times are in seconds. */
 export interface DefinitionOptions {
