@@ -86,15 +86,19 @@ async function fail(error: unknown, yaml = false, command?: Command<unknown[], O
 
 /**
  * Command functions name the API's fields (until, max_bytes, output_pattern); the CLI's user typed
- * flags, so the fields the error names (its `fields`, else the word it begins with) that are
- * options of this verb are given as those flags (--until, --max-bytes, --output-pattern).
+ * flags, so the fields the error names that are options of this verb are given as those flags
+ * (--until, --max-bytes, --output-pattern). The fields are the error's `fields`, else, for a bad
+ * value (invalid_argument), the word its message begins with ("until 5e9: ...").
  */
 function inFlags(error: AgentExecError, command: Command<unknown[], OptionValues, OptionValues>): AgentExecError {
   const flags = new Map(command.options.flatMap((option) => (option.long ? [[option.long.slice(2).replaceAll("-", "_"), option.long]] : [])));
+  const first = error.message.split(" ", 1)[0]!;
+  // Whole words only, never part of a path or a value quoted in the message.
+  const fields = error.fields ?? (error.code === "invalid_argument" ? [first] : []);
   let message = error.message;
-  for (const field of error.fields ?? [error.message.split(" ", 1)[0]!]) {
+  for (const field of fields) {
     const flag = flags.get(field);
-    if (flag) message = message.replace(new RegExp(`(?<![\\w-])${field}(?![\\w-])`, "g"), flag);
+    if (flag) message = message.replace(new RegExp(`(?<=^|[\\s(])${field}(?=$|[\\s:,)])`), flag);
   }
   if (message === error.message) return error;
   return new AgentExecError(error.code, message, { details: error.details, cause: error, retryable: error.retryable });
