@@ -205,7 +205,7 @@ function send(res: ServerResponse, code: number, body: object): void {
 
 function sendError(res: ServerResponse, error: unknown): void {
   let coded = asAgentExecError(error);
-  // Command functions speak of CLI flags; over HTTP the same mistake is a bad request.
+  // A command function's usage error (two fields that exclude each other) is, over HTTP, a bad request.
   if (coded.code === "usage_error") coded = new AgentExecError("invalid_request", coded.message, { details: coded.details });
   if (coded.code === "payload_too_large" && !res.headersSent) res.setHeader("Connection", "close");
   send(res, httpStatusOf(coded.code), errorEnvelope(coded));
