@@ -20,6 +20,6 @@ export { gc, type GcOptions, type GcResult } from "./commands/gc.js";
 export { doctor, type DoctorOptions, type DoctorResult, type BackendReport } from "./commands/doctor.js";
 export { schema, type SchemaResult } from "./commands/schema.js";
 export { installSkills, type InstallSkillsOptions, type InstallSkillsResult, type InstalledSkill } from "./commands/install-skills.js";
-export type { DefinitionOptions } from "./commands/definition.js";
+export type { DefinitionOptions } from "./launch/definition.js";
 export { AgentExecError, isAgentExecError, type ErrorCode } from "./protocol/errors.js";
 export type { JobMeta, JobState, JobStatus } from "./store/types.js";

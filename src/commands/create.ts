@@ -1,8 +1,8 @@
 import { loadConfig } from "../config.js";
 import { resolveRoot } from "../store/root.js";
-import { buildDefinition, type DefinitionOptions } from "./definition.js";
+import { buildDefinition, type DefinitionOptions } from "../launch/definition.js";
 import { createJob } from "./run.js";
-import { readStdinInput, type StdinOptions } from "./stdin-input.js";
+import { readStdinInput, type StdinOptions } from "../launch/stdin-input.js";
 
 export interface CreateOptions extends DefinitionOptions, StdinOptions {
   root?: string;

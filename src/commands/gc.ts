@@ -6,8 +6,9 @@ import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal } from "../store/types.js";
 import { durationOrThrow } from "./duration.js";
+import { DEFAULT_GC_OLDER_THAN } from "../protocol/options.js";
 
-export const DEFAULT_GC_OLDER_THAN = "30d";
+export { DEFAULT_GC_OLDER_THAN };
 
 export interface GcOptions {
   root?: string;
@@ -61,7 +62,7 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
   const root = resolveRoot(options.root);
   const olderThan = options.olderThan ?? DEFAULT_GC_OLDER_THAN;
   const policy: GcPolicy = {
-    olderThanMs: durationOrThrow(olderThan, "--older-than"),
+    olderThanMs: durationOrThrow(olderThan, "older_than"),
     maxJobs: options.maxJobs,
     maxBytes: options.maxBytes,
     dryRun: options.dryRun ?? false,

@@ -10,7 +10,7 @@ import { secondsToMs } from "./duration.js";
 export const OBSERVE_MS = 3000;
 /** --grace SECONDS (a number, or its text from the CLI or HTTP) in ms, by the one duration rule. */
 export function graceMs(value: number | string | undefined): number | undefined {
-  return value === undefined ? undefined : secondsToMs(value, "--grace");
+  return value === undefined ? undefined : secondsToMs(value, "grace");
 }
 
 /**

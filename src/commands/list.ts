@@ -6,12 +6,10 @@ import { liveProcessesField, memo, procTable, type LiveProcesses } from "../obse
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobDirs } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { JOB_STATUSES } from "../store/types.js";
+import { DEFAULT_LIST_LIMIT, LIST_STATES, type ListState } from "../protocol/options.js";
 import { matchesAllPatterns, tagPatternProblem } from "./tags.js";
 
-export const DEFAULT_LIST_LIMIT = 50;
-export const LIST_STATES = [...JOB_STATUSES, "unknown"] as const;
-export type ListState = (typeof LIST_STATES)[number];
+export { DEFAULT_LIST_LIMIT, LIST_STATES, type ListState };
 const SHORT_ID_MIN = 12;
 
 export interface ListOptions {
@@ -53,7 +51,7 @@ export interface ListResult {
 
 /** Jobs under the root, newest first, scoped to one working directory unless `all`. */
 export async function list(options: ListOptions = {}): Promise<ListResult> {
-  if (options.all && options.cwd) throw new AgentExecError("usage_error", "--all and --cwd cannot be used together");
+  if (options.all && options.cwd) throw new AgentExecError("usage_error", "all and cwd cannot be used together", { fields: ["all", "cwd"] });
   const root = resolveRoot(options.root);
   const patterns = options.tags ?? [];
   for (const pattern of patterns) {

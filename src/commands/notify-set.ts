@@ -1,16 +1,12 @@
-import { updateNotification, type NotificationConfig, type NotificationOptions } from "../notify/config.js";
+import { updateNotification, type NotificationConfig } from "../notify/config.js";
+import { notificationOf, OUTPUT_MATCH_KEYS, type OutputMatchOptions } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobRef } from "./status.js";
 
-export interface NotifySetOptions extends JobRef {
+export interface NotifySetOptions extends JobRef, OutputMatchOptions {
   /** Replaces notify_command ('' removes it); notify_file is kept. */
   command?: string;
-  outputPattern?: string;
-  outputMatchType?: string;
-  outputStream?: string;
-  outputCommand?: string;
-  outputFile?: string;
 }
 
 export interface NotifySetResult {
@@ -25,14 +21,7 @@ export interface NotifySetResult {
  */
 export async function notifySet(options: NotifySetOptions): Promise<NotifySetResult> {
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
-  const changes: NotificationOptions = {
-    notifyCommand: options.command,
-    outputPattern: options.outputPattern,
-    outputMatchType: options.outputMatchType,
-    outputStream: options.outputStream,
-    outputCommand: options.outputCommand,
-    outputFile: options.outputFile,
-  };
+  const changes = { notifyCommand: options.command, ...notificationOf(options, OUTPUT_MATCH_KEYS) };
   const meta = dir.updateMeta(({ notification, ...rest }) => {
     const next = updateNotification(notification, changes);
     return next ? { ...rest, notification: next } : rest;

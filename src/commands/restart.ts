@@ -5,7 +5,7 @@ import { AgentExecError } from "../protocol/errors.js";
 import { truncateJobFile } from "../store/job-file.js";
 import { isTerminal } from "../store/types.js";
 import { kill } from "./kill.js";
-import { launchStored, type RunResult, type StoredLaunchOptions } from "./launch.js";
+import { launchStored, type RunResult, type StoredLaunchOptions } from "../launch/launch.js";
 import { COMPLETION_EVENT_FILE, createdState, NOTIFICATION_EVENTS_FILE } from "../store/job-dir.js";
 import { clearKillRequest } from "../supervisor/kill-request.js";
 

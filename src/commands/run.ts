@@ -4,12 +4,12 @@ import { claimLaunch } from "../store/launch-claim.js";
 import { createdState, JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
-import { autoGc, type AutoGcOptions } from "./auto-gc.js";
-import { buildDefinition, type DefinitionOptions } from "./definition.js";
-import { checkLaunchDurations, launchAndObserve, type ObserveOptions, type RunResult } from "./launch.js";
-import { readStdinInput, writeStdinFile, type StdinOptions } from "./stdin-input.js";
+import { autoGc, type AutoGcOptions } from "../launch/auto-gc.js";
+import { buildDefinition, type DefinitionOptions } from "../launch/definition.js";
+import { checkLaunchDurations, launchAndObserve, type ObserveOptions, type RunResult } from "../launch/launch.js";
+import { readStdinInput, writeStdinFile, type StdinOptions } from "../launch/stdin-input.js";
 
-export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type ObserveOptions, type RunResult } from "./launch.js";
+export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type ObserveOptions, type RunResult } from "../launch/launch.js";
 
 export interface RunOptions extends DefinitionOptions, ObserveOptions, StdinOptions, AutoGcOptions {
   root?: string;

@@ -1,5 +1,5 @@
 import { AgentExecError } from "../protocol/errors.js";
-import { launchStored, type RunResult, type StoredLaunchOptions } from "./launch.js";
+import { launchStored, type RunResult, type StoredLaunchOptions } from "../launch/launch.js";
 
 export type StartOptions = StoredLaunchOptions;
 

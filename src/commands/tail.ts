@@ -1,10 +1,10 @@
 import { checkWholeNumber, tailExcerpt } from "../observe/excerpt.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { DEFAULT_MAX_BYTES } from "./run.js";
+import { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES } from "../protocol/options.js";
 import type { JobRef } from "./status.js";
 
-export const DEFAULT_TAIL_LINES = 50;
+export { DEFAULT_TAIL_LINES };
 
 export interface TailOptions extends JobRef {
   /** Lines from the end of each log (default 50; 0 = no line limit). */
@@ -27,8 +27,8 @@ export interface TailResult {
 }
 
 export async function tail(options: TailOptions): Promise<TailResult> {
-  checkWholeNumber(options.maxBytes, "--max-bytes");
-  checkWholeNumber(options.tailLines, "--tail-lines");
+  checkWholeNumber(options.maxBytes, "max_bytes");
+  checkWholeNumber(options.tailLines, "tail_lines");
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta(); // a directory without a readable definition is not a job
   const lines = options.tailLines ?? DEFAULT_TAIL_LINES;

@@ -2,13 +2,14 @@ import { logSize } from "../observe/excerpt.js";
 import { watchUntilTerminal } from "../observe/job-state.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { DEFAULT_WAIT_UNTIL_SECONDS } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobStatus } from "../store/types.js";
 import { secondsToMs } from "./duration.js";
 import type { JobRef } from "./status.js";
 
-export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
+export { DEFAULT_WAIT_UNTIL_SECONDS };
 
 export interface WaitOptions extends JobRef {
   /** Seconds to wait at most (default 30). The job keeps running when this passes. */
@@ -31,8 +32,8 @@ export interface WaitResult extends Outcome {
 
 /** Waits until the job is terminal or the deadline passes; never stops the job. */
 export async function wait(options: WaitOptions): Promise<WaitResult> {
-  const timeoutMs = options.forever ? null : secondsToMs(options.until ?? DEFAULT_WAIT_UNTIL_SECONDS, "--until");
-  const pollMs = Math.max(10, secondsToMs(options.poll ?? 1, "--poll"));
+  const timeoutMs = options.forever ? null : secondsToMs(options.until ?? DEFAULT_WAIT_UNTIL_SECONDS, "until");
+  const pollMs = Math.max(10, secondsToMs(options.poll ?? 1, "poll"));
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta();
   const startedMs = performance.now();

@@ -3,7 +3,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { DEFAULT_STDIN_MAX_BYTES } from "../commands/stdin-input.js";
+import { DEFAULT_STDIN_MAX_BYTES } from "../launch/stdin-input.js";
 import { errorEnvelope, okEnvelope, type Envelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError } from "../protocol/errors.js";
 import { AGENT_EXEC_VERSION } from "../version.js";

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { MAX_DURATION_SECONDS, secondsProblem, secondsToMs } from "../commands/duration.js";
-import { DEFAULT_RUN_UNTIL_SECONDS } from "../commands/run.js";
-import { DEFAULT_WAIT_UNTIL_SECONDS } from "../commands/wait.js";
-import { LIST_STATES } from "../commands/list.js";
+import { DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, LIST_STATES } from "../protocol/options.js";
 import { kill, list, run, status, tail, wait } from "../index.js";
 import { AgentExecError } from "../protocol/errors.js";
 

@@ -1,15 +1,13 @@
 import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
 import { AgentExecError } from "../protocol/errors.js";
+import { MATCH_STREAMS, MATCH_TYPES, OUTPUT_MATCH_KEYS, type MatchStream, type MatchType, type NotificationOptions } from "../protocol/options.js";
 import { compileLineRegex } from "./line-regex.js";
 
 // meta.json's `notification` block, with the reference's field names, and how run/create and
 // `notify set` change it. Everything is validated here, at set time: the supervisor only reads it.
 
-export const MATCH_TYPES = ["contains", "regex"] as const;
-export const MATCH_STREAMS = ["stdout", "stderr", "either"] as const;
-export type MatchType = (typeof MATCH_TYPES)[number];
-export type MatchStream = (typeof MATCH_STREAMS)[number];
+export { MATCH_STREAMS, MATCH_TYPES, type MatchStream, type MatchType, type NotificationOptions };
 
 export interface OutputMatchConfig {
   pattern: string;
@@ -25,17 +23,6 @@ export interface NotificationConfig {
   /** File that gets one NDJSON `job.finished` line when the job ends. */
   notify_file?: string;
   on_output_match?: OutputMatchConfig;
-}
-
-/** The flags of run/create (`notify*`) and of `notify set` (`command`, `output*`). */
-export interface NotificationOptions {
-  notifyCommand?: string;
-  notifyFile?: string;
-  outputPattern?: string;
-  outputMatchType?: string;
-  outputStream?: string;
-  outputCommand?: string;
-  outputFile?: string;
 }
 
 /**
@@ -56,17 +43,16 @@ export function updateNotification(existing: NotificationConfig | undefined, opt
 
 function updateOutputMatch(existing: OutputMatchConfig | undefined, options: NotificationOptions): OutputMatchConfig | undefined {
   const { outputPattern, outputMatchType, outputStream, outputCommand, outputFile } = options;
-  const given = [outputPattern, outputMatchType, outputStream, outputCommand, outputFile].some((v) => v !== undefined);
-  if (!given) return existing;
+  if (OUTPUT_MATCH_KEYS.every((key) => options[key] === undefined)) return existing;
   if (outputPattern === "") return undefined;
   const pattern = outputPattern ?? existing?.pattern;
   if (pattern === undefined) {
-    throw new AgentExecError("invalid_argument", "output-match options need --output-pattern: this job has no output pattern yet");
+    throw new AgentExecError("invalid_argument", "output-match options need output_pattern: this job has no output pattern yet", { fields: ["output_pattern"] });
   }
   const config: OutputMatchConfig = {
     pattern,
-    match_type: choice("--output-match-type", outputMatchType, MATCH_TYPES) ?? existing?.match_type ?? "contains",
-    stream: choice("--output-stream", outputStream, MATCH_STREAMS) ?? existing?.stream ?? "either",
+    match_type: choice("output_match_type", outputMatchType, MATCH_TYPES) ?? existing?.match_type ?? "contains",
+    stream: choice("output_stream", outputStream, MATCH_STREAMS) ?? existing?.stream ?? "either",
   };
   const command = overlay(existing?.command, outputCommand);
   const file = overlayPath(existing?.file, outputFile);

@@ -27,7 +27,7 @@ function re2(): typeof RE2JS {
 /** An unanchored search for `pattern` in a line; throws invalid_argument with the engine's reason. */
 export function compileLineRegex(pattern: string): (line: string) => boolean {
   const refuse = (reason: string) =>
-    new AgentExecError("invalid_argument", `--output-pattern ${JSON.stringify(pattern)}: ${reason}`, { details: { pattern } });
+    new AgentExecError("invalid_argument", `output_pattern ${JSON.stringify(pattern)}: ${reason}`, { details: { pattern } });
   let regex: RE2JS;
   try {
     regex = re2().compile(pattern);

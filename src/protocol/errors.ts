@@ -44,18 +44,24 @@ export class AgentExecError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly details?: Record<string, unknown>;
+  /**
+   * The API fields (snake_case) the message names, when it does not simply begin with the one it
+   * is about. Messages speak the API; the CLI names these as its flags (cli/main.ts).
+   */
+  readonly fields?: readonly string[];
   readonly [brand] = true;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: Record<string, unknown>; cause?: unknown; retryable?: boolean } = {},
+    options: { details?: Record<string, unknown>; cause?: unknown; retryable?: boolean; fields?: readonly string[] } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "AgentExecError";
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE.has(code);
     this.details = options.details;
+    this.fields = options.fields;
   }
 }
 

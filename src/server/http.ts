@@ -6,7 +6,6 @@ import { resolve } from "node:path";
 import { kill } from "../commands/kill.js";
 import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListState } from "../commands/list.js";
 import { run, type RunOptions } from "../commands/run.js";
-import type { NotificationOptions } from "../notify/config.js";
 import { status } from "../commands/status.js";
 import { tail } from "../commands/tail.js";
 import { wait } from "../commands/wait.js";
@@ -14,11 +13,13 @@ import { secondsProblem } from "../commands/duration.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
+import { DEFAULT_BIND, NOTIFICATION_FIELDS } from "../protocol/options.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
+import { parseBind, portProblem } from "./bind.js";
 import { guardRequest, parseAllowOrigin, requestGuard, type RequestGuard } from "./request-guard.js";
 
-export const DEFAULT_BIND = "127.0.0.1:19263";
+export { DEFAULT_BIND, parseBind, portProblem };
 /** Request bodies larger than this are refused with 413 `payload_too_large`. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** On SIGINT/SIGTERM, in-flight requests get this long to finish before their connections are closed. */
@@ -72,25 +73,6 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
 
 export function httpStatusOf(code: ErrorCode): number {
   return STATUS_OF[code] ?? 500;
-}
-
-/** Why `value` (a number, or its decimal text) is not a TCP port 0-65535, or undefined if it is. */
-export function portProblem(value: unknown): string | undefined {
-  const n = typeof value === "string" && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value;
-  return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535 ? undefined : "expected a port number 0-65535";
-}
-
-/** Splits HOST:PORT; `port` (if given) replaces the port. Errors name the flag that was wrong. */
-export function parseBind(bind: string, port?: number): { host: string; port: number } {
-  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(bind) ?? /^([^:]*)(?::(\d+))?$/.exec(bind);
-  const host = match?.[1];
-  if (!match || !host) {
-    throw new AgentExecError("invalid_argument", `invalid --bind ${JSON.stringify(bind)}: expected HOST:PORT, e.g. 127.0.0.1:19263`);
-  }
-  const [flag, given] = port === undefined ? ["--bind", match[2] ?? DEFAULT_BIND.split(":")[1]!] : ["--port", port];
-  const problem = portProblem(given);
-  if (problem) throw new AgentExecError("invalid_argument", `invalid ${flag} ${JSON.stringify(flag === "--bind" ? bind : given)}: ${problem}`);
-  return { host, port: Number(given) };
 }
 
 /** Binds and starts serving; rejects with serve_unsafe_bind, serve_bind_failed, invalid_config or invalid_argument. */
@@ -223,7 +205,7 @@ function send(res: ServerResponse, code: number, body: object): void {
 
 function sendError(res: ServerResponse, error: unknown): void {
   let coded = asAgentExecError(error);
-  // Command functions speak of CLI flags; over HTTP the same mistake is a bad request.
+  // A command function's usage error (two fields that exclude each other) is, over HTTP, a bad request.
   if (coded.code === "usage_error") coded = new AgentExecError("invalid_request", coded.message, { details: coded.details });
   if (coded.code === "payload_too_large" && !res.headersSent) res.setHeader("Connection", "close");
   send(res, httpStatusOf(coded.code), errorEnvelope(coded));
@@ -325,17 +307,7 @@ function queryBool(query: URLSearchParams, name: string): boolean | undefined {
 
 // ---- handlers ----
 
-// The notification fields are the CLI's flags: --notify-command is notify_command, and so on.
-const NOTIFY_FIELDS = {
-  notify_command: "notifyCommand",
-  notify_file: "notifyFile",
-  output_pattern: "outputPattern",
-  output_match_type: "outputMatchType",
-  output_stream: "outputStream",
-  output_command: "outputCommand",
-  output_file: "outputFile",
-} as const satisfies Record<string, keyof NotificationOptions>;
-const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags", ...Object.keys(NOTIFY_FIELDS)];
+const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "tags", ...Object.keys(NOTIFICATION_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
@@ -365,7 +337,7 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     options.tags = body.tags as string[];
   }
   options.notification = {};
-  for (const [field, option] of Object.entries(NOTIFY_FIELDS)) {
+  for (const [field, option] of Object.entries(NOTIFICATION_FIELDS)) {
     const value = body[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string") throw invalid(`${field} must be a string`);

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { run } from "../../src/index.js";
 import { cli } from "../helpers/cli.js";
 import { failed, ok, oneJsonObject, usageError, useJobFixture } from "../helpers/jobs.js";
 
@@ -171,5 +172,19 @@ describe("output discipline", () => {
     const error = fx.x(["status", UNKNOWN_ID]);
     expect(oneJsonObject(error).ok).toBe(false);
     expect(error.stderr).not.toContain("schema_version");
+  });
+});
+
+describe("errors name the API's fields; the CLI names its flags", () => {
+  test("a library caller reads cwd and stdin_max_bytes, a CLI user --cwd and --stdin-max-bytes", async () => {
+    const missing = join(fx.scratch(), "missing");
+    await expect(run({ root: fx.root, command: ["true"], cwd: missing })).rejects.toThrow(new RegExp(`^cwd ${missing}: not an existing directory$`));
+    expect(failed(fx.x(["run", "--cwd", missing, "--", "true"]), "invalid_argument").message).toBe(`--cwd ${missing}: not an existing directory`);
+    // A field named past the message's first word.
+    const tooLarge = { root: fx.root, command: ["cat"], stdin: "abc", stdinLiteral: true, stdinMaxBytes: 1 };
+    await expect(run(tooLarge)).rejects.toThrow(/^stdin input is larger than stdin_max_bytes \(1 bytes\)$/);
+    const cliError = failed(fx.x(["run", "--stdin", "abc", "--stdin-max-bytes", "1", "--", "cat"]), "stdin_too_large");
+    expect(cliError.message).toBe("stdin input is larger than --stdin-max-bytes (1 bytes)");
+    expect(rootEntries()).toEqual([]);
   });
 });

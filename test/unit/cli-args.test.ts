@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { bind, collect, collectTag, count, duration, increase, port, seconds, waitValue } from "../../src/cli-args.js";
+import { bind, collect, collectTag, count, duration, increase, port, seconds, waitValue } from "../../src/cli/args.js";
 
 describe("seconds", () => {
   it.each([

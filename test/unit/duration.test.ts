@@ -121,31 +121,31 @@ describe("library callers get the same rule", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it.each([
-    ["timeout", { timeout: 1e308 }, /^--timeout/],
-    ["killAfter", { killAfter: -1 }, /^--kill-after/],
-    ["progressEvery", { progressEvery: NaN }, /^--progress-every/],
-    ["until", { until: Infinity }, /^--until/],
-    ["autoGcOlderThan", { autoGcOlderThan: "104000000d" }, /^--auto-gc-older-than/],
+    ["timeout", { timeout: 1e308 }, /^timeout /],
+    ["killAfter", { killAfter: -1 }, /^kill_after /],
+    ["progressEvery", { progressEvery: NaN }, /^progress_every /],
+    ["until", { until: Infinity }, /^until /],
+    ["autoGcOlderThan", { autoGcOlderThan: "104000000d" }, /^auto_gc_older_than /],
     // a byte cap is checked as early: after the launch, its error would lose a running job's id
-    ["maxBytes", { maxBytes: -1 }, /^--max-bytes/],
-    ["maxBytes", { maxBytes: NaN }, /^--max-bytes/],
+    ["maxBytes", { maxBytes: -1 }, /^max_bytes /],
+    ["maxBytes", { maxBytes: NaN }, /^max_bytes /],
   ])("run with a bad %s is refused before any job exists", async (_name, bad, what) => {
     await expect(run({ root, command: ["true"], ...bad })).rejects.toThrow(invalid(what));
     expect(readdirSync(root)).toEqual([]);
   });
 
   it("create refuses a bad timeout; wait and gc refuse theirs", async () => {
-    await expect(create({ root, command: ["true"], timeout: 2 ** 53 })).rejects.toThrow(invalid(/^--timeout/));
+    await expect(create({ root, command: ["true"], timeout: 2 ** 53 })).rejects.toThrow(invalid(/^timeout /));
     expect(readdirSync(root)).toEqual([]);
-    await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", until: 1e308 })).rejects.toThrow(invalid(/^--until/));
-    await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", poll: 1e308 })).rejects.toThrow(invalid(/^--poll/));
-    await expect(gc({ root, olderThan: "104000000d" })).rejects.toThrow(invalid(/^--older-than/));
+    await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", until: 1e308 })).rejects.toThrow(invalid(/^until /));
+    await expect(wait({ root, jobId: "01JZZZZZZZZZZZZZZZZZZZZZZZ", poll: 1e308 })).rejects.toThrow(invalid(/^poll /));
+    await expect(gc({ root, olderThan: "104000000d" })).rejects.toThrow(invalid(/^older_than /));
   });
 
   it("tail refuses a byte cap or line count that is not a whole number >= 0", async () => {
     const { job_id } = await create({ root, command: ["true"] });
     for (const bad of [{ maxBytes: -1 }, { maxBytes: NaN }, { maxBytes: 1.5 }, { tailLines: -1 }, { tailLines: NaN }]) {
-      await expect(tail({ root, jobId: job_id, ...bad }), JSON.stringify(bad)).rejects.toThrow(invalid(/^--(max-bytes|tail-lines)/));
+      await expect(tail({ root, jobId: job_id, ...bad }), JSON.stringify(bad)).rejects.toThrow(invalid(/^(max_bytes|tail_lines) /));
     }
     expect((await tail({ root, jobId: job_id, maxBytes: 4e9 })).stdout_range).toEqual([0, 0]); // huge is clamped, not refused
   });

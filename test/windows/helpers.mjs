@@ -165,7 +165,7 @@ export async function startJob(root, command, flags = [], options) {
 }
 
 /**
- * A node.exe that has already loaded dist/ (every module cli.js imports, and the koffi backend)
+ * A node.exe that has already loaded dist/ (the CLI, every verb's module, and the koffi backend)
  * and waits for one line on stdin: the CLI arguments as a JSON array. It then runs cli.js with
  * them. A cold node.exe takes seconds to load the CLI under Wine; this one starts working within
  * milliseconds of being told to, which is what "kill right after run returns" needs.
@@ -174,9 +174,12 @@ export async function warmCli() {
   const code = `
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
     const cliUrl = new URL("cli.js", dist);
-    const { readFileSync } = await import("node:fs");
-    const source = readFileSync(cliUrl, "utf8");
-    for (const m of source.matchAll(/^import .* from "(\\.[^"]+)";$/gm)) await import(new URL(m[1], cliUrl).href);
+    // The CLI imports a verb's command function only when it runs: load them all now (not
+    // cli/main.js, which runs the CLI when imported).
+    const { readdirSync } = await import("node:fs");
+    for (const dir of ["cli/", "commands/"]) {
+      for (const f of readdirSync(new URL(dir, dist))) if (f.endsWith(".js") && f !== "main.js") await import(new URL(dir + f, dist).href);
+    }
     await (await import(new URL("platform/process-tree.js", dist).href)).processTree();
     process.stdout.write("ready\\n");
     let line = "";

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "commander";
-import { durationProblem, secondsProblem } from "./commands/duration.js";
-import { parseBind, portProblem } from "./server/http.js";
-import { tagPatternProblem, tagProblem } from "./commands/tags.js";
+import { durationProblem, secondsProblem } from "../commands/duration.js";
+import { parseBind, portProblem } from "../server/bind.js";
+import { tagPatternProblem, tagProblem } from "../commands/tags.js";
 
 // Value parsers for commander: a bad value is a usage error (exit 2), like an unknown flag.
 

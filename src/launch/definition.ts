@@ -10,8 +10,8 @@ import type { JobDir } from "../store/job-dir.js";
 import { newJobId } from "../store/job-id.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
-import { secondsToMs } from "./duration.js";
-import { normalizeTags } from "./tags.js";
+import { secondsToMs } from "../commands/duration.js";
+import { normalizeTags } from "../commands/tags.js";
 
 /** What defines a job, as `run` and `create` accept it. Times are in seconds. */
 export interface DefinitionOptions {
@@ -63,7 +63,7 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
     options.shellWrapper === undefined
       ? (configuredWrapper(config) ?? defaultShellWrapper())
       : parseShellWrapper(options.shellWrapper);
-  if (wrapper.length === 0) throw new AgentExecError("usage_error", "--shell-wrapper must name a program, e.g. \"bash -lc\"");
+  if (wrapper.length === 0) throw new AgentExecError("usage_error", "shell_wrapper must name a program, e.g. \"bash -lc\"");
   const notification = updateNotification(undefined, options.notification ?? {});
 
   const meta: JobMeta = {
@@ -79,9 +79,9 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
     env_files: envFiles,
     inherit_env: inheritEnv,
     tags: normalizeTags(options.tags ?? []),
-    timeout_ms: secondsToMs(options.timeout ?? 0, "--timeout"),
-    kill_after_ms: secondsToMs(options.killAfter ?? 0, "--kill-after"),
-    progress_every_ms: secondsToMs(options.progressEvery ?? 0, "--progress-every"),
+    timeout_ms: secondsToMs(options.timeout ?? 0, "timeout"),
+    kill_after_ms: secondsToMs(options.killAfter ?? 0, "kill_after"),
+    progress_every_ms: secondsToMs(options.progressEvery ?? 0, "progress_every"),
     shell_wrapper: wrapper,
     ...(options.log ? { full_log_path: logPath(options.log) } : {}),
     ...(notification ? { notification } : {}),
@@ -112,7 +112,7 @@ function composeEnv(inheritEnv: boolean, envFiles: string[], envPairs: [string, 
 
 function parseEnvPair(entry: string): [string, string] {
   const eq = entry.indexOf("=");
-  if (eq <= 0) throw new AgentExecError("invalid_argument", `--env ${JSON.stringify(entry)}: expected KEY=VALUE`);
+  if (eq <= 0) throw new AgentExecError("invalid_argument", `env ${JSON.stringify(entry)}: expected KEY=VALUE`);
   return [entry.slice(0, eq), entry.slice(eq + 1)];
 }
 
@@ -122,7 +122,7 @@ function readEnvFile(file: string): Record<string, string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") {
-      throw new AgentExecError("invalid_argument", `--env-file ${file}: cannot read it (${code})`);
+      throw new AgentExecError("invalid_argument", `env_file ${file}: cannot read it (${code})`);
     }
     throw ioError(error, "read env file", file);
   }
@@ -137,7 +137,7 @@ function logPath(log: string): string {
   } catch {
     return path; // created when the job starts
   }
-  if (!stat.isFile()) throw new AgentExecError("invalid_argument", `--log ${path}: ${stat.isSymbolicLink() ? "a symbolic link" : "not a regular file"}; give the file itself`);
+  if (!stat.isFile()) throw new AgentExecError("invalid_argument", `log ${path}: ${stat.isSymbolicLink() ? "a symbolic link" : "not a regular file"}; give the file itself`);
   return path;
 }
 
@@ -150,7 +150,7 @@ function resolveCwd(cwd: string | undefined): string {
   } catch {
     // reported below
   }
-  if (!isDir) throw new AgentExecError("invalid_argument", `--cwd ${path}: not an existing directory`);
+  if (!isDir) throw new AgentExecError("invalid_argument", `cwd ${path}: not an existing directory`);
   return realpathSync(path);
 }
 

@@ -1,13 +1,14 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { isatty } from "node:tty";
 import { AgentExecError, ioError } from "../protocol/errors.js";
+import { DEFAULT_STDIN_MAX_BYTES } from "../protocol/options.js";
 import type { JobDir } from "../store/job-dir.js";
 import { writeNewJobFile } from "../store/job-file.js";
 
 // What the workload reads on stdin. It is read completely before the job directory exists, so
 // an oversized or unreadable input leaves nothing behind, and stored as stdin.bin (mode 0600).
 
-export const DEFAULT_STDIN_MAX_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_STDIN_MAX_BYTES };
 // `run` without a stdin flag forwards a pipe or socket (Node's child_process gives children
 // socketpairs) only if it delivers its first byte (or EOF) this soon: an agent harness often leaves
 // an idle pipe open on fd 0, and run must not wait on it.
@@ -31,11 +32,11 @@ export interface StdinOptions {
 export async function readStdinInput(options: StdinOptions): Promise<Buffer | undefined> {
   const max = options.stdinMaxBytes ?? DEFAULT_STDIN_MAX_BYTES;
   if (options.stdin !== undefined && options.stdinFile !== undefined) {
-    throw new AgentExecError("usage_error", "--stdin and --stdin-file cannot be used together");
+    throw new AgentExecError("usage_error", "stdin and stdin_file cannot be used together", { fields: ["stdin", "stdin_file"] });
   }
   if (options.stdinFile !== undefined) return checked(readFileBounded(options.stdinFile, max), max);
   if (options.stdin === "-" && !options.stdinLiteral) {
-    if (isatty(0)) throw new AgentExecError("stdin_required", "--stdin - needs piped or redirected input, but stdin is a terminal");
+    if (isatty(0)) throw new AgentExecError("stdin_required", "stdin - needs piped or redirected input, but stdin is a terminal");
     return checked(await readFd0(max, { firstByteMs: null, stallMs: null }), max);
   }
   if (options.stdin !== undefined) return checked(Buffer.from(options.stdin, "utf8"), max);
@@ -69,8 +70,9 @@ function nonEmpty(bytes: Buffer): Buffer | undefined {
 }
 
 function tooLarge(max: number): AgentExecError {
-  return new AgentExecError("stdin_too_large", `stdin input is larger than --stdin-max-bytes (${max} bytes)`, {
+  return new AgentExecError("stdin_too_large", `stdin input is larger than stdin_max_bytes (${max} bytes)`, {
     details: { stdin_max_bytes: max },
+    fields: ["stdin_max_bytes"],
   });
 }
 
@@ -78,12 +80,12 @@ function tooLarge(max: number): AgentExecError {
 function readFileBounded(file: string | 0, max: number): Buffer {
   let fd: number;
   try {
-    if (file !== 0 && !statSync(file).isFile()) throw new AgentExecError("invalid_argument", `--stdin-file ${file}: not a regular file`);
+    if (file !== 0 && !statSync(file).isFile()) throw new AgentExecError("invalid_argument", `stdin_file ${file}: not a regular file`);
     fd = file === 0 ? 0 : openSync(file, "r");
   } catch (error) {
     if (error instanceof AgentExecError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AgentExecError("invalid_argument", `--stdin-file ${file}: cannot read it (${code})`, { cause: error });
+    throw new AgentExecError("invalid_argument", `stdin_file ${file}: cannot read it (${code})`, { cause: error });
   }
   try {
     const chunks: Buffer[] = [];

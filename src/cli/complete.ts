@@ -1,5 +1,6 @@
-import type { Command, Option } from "commander";
-import { list } from "./list.js";
+import type { Command as AnyCommand, Option, OptionValues } from "@commander-js/extra-typings";
+
+type Command = AnyCommand<unknown[], OptionValues, OptionValues>;
 
 // Which jobs a (sub)command's job-id argument offers at <TAB> (undefined: all), as in the reference;
 // restart, which the reference lacks, takes any job.
@@ -92,6 +93,7 @@ function findCommand(commands: Command[], word: string): Command | undefined {
 
 /** Ids of the caller's directory's jobs (as `list` scopes them), optionally only in the given states. */
 async function jobIds(root: string | undefined, states: readonly string[] | undefined, prefix: string): Promise<string[]> {
+  const { list } = await import("../commands/list.js"); // only when a job id is being completed
   const { jobs } = await list({ root, limit: 0 });
   return jobs
     .filter((job) => !states || states.includes(job.state))

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import type { AgentExecConfig } from "../config.js";
 import { log } from "../log.js";
 import { tryLock } from "../store/file-lock.js";
-import { collectGarbage, DEFAULT_GC_OLDER_THAN } from "./gc.js";
-import { durationOrThrow } from "./duration.js";
+import { collectGarbage, DEFAULT_GC_OLDER_THAN } from "../commands/gc.js";
+import { durationOrThrow } from "../commands/duration.js";
 
 // Best-effort gc after run/start: bounded so a launch stays fast on a large root, serialized by a
 // lock file so concurrent launches do not race, and never able to fail the launch.

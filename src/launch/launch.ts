@@ -3,6 +3,7 @@ import { readJobState, watchUntilTerminal } from "../observe/job-state.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, type Outcome } from "../observe/outcome.js";
 import { loadConfig } from "../config.js";
+import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { type JobMeta, type JobState, type JobStatus } from "../store/types.js";
@@ -10,14 +11,13 @@ import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
 import { environmentOf } from "./definition.js";
-import { durationOrThrow, secondsToMs } from "./duration.js";
-import type { JobRef } from "./status.js";
+import { durationOrThrow, secondsToMs } from "../commands/duration.js";
+import type { JobRef } from "../commands/status.js";
 
 // The part of run, start and restart after the job is defined: start its supervisor, watch it,
 // and describe what was seen.
 
-export const DEFAULT_MAX_BYTES = 65536;
-export const DEFAULT_RUN_UNTIL_SECONDS = 10;
+export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS };
 
 /** How long run/start/restart watch the job before answering. */
 export interface ObserveOptions {
@@ -103,14 +103,14 @@ export async function launchAndObserve(
 
 /** The observation budget in ms (null: forever). */
 function observeTimeoutMs(options: ObserveOptions): number | null {
-  return options.forever ? null : secondsToMs(options.until ?? DEFAULT_RUN_UNTIL_SECONDS, "--until");
+  return options.forever ? null : secondsToMs(options.until ?? DEFAULT_RUN_UNTIL_SECONDS, "until");
 }
 
 /** A bad duration (or byte cap) is refused before anything is defined or started, not found after the run. */
 export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): void {
   observeTimeoutMs(options);
-  checkWholeNumber(options.maxBytes, "--max-bytes");
-  if (options.autoGcOlderThan !== undefined) durationOrThrow(options.autoGcOlderThan, "--auto-gc-older-than");
+  checkWholeNumber(options.maxBytes, "max_bytes");
+  if (options.autoGcOlderThan !== undefined) durationOrThrow(options.autoGcOlderThan, "auto_gc_older_than");
 }
 
 /** Waits until the job is terminal or the observation budget is spent, and returns its state. */
