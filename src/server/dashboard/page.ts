@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import { CLIENT_JS } from "./client.js";
 
 const STYLE = `
+[hidden] { display: none !important; }
 :root { color-scheme: light dark; --fg: #1d1f21; --bg: #fbfbfb; --muted: #6b7280; --line: #e5e7eb; --pane: #111418; --pane-fg: #d8dee9; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e5e7eb; --bg: #15171a; --muted: #9ca3af; --line: #2d3139; } }
 body { font: 14px/1.4 system-ui, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
@@ -47,6 +48,7 @@ const HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>agent-exec</title>
 <style>${STYLE}</style>
 </head>
@@ -65,7 +67,7 @@ export const CONTENT_SECURITY_POLICY = [
   `script-src ${hash(CLIENT_JS)}`,
   `style-src ${hash(STYLE)}`,
   "connect-src 'self'",
-  "img-src 'self'",
+  "img-src data:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
