@@ -88,6 +88,10 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     await fx.settledStatus(failing);
     const url = await serve(TOKEN);
     const page = await browser!.newPage();
+    const first = await page.goto(url);
+    const csp = first!.headers()["content-security-policy"];
+    expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[^ ;]+'; style-src 'sha256-[^ ;]+'; connect-src 'self'/);
+    expect(csp).not.toContain("unsafe");
     await openWithToken(page, url, TOKEN);
 
     // The list: both jobs, newest first, with state, command, tags and the failing one's exit code.
