@@ -36,10 +36,11 @@ export interface LogChunk {
 /**
  * Up to `maxBytes` of the log at `path` from `offset`, ending on a whole UTF-8 character so no
  * character is split between two chunks (unless the file itself ends mid-character and `final`).
- * A reader more than `maxLag` bytes behind jumps ahead to the last `maxLag` bytes, resynchronised
- * on a character start, and is told how much it skipped. A missing log reads as empty.
+ * A reader more than `maxLag` bytes behind jumps ahead to the last `maxLag` bytes (rounded down to a
+ * multiple of `align`, so readers that skip land on the same offsets), resynchronised on a
+ * character start, and is told how much it skipped. A missing log reads as empty.
  */
-export function readChunk(path: string, offset: number, maxBytes: number, options: { maxLag?: number; final?: boolean } = {}): LogChunk {
+export function readChunk(path: string, offset: number, maxBytes: number, options: { maxLag?: number; align?: number; final?: boolean } = {}): LogChunk {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -52,8 +53,10 @@ export function readChunk(path: string, offset: number, maxBytes: number, option
     let from = Math.min(offset, size);
     let skipped = 0;
     if (options.maxLag !== undefined && size - from > options.maxLag) {
-      skipped = size - options.maxLag - from;
-      from += skipped;
+      const align = options.align ?? 1;
+      const target = Math.max(from, Math.floor((size - options.maxLag) / align) * align);
+      skipped = target - from;
+      from = target;
     }
     const buffer = Buffer.alloc(Math.min(maxBytes, size - from));
     const read = buffer.length === 0 ? 0 : readSync(fd, buffer, 0, buffer.length, from);

@@ -4,19 +4,21 @@
 //
 // Viewers never slow the job: the supervisor appends to the logs on its own and no viewer holds
 // it back. What a viewer costs is bounded: one poll per POLL_MS, at most CHUNK_BYTES per log per
-// poll, a viewer that does not read its socket is not read for (backpressure), and one that falls
-// more than MAX_LAG_BYTES behind jumps ahead (and is told how much it skipped) instead of reading
-// everything. Viewers of the same job at the same offset share one read (sharedRead).
+// poll (more than a person can read), a viewer that does not read its socket is not read for
+// (backpressure), and one that falls more than MAX_LAG_BYTES behind jumps ahead (and is told how
+// much it skipped) instead of reading everything. Viewers of the same job at the same offset share
+// one read and one encoded event (sharedRead); skips land on CHUNK_BYTES boundaries, so viewers
+// that fell behind converge on the same offsets.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJobState } from "../../observe/job-state.js";
 import { outcomeOf } from "../../observe/outcome.js";
 import { JobDir } from "../../store/job-dir.js";
 import { isTerminal, type JobState } from "../../store/types.js";
-import { LOG_STREAMS, parseCursor, readChunk, type LogChunk } from "./cursor.js";
+import { LOG_STREAMS, parseCursor, readChunk, type LogChunk, type LogStream } from "./cursor.js";
 
 export const POLL_MS = 100;
-export const CHUNK_BYTES = 64 * 1024;
-export const MAX_LAG_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 16 * 1024;
+export const MAX_LAG_BYTES = 256 * 1024;
 const KEEPALIVE_MS = 15_000;
 
 export async function streamHandler(root: string, req: IncomingMessage, res: ServerResponse, id: string, gone: AbortSignal): Promise<void> {
@@ -32,9 +34,9 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
   res.flushHeaders();
   let lastState = "";
   let lastWrite = Date.now();
-  const send = async (event: string, data: object) => {
+  const send = async (event: string, data: object | string) => {
     lastWrite = Date.now();
-    if (!res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) await drained(res, gone);
+    if (!res.write(typeof data === "string" ? data : frame(event, data))) await drained(res, gone);
   };
   while (!gone.aborted && !res.destroyed) {
     // State first: output written before the job ended is then read below, before the end event.
@@ -47,9 +49,9 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
     }
     let pending = false;
     for (const stream of LOG_STREAMS) {
-      const chunk = sharedRead(stream === "stdout" ? dir.stdoutPath : dir.stderrPath, cursor[stream], terminal);
+      const { chunk, event } = sharedRead(stream, stream === "stdout" ? dir.stdoutPath : dir.stderrPath, cursor[stream], terminal);
       if (chunk.bytes.length > 0 || chunk.skipped > 0) {
-        await send("output", { stream, from: chunk.from, to: chunk.to, skipped: chunk.skipped, text: chunk.bytes.toString("utf8") });
+        await send("output", event);
         cursor[stream] = chunk.to;
       }
       if (chunk.to < chunk.size) pending = true;
@@ -71,18 +73,24 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
 
 // Entries live for one poll: long enough for every viewer's poll to find them, short enough that
 // a result is never older than a viewer's own poll would have been.
-const recentReads = new Map<string, { at: number; chunk: LogChunk }>();
+const recentReads = new Map<string, { at: number; chunk: LogChunk; event: string }>();
 const recentStates = new Map<string, { at: number; state: JobState }>();
 
-function sharedRead(path: string, offset: number, final: boolean): LogChunk {
+function sharedRead(stream: LogStream, path: string, offset: number, final: boolean): { chunk: LogChunk; event: string } {
   const key = `${path}\0${offset}\0${final}`;
   const now = Date.now();
   const hit = recentReads.get(key);
-  if (hit && now - hit.at < POLL_MS) return hit.chunk;
-  const chunk = readChunk(path, offset, CHUNK_BYTES, { maxLag: MAX_LAG_BYTES, final });
+  if (hit && now - hit.at < POLL_MS) return hit;
+  const chunk = readChunk(path, offset, CHUNK_BYTES, { maxLag: MAX_LAG_BYTES, align: CHUNK_BYTES, final });
+  const event = frame("output", { stream, from: chunk.from, to: chunk.to, skipped: chunk.skipped, text: chunk.bytes.toString("utf8") });
   prune(recentReads, now);
-  recentReads.set(key, { at: now, chunk });
-  return chunk;
+  const entry = { at: now, chunk, event };
+  recentReads.set(key, entry);
+  return entry;
+}
+
+function frame(event: string, data: object): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function sharedState(dir: JobDir): JobState {
