@@ -141,6 +141,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     pages.push(foreign);
     await new Promise<void>((resolve) => foreign.listen(0, "127.0.0.1", resolve));
     const page = await browser!.newPage();
+    page.setDefaultTimeout(60_000);
     // What the server answered, from the browser's network layer: a refused cross-origin answer
     // never reaches the page (CORS, ORB), so puppeteer's "response" event does not see it either.
     const answers: { path: string; status: number }[] = [];

@@ -141,6 +141,7 @@ function listView() {
 
   async function refresh() {
     clearTimeout(timer);
+    const began = Date.now();
     try {
       const q = new URLSearchParams({ limit: String(Math.min(loaded, 1000)) });
       if (filters.state) q.set("state", filters.state);
@@ -154,7 +155,8 @@ function listView() {
       more.hidden = !page.next_cursor;
       $("#status").textContent = "updated " + new Date().toLocaleTimeString();
     } catch (error) { showError(error); if (error.status === 401) return; }
-    if (!stopped) timer = setTimeout(refresh, 2000);
+    // Every 2 s, or less often when the server takes long to list (a large root, a busy machine).
+    if (!stopped) timer = setTimeout(refresh, Math.max(2000, 4 * (Date.now() - began)));
   }
   refresh();
   return () => { stopped = true; clearTimeout(timer); };

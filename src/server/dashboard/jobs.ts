@@ -3,7 +3,7 @@
 // `list` does the filtering and the order; the page holds `limit` rows after `cursor`, the sort key
 // of the last row of the previous page, so a page boundary stays put while new jobs arrive on top.
 import type { IncomingMessage } from "node:http";
-import { list, LIST_STATES, type JobSummary, type ListState } from "../../commands/list.js";
+import { list, LIST_STATES, type JobSummary, type ListResult, type ListState } from "../../commands/list.js";
 import { readJobState } from "../../observe/job-state.js";
 import { outcomeOf } from "../../observe/outcome.js";
 import { AgentExecError } from "../../protocol/errors.js";
@@ -43,7 +43,7 @@ export async function jobsPageHandler(root: string, req: IncomingMessage): Promi
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalid(`limit must be a whole number 1-${MAX_PAGE}`);
   const cwd = query.get("cwd") || undefined;
   const tags = query.getAll("tag").filter((tag) => tag !== "");
-  const all = await list({ root, limit: 0, tags, ...(cwd ? { cwd } : { all: true }) });
+  const all = await sharedList(root, tags, cwd);
   const states: Partial<Record<ListState, number>> = {};
   for (const job of all.jobs) states[job.state] = (states[job.state] ?? 0) + 1;
   const matching = state ? all.jobs.filter((job) => job.state === state) : all.jobs;
@@ -60,6 +60,25 @@ export async function jobsPageHandler(root: string, req: IncomingMessage): Promi
     ...(more ? { next_cursor: sortKey(last) } : {}),
     skipped: all.skipped,
   };
+}
+
+// Every open page refreshes its list every few seconds and a scan reads two files per job, so
+// requests with the same filters within LIST_REUSE_MS (and those arriving while one is under way)
+// share one scan: ten tabs on a root of 1,000 jobs cost what one does.
+const LIST_REUSE_MS = 1000;
+const recentLists = new Map<string, { at: number; result: Promise<ListResult> }>();
+
+function sharedList(root: string, tags: string[], cwd: string | undefined): Promise<ListResult> {
+  const key = JSON.stringify([root, tags, cwd ?? null]);
+  const now = Date.now();
+  for (const [k, entry] of recentLists) if (now - entry.at >= LIST_REUSE_MS) recentLists.delete(k);
+  const hit = recentLists.get(key);
+  if (hit) return hit.result;
+  const result = list({ root, limit: 0, tags, ...(cwd ? { cwd } : { all: true }) });
+  const entry = { at: Infinity, result };
+  recentLists.set(key, entry); // kept while under way; its age counts from when it is done
+  result.then(() => (entry.at = Date.now()), () => recentLists.delete(key));
+  return result;
 }
 
 /** `list`'s order as one string that sorts the other way: started_at, then the id (never-started jobs last). */
