@@ -1,13 +1,25 @@
 // The dashboard's endpoints over real HTTP, without a browser: paging with a cursor and the
 // output stream from a byte cursor. Marker dash-3674 belongs to this file.
-import { appendFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
 import { describe, expect, test } from "vitest";
 import { useJobFixture } from "../helpers/jobs.js";
 import { useServe } from "./serve.js";
 
 const fx = useJobFixture(["dash-3674"]);
 const serve = useServe(() => fx.root, () => fx.work);
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv);
+ajv.addSchema(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8")), "agent-exec");
+function expectValid(envelope: any, definition: string): void {
+  for (const schema of [`agent-exec#/definitions/${definition}`, "agent-exec"]) {
+    const validate = ajv.getSchema(schema)!;
+    expect(validate(envelope), `${schema}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(envelope)}`).toBe(true);
+  }
+}
 
 async function get(url: string, token?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -28,6 +40,7 @@ describe("dashboard endpoints", () => {
       expect(page.status).toBe(200);
       expect(page.body).toMatchObject({ ok: true, type: "dashboard_jobs", total: 5, states: { exited: 5 } });
       for (const job of page.body.jobs) expect(job).toMatchObject({ command: ["echo", expect.stringMatching(/^job-\d$/)], cwd: fx.work, state: "exited", exit_code: 0 });
+      expectValid(page.body, "DashboardJobsResponse");
       seen.push(...page.body.jobs.map((job: any) => job.job_id));
       cursor = page.body.next_cursor;
       pages++;
@@ -44,6 +57,9 @@ describe("dashboard endpoints", () => {
   test("/dashboard/stream sends what is written after the cursor, then the state, then ends", async () => {
     const id = fx.x(["run", "--until", "0", "--", "sh", "-c", "printf 'héllo\\n'; echo oops >&2; sleep 30; : dash-3674"]).json.job_id;
     const url = await serve("t0ken");
+    const detail = await get(`${url}/dashboard/job/${id}`, "t0ken");
+    expect(detail.body).toMatchObject({ type: "dashboard_job", state: "running", command: ["sh", "-c", expect.stringContaining("dash-3674")], cwd: fx.work });
+    expectValid(detail.body, "DashboardJobResponse");
     expect((await fetch(`${url}/dashboard/stream/${id}`)).status).toBe(401);
     const res = await fetch(`${url}/dashboard/stream/${id}?stdout=1&stderr=0`, { headers: { authorization: "Bearer t0ken" } });
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
