@@ -315,6 +315,7 @@ function jobView(id) {
               pane.scrollTop = pane.scrollHeight;
             } else if (event === "state") refresh();
             else if (event === "end") ended = true;
+            else if (event === "error") note.textContent = "stream: " + msg.message;
           }
         }
         if (ended) { note.textContent = "the job has ended; all output shown"; return; }

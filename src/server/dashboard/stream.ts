@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJobState } from "../../observe/job-state.js";
 import { outcomeOf } from "../../observe/outcome.js";
+import { asAgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
 import { isTerminal, type JobState } from "../../store/types.js";
 import { LOG_STREAMS, parseCursor, readChunk, type LogChunk, type LogStream } from "./cursor.js";
@@ -38,35 +39,46 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
     lastWrite = Date.now();
     if (!res.write(typeof data === "string" ? data : frame(event, data))) await drained(res, gone);
   };
-  while (!gone.aborted && !res.destroyed) {
-    // State first: output written before the job ended is then read below, before the end event.
-    const state = sharedState(dir);
-    const terminal = isTerminal(state.job.status);
-    const summary = JSON.stringify({ state: state.job.status, ...outcomeOf(state) });
-    if (summary !== lastState) {
-      lastState = summary;
-      await send("state", JSON.parse(summary) as object);
-    }
-    let pending = false;
-    for (const stream of LOG_STREAMS) {
-      const { chunk, event } = sharedRead(stream, stream === "stdout" ? dir.stdoutPath : dir.stderrPath, cursor[stream], terminal);
-      if (chunk.bytes.length > 0 || chunk.skipped > 0) {
-        await send("output", event);
-        cursor[stream] = chunk.to;
-      }
-      if (chunk.to < chunk.size) pending = true;
-    }
-    if (terminal && !pending) {
-      await send("end", { ...cursor });
-      break;
-    }
-    if (Date.now() - lastWrite > KEEPALIVE_MS) {
-      lastWrite = Date.now();
-      res.write(": keep-alive\n\n");
-    }
-    await sleep(POLL_MS, gone);
+  try {
+    await follow();
+  } catch (error) {
+    // The headers are out: a coded error becomes the stream's last event instead of an envelope.
+    const coded = asAgentExecError(error);
+    res.write(frame("error", { code: coded.code, message: coded.message }));
+  } finally {
+    res.end();
   }
-  res.end();
+
+  async function follow(): Promise<void> {
+    while (!gone.aborted && !res.destroyed) {
+      // State first: output written before the job ended is then read below, before the end event.
+      const state = sharedState(dir);
+      const terminal = isTerminal(state.job.status);
+      const summary = JSON.stringify({ state: state.job.status, ...outcomeOf(state) });
+      if (summary !== lastState) {
+        lastState = summary;
+        await send("state", JSON.parse(summary) as object);
+      }
+      let pending = false;
+      for (const stream of LOG_STREAMS) {
+        const { chunk, event } = sharedRead(stream, stream === "stdout" ? dir.stdoutPath : dir.stderrPath, cursor[stream], terminal);
+        if (chunk.bytes.length > 0 || chunk.skipped > 0) {
+          await send("output", event);
+          cursor[stream] = chunk.to;
+        }
+        if (chunk.to < chunk.size) pending = true;
+      }
+      if (terminal && !pending) {
+        await send("end", { ...cursor });
+        break;
+      }
+      if (Date.now() - lastWrite > KEEPALIVE_MS) {
+        lastWrite = Date.now();
+        res.write(": keep-alive\n\n");
+      }
+      await sleep(POLL_MS, gone);
+    }
+  }
 }
 
 // ---- sharing work between viewers of one job ----
