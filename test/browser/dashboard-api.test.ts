@@ -31,7 +31,7 @@ describe("dashboard endpoints", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(fx.x(["run", "--tag", i % 2 ? "odd" : "even", "--", "echo", `job-${i}`]).json.job_id);
     const listed = fx.x(["list", "--all"]).json.jobs.map((job: any) => job.job_id);
-    const url = await serve();
+    const { url } = await serve();
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -56,7 +56,7 @@ describe("dashboard endpoints", () => {
 
   test("/dashboard/stream sends what is written after the cursor, then the state, then ends", async () => {
     const id = fx.x(["run", "--until", "0", "--", "sh", "-c", "printf 'héllo\\n'; echo oops >&2; sleep 30; : dash-3674"]).json.job_id;
-    const url = await serve("t0ken");
+    const { url } = await serve("t0ken");
     const detail = await get(`${url}/dashboard/job/${id}`, "t0ken");
     expect(detail.body).toMatchObject({ type: "dashboard_job", state: "running", command: ["sh", "-c", expect.stringContaining("dash-3674")], cwd: fx.work });
     expectValid(detail.body, "DashboardJobResponse");
@@ -90,5 +90,18 @@ describe("dashboard endpoints", () => {
     expect(events[0]).toMatchObject({ event: "state", data: { state: "running" } });
     expect(events.at(-2)).toMatchObject({ event: "state", data: { state: "killed" } });
     expect(events.at(-1)).toEqual({ event: "end", data: { stdout: Buffer.byteLength("héllo\nappended\n"), stderr: 5 } });
+  });
+
+  test("a stream ends cleanly when the server shuts down, instead of holding SIGTERM for its grace", async () => {
+    const id = fx.x(["run", "--until", "0", "--", "sh", "-c", "while :; do echo dash-3674; sleep 0.2; done"]).json.job_id;
+    const { url, child } = await serve();
+    const res = await fetch(`${url}/dashboard/stream/${id}`);
+    const reader = res.body!.getReader();
+    await reader.read(); // the stream is under way
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    // Ended by the server (done), not cut off when the shutdown grace ran out (a socket error).
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read());
+    expect(await exited).toBe(0);
   });
 });

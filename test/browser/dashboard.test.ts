@@ -65,7 +65,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
       "echo '<img src=x id=injected>'; printf '\\033[31mred\\033[0m\\n'; i=0; while :; do i=$((i+1)); echo tick-$i dash-3671; sleep 0.1; done",
     ]);
     await fx.settledStatus(failing);
-    const url = await serve(TOKEN);
+    const { url } = await serve(TOKEN);
     const page = await browser!.newPage();
     page.setDefaultTimeout(60_000);
     const first = await page.goto(url);
@@ -110,7 +110,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
 
   test("a wrong token is refused and nothing is shown", async () => {
     const id = runJob(["--", "sh", "-c", "echo dash-3673; sleep 30; : dash-3673"]);
-    const url = await serve(TOKEN);
+    const { url } = await serve(TOKEN);
     const context = await browser!.createBrowserContext();
     const page = await context.newPage();
     const statuses: number[] = [];
@@ -129,7 +129,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
 
   test("a foreign origin and a rebound host name are refused, the page itself included", async () => {
     const id = runJob(["--", "sh", "-c", "echo dash-3673; sleep 30; : dash-3673"]);
-    const url = await serve(); // no token: the Host/Origin checks are all that stands in the way
+    const { url } = await serve(); // no token: the Host/Origin checks are all that stands in the way
     const target = new URL(url);
     // Another site on this machine tries the simple requests a page may send without asking.
     const foreign = createServer((_req, res) => {

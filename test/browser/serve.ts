@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach } from "vitest";
 import { CLI } from "../helpers/cli.js";
 
-/** `agent-exec serve --port 0` on a root, stopped after each test; resolves with its URL. */
-export function useServe(root: () => string, cwd: () => string): (token?: string) => Promise<string> {
+/** `agent-exec serve --port 0` on a root, stopped after each test; resolves with its URL and process. */
+export function useServe(root: () => string, cwd: () => string): (token?: string) => Promise<{ url: string; child: ChildProcess }> {
   const servers: ChildProcess[] = [];
   afterEach(async () => {
     for (const child of servers.splice(0)) {
@@ -27,6 +27,6 @@ export function useServe(root: () => string, cwd: () => string): (token?: string
       });
       child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${out}`)));
     });
-    return JSON.parse(line).url as string;
+    return { url: JSON.parse(line).url as string, child };
   };
 }

@@ -50,7 +50,10 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
   }
 
   async function follow(): Promise<void> {
-    while (!gone.aborted && !res.destroyed) {
+    // A server shutting down stops listening first: end the stream then, rather than hold the
+    // shutdown for its whole grace (the page reconnects from its cursor once a server is back).
+    const server = (req.socket as { server?: { listening: boolean } }).server;
+    while (!gone.aborted && !res.destroyed && server?.listening !== false) {
       // State first: output written before the job ended is then read below, before the end event.
       const state = sharedState(dir);
       const terminal = isTerminal(state.job.status);
