@@ -87,6 +87,11 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     await page.select("#f-state", "running");
     await page.waitForFunction((f) => !document.querySelector(`tr[data-job-id="${f}"]`) && document.querySelectorAll("#jobs tr").length === 1, {}, failing);
 
+    // A job started now shows up without a reload (the list refreshes itself).
+    const later = runJob(["--", "sh", "-c", "echo dash-3671 later; sleep 30; : dash-3671"]);
+    await page.waitForSelector(`tr[data-job-id="${later}"] .badge.running`);
+    expect(await page.$$eval("#jobs tr", (rows) => rows.map((row) => row.getAttribute("data-job-id")))).toEqual([later, live]);
+
     // The job's page follows stdout while the job writes it.
     await page.click(`${liveRow} a`);
     await page.waitForFunction(() => /tick-\d+/.test(document.querySelector("#stdout")?.textContent ?? ""));
@@ -104,7 +109,8 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     await page.click("#confirm-kill");
     await page.waitForFunction(() => document.querySelector("#job-state")?.textContent === "killed");
     expect(fx.readState(live).job.status).toBe("killed");
-    await page.waitForFunction(() => document.querySelector("#note")?.textContent?.includes("ended"));
+    await page.waitForFunction(() => document.querySelector("#stream-note")?.textContent?.includes("ended"));
+    expect(await text(page, "#note")).toMatch(/^kill: killed/);
     await page.close();
   });
 

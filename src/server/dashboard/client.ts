@@ -218,7 +218,8 @@ function jobView(id) {
   const panes = {};
   const styles = { stdout: {}, stderr: {} };
   for (const s of ["stdout", "stderr"]) panes[s] = el("pre", { id: s, class: "log " + s });
-  const note = el("p", { id: "note", class: "muted" });
+  const note = el("p", { id: "note", class: "muted" }); // what the kill button did
+  const streamNote = el("p", { id: "stream-note", class: "muted" }); // where the output stream is
   const grace = el("select", { id: "grace" },
     el("option", { value: "", text: "TERM, no grace" }), el("option", { value: "2", text: "TERM, then KILL after 2 s" }),
     el("option", { value: "10", text: "TERM, then KILL after 10 s", selected: "" }), el("option", { value: "30", text: "TERM, then KILL after 30 s" }),
@@ -230,7 +231,7 @@ function jobView(id) {
   const killButton = el("button", { id: "kill", class: "danger", text: "Kill…", onclick: () => { confirmBox.hidden = false; } });
   const full = el("button", { id: "full-log", text: "Full log", onclick: fullLog });
   $("#main").replaceChildren(el("p", {}, el("a", { href: "#/", text: "← all jobs" })), head,
-    el("div", { class: "actions" }, killButton, full), confirmBox, note,
+    el("div", { class: "actions" }, killButton, full), confirmBox, note, streamNote,
     el("h3", { text: "stdout" }), panes.stdout, el("h3", { text: "stderr" }), panes.stderr);
 
   function showJob(job) {
@@ -315,14 +316,14 @@ function jobView(id) {
               pane.scrollTop = pane.scrollHeight;
             } else if (event === "state") refresh();
             else if (event === "end") ended = true;
-            else if (event === "error") note.textContent = "stream: " + msg.message;
+            else if (event === "error") streamNote.textContent = "stream: " + msg.message;
           }
         }
-        if (ended) { note.textContent = "the job has ended; all output shown"; return; }
+        if (ended) { streamNote.textContent = "the job has ended; all output shown"; return; }
       } catch (error) {
         if (stopped) return;
         if (error.status === 401) return;
-        note.textContent = "stream interrupted (" + error.message + "); reconnecting…";
+        streamNote.textContent = "stream interrupted (" + error.message + "); reconnecting…";
       }
       await new Promise((r) => { timer = setTimeout(r, 1000); });
     }
