@@ -160,7 +160,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     });
     await cdp.send("Network.enable");
     await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
-    await expect.poll(() => answers.map((a) => a.path).sort()).toEqual(["/", "/dashboard/jobs", `/kill/${id}`]);
+    await expect.poll(() => answers.map((a) => a.path).sort(), { timeout: 60_000 }).toEqual(["/", "/dashboard/jobs", `/kill/${id}`]);
     expect(answers.every((a) => a.status === 403)).toBe(true);
     expect(fx.readState(id).job.status).toBe("running");
 
