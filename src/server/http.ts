@@ -17,6 +17,8 @@ import { DEFAULT_BIND, NOTIFICATION_FIELDS } from "../protocol/options.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
 import { parseBind, portProblem } from "./bind.js";
+import { dashboardApi } from "./dashboard/routes.js";
+import { sendPage } from "./dashboard/page.js";
 import { guardRequest, parseAllowOrigin, requestGuard, type RequestGuard } from "./request-guard.js";
 
 export { DEFAULT_BIND, parseBind, portProblem };
@@ -166,11 +168,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   const segments = url.pathname.split("/").slice(1);
   const name = segments[0] ?? "";
   const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
+  if (url.pathname === "/" && req.method === "GET") return sendPage(res); // no data in it: it asks for the token
   // Authenticate before routing, so an unauthenticated client learns nothing about the routes.
   if (name !== "health" && ctx.token && !bearerMatches(req.headers.authorization, ctx.token)) {
     res.setHeader("WWW-Authenticate", 'Bearer realm="agent-exec"');
     throw new AgentExecError("unauthorized", "missing or invalid bearer token: send Authorization: Bearer <token>");
   }
+  if (name === "dashboard") return dashboardApi(ctx.root, req, res, segments.slice(1));
   if (!route || segments.length !== (route.withId ? 2 : 1)) {
     throw new AgentExecError("not_found", `no such endpoint: ${req.method} ${url.pathname}`);
   }
