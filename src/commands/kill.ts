@@ -6,7 +6,7 @@ import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
-import { writeKillRequest } from "../supervisor/kill-request.js";
+import { writeKillRequest } from "../job/kill-request.js";
 import { now } from "../time.js";
 import { endLeftovers, signalJobProcesses } from "./end-processes.js";
 import { graceElapsed, graceMs, OBSERVE_MS, observeKill, stillRunningHint } from "./kill-escalation.js";

@@ -1,6 +1,7 @@
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { writeJsonAtomic } from "../store/atomic.js";
-import { COMPLETION_EVENT_FILE, type JobDir } from "../store/job-dir.js";
+import { COMPLETION_EVENT_FILE } from "../job/files.js";
+import type { JobDir } from "../store/job-dir.js";
 import type { JobState } from "../store/types.js";
 import { deliverToSinks, type SinkResult } from "./sinks.js";
 

@@ -11,12 +11,13 @@ import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { deliverCompletion } from "../notify/completion.js";
 import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
+import { FULL_LOG, STATE_FILE, STDERR_LOG, STDOUT_LOG } from "../job/files.js";
+import { readKillRequest } from "../job/kill-request.js";
 import { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
 import type { JobMeta, JobState } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
-import { readKillRequest } from "./kill-request.js";
 import { workloadCommand } from "./command-line.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
@@ -53,7 +54,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     }
   };
   const gone = () => !existsSync(dir.path);
-  const record = (state: JobState) => writeUntilDone("state.json", () => dir.writeState(state), gone);
+  const record = (state: JobState) => writeUntilDone(STATE_FILE, () => dir.writeState(state), gone);
   const failed = async (reason: string) => {
     const at = now();
     const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
@@ -121,10 +122,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   // full pipe or dies of SIGPIPE because this process could not write.
   const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout, current);
   const observe = (stream: MatchedStream) => ({ data: (chunk: Buffer) => matcher.observe(stream, chunk), flush: () => matcher.flush(stream) });
-  const fullName = meta.full_log_path ?? "full.log";
+  const fullName = meta.full_log_path ?? FULL_LOG;
   const pumps = [
-    new LogPump(child.stdout!, { fd: fds.stdout, name: "stdout.log" }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
-    new LogPump(child.stderr!, { fd: fds.stderr, name: "stderr.log" }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
+    new LogPump(child.stdout!, { fd: fds.stdout, name: STDOUT_LOG }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
+    new LogPump(child.stderr!, { fd: fds.stderr, name: STDERR_LOG }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
   await record(running);
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start, containment);
@@ -154,7 +155,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   };
   // The reason is computed at each try, so a state.json written late says why.
   let terminal = outcome;
-  await writeUntilDone("state.json", () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
+  await writeUntilDone(STATE_FILE, () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
