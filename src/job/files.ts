@@ -26,7 +26,8 @@ export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
 /** A run's records that `restart` removes, with the kill request, before the new run. */
 export const PREVIOUS_RUN_FILES = [COMPLETION_EVENT_FILE, NOTIFICATION_EVENTS_FILE, KILL_REQUEST_FILE] as const;
 
-// The locks (src/store/file-lock.ts): each file holds its owner's pid.
+// The locks (src/store/file-lock.ts): each file holds its owner's pid; `<lock>.takeover` exists
+// for the microseconds in which a dead owner's lock is being taken over.
 /** While run/start/restart launches the job, or delete/gc removes it (src/store/launch-claim.ts). */
 export const LAUNCH_LOCK = "launch.lock";
 /** While `tag set` / `notify set` rewrite meta.json (JobDir.updateMeta). */
