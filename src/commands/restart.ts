@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { readJobState } from "../observe/job-state.js";
+import { readJobState } from "../job/read.js";
 import { isWorkloadAlive } from "../platform/process-identity.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { truncateJobFile } from "../store/job-file.js";
@@ -7,7 +7,7 @@ import { isTerminal } from "../store/types.js";
 import { kill } from "./kill.js";
 import { launchStored, type RunResult, type StoredLaunchOptions } from "./launch.js";
 import { PREVIOUS_RUN_FILES } from "../job/files.js";
-import { createdState } from "../store/job-dir.js";
+import { createdState } from "../job/transitions.js";
 
 export interface RestartOptions extends StoredLaunchOptions {
   /** Signal that ends a running tree first (default TERM). */

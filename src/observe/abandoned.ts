@@ -3,7 +3,7 @@ import { LAUNCH_LOCK, META_FILE, STATE_FILE } from "../job/files.js";
 import { readPid } from "../store/file-lock.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isProcessAlive, isSameProcessAlive } from "../platform/process-info.js";
-import type { JobState } from "../store/types.js";
+import type { StateRecord } from "../store/types.js";
 
 /**
  * Why a `created` job will never start on its own: the process that claimed its launch (run,
@@ -14,7 +14,7 @@ import type { JobState } from "../store/types.js";
  * The launcher records the supervisor's pid in the `created` state right after spawning it, so a
  * supervisor still reading its secrets keeps the job from reading as abandoned.
  */
-export function abandonedReason(dir: JobDir, state: JobState): string | null {
+export function abandonedReason(dir: JobDir, state: StateRecord): string | null {
   if (state.job.status !== "created") return null;
   const launcher = readPid(dir.file(LAUNCH_LOCK));
   if (launcher !== undefined && launcher > 0 && isProcessAlive(launcher)) return null;

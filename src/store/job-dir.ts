@@ -6,10 +6,9 @@ import { waitLock } from "./file-lock.js";
 import { makePrivateDir, openJobFile } from "./job-file.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { checkRoot } from "./root.js";
-import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+import { JOB_STATUSES, type JobMeta, type StateRecord } from "./types.js";
 import { pidProblem } from "../platform/tree-errors.js";
 import { FULL_LOG, LOG_FILES, META_FILE, META_LOCK, SECRETS_FILE, STATE_FILE, STDERR_LOG, STDIN_FILE, STDOUT_LOG } from "../job/files.js";
-import { now } from "../time.js";
 
 // A meta.json change takes milliseconds; a holder this slow is stuck.
 const META_LOCK_WAIT_MS = 5000;
@@ -54,7 +53,7 @@ export class JobDir {
     return meta as unknown as JobMeta;
   }
 
-  readState(): JobState {
+  readState(): StateRecord {
     const state = readJsonFile(this.file(STATE_FILE));
     if (state === undefined) throw this.missing(STATE_FILE);
     const job = isRecord(state) ? state.job : undefined;
@@ -66,7 +65,7 @@ export class JobDir {
       const problem = state[key] == null ? null : pidProblem(state[key]);
       if (problem) throw corrupt(this.id, `state.json's ${key} ${JSON.stringify(state[key])} is not a usable pid (${problem})`);
     }
-    return state as unknown as JobState;
+    return state as unknown as StateRecord;
   }
 
   /** A missing file: the job is damaged, or gone altogether (deleted since it was opened). */
@@ -100,7 +99,7 @@ export class JobDir {
     }
   }
 
-  writeState(state: JobState): void {
+  writeState(state: StateRecord): void {
     writeJsonAtomic(this.file(STATE_FILE), state);
   }
 
@@ -122,7 +121,7 @@ export class JobDir {
    * Creates the directory (0700, and the root if needed), its definition, a `created` state and
    * empty logs. `made` runs once the empty directory exists (run takes its launch claim there).
    */
-  static create(root: string, meta: JobMeta, state: JobState, made?: (dir: JobDir) => void): JobDir {
+  static create(root: string, meta: JobMeta, state: StateRecord, made?: (dir: JobDir) => void): JobDir {
     const dir = new JobDir(root, meta.job.id);
     try {
       // A root that appeared since it was resolved is checked like one that was there.
@@ -160,15 +159,6 @@ export class JobDir {
       { details: { candidates: matches.slice(0, 20), truncated: matches.length > 20 } },
     );
   }
-}
-
-/** The state of a job that is defined but not (or no longer) started. */
-export function createdState(id: string): JobState {
-  return {
-    job: { id, status: "created", started_at: null },
-    result: { exit_code: null, signal: null, duration_ms: null },
-    updated_at: now(),
-  };
 }
 
 /**

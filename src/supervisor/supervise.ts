@@ -13,9 +13,10 @@ import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
 import { FULL_LOG, STATE_FILE, STDERR_LOG, STDOUT_LOG } from "../job/files.js";
 import { readKillRequest } from "../job/kill-request.js";
+import { failedToStart, finished, progressed, started, supervisorSpawned } from "../job/transitions.js";
 import { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
-import type { JobMeta, JobState } from "../store/types.js";
+import type { JobMeta, StateRecord } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { workloadCommand } from "./command-line.js";
@@ -42,7 +43,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const meta = dir.readMeta();
   const created = dir.readState();
   if (created.job.status !== "created") return; // the launcher gave up on this process and said so
-  const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
+  const base = supervisorSpawned(created, process.pid, processStartTime(process.pid));
   const sinkTimeout = sinkTimeoutMs();
   // After the terminal state this process only delivers notifications; a `restart` meanwhile makes
   // the directory another run's, which this one must not write event records into.
@@ -54,10 +55,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     }
   };
   const gone = () => !existsSync(dir.path);
-  const record = (state: JobState) => writeUntilDone(STATE_FILE, () => dir.writeState(state), gone);
+  const record = (state: StateRecord) => writeUntilDone(STATE_FILE, () => dir.writeState(state), gone);
   const failed = async (reason: string) => {
     const at = now();
-    const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
+    const state = failedToStart(base, reason, at, at);
     if (await record(state)) await deliverCompletion(dir, state, sinkTimeout, current);
   };
   if (!secrets) return failed("launch interrupted: the launching process ended before handing over the job's environment; nothing ran");
@@ -104,19 +105,15 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
   const exited = once(child, "exit"); // listened for now: a state write retried below may outlast the workload
   const pid = child.pid!;
-  const startedAt = now();
   const startedMs = performance.now();
-  const running: JobState = {
-    ...base,
-    job: { id: meta.job.id, status: "running", started_at: startedAt },
+  const running = started(base, {
     pid,
     // Read before the event loop can reap it: even a workload that already exited is a zombie here.
     pid_start: tree.processStartTime(pid),
     ...processGroupAndSession(pid),
-    updated_at: startedAt,
     windows_job_name: windowsJobName,
     containment: containment.record(),
-  };
+  });
 
   // The pipes are drained from here on, whatever the disk does, so the workload never blocks on a
   // full pipe or dies of SIGPIPE because this process could not write.
@@ -143,19 +140,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  const outcome: JobState = {
-    ...running,
-    job: { ...running.job, status: endedBy ? "killed" : "exited" },
-    result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
-    finished_at: finishedAt,
-    updated_at: finishedAt,
-    reason: null,
-    windows_job_name: null,
-    tree_usage: containment.usage(),
-  };
+  const end = { exit_code: code, signal: endedBy, duration_ms: durationMs, tree_usage: containment.usage() };
   // The reason is computed at each try, so a state.json written late says why.
-  let terminal = outcome;
-  await writeUntilDone(STATE_FILE, () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
+  let terminal = finished(running, { ...end, reason: null }, finishedAt);
+  await writeUntilDone(STATE_FILE, () => dir.writeState((terminal = finished(running, { ...end, reason: reasonOf(enforcer, pumps) }, finishedAt))), gone);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
@@ -227,14 +215,14 @@ function reasonOf(enforcer: TreeEnforcer, pumps: LogPump[]): string | null {
 }
 
 /** The timeout and the progress ticks; long* timers, so a 30-day timeout is not a 1 ms one. */
-function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
+function startTimers(meta: JobMeta, dir: JobDir, running: StateRecord, enforcer: TreeEnforcer) {
   const timeout = meta.timeout_ms > 0 ? longTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
   // Each tick replaces state.json atomically; readers never see a half-written file.
   const progress =
     meta.progress_every_ms > 0
       ? longInterval(() => {
           try {
-            dir.writeState({ ...running, updated_at: now() });
+            dir.writeState(progressed(running));
           } catch (error) {
             faults.record("write state.json (progress)", error); // the next tick tries again
           }
