@@ -105,6 +105,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   child.on("error", () => undefined); // after a successful spawn, errors only concern signalling, which we do ourselves
   const exited = once(child, "exit"); // listened for now: a state write retried below may outlast the workload
   const pid = child.pid!;
+  const startedAt = now();
   const startedMs = performance.now();
   const running = started(base, {
     pid,
@@ -113,7 +114,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     ...processGroupAndSession(pid),
     windows_job_name: windowsJobName,
     containment: containment.record(),
-  });
+  }, startedAt);
 
   // The pipes are drained from here on, whatever the disk does, so the workload never blocks on a
   // full pipe or dies of SIGPIPE because this process could not write.
