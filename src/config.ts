@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { durationProblem } from "./commands/duration.js";
+import { SHELL_CONFIG_KEY, userConfigDir } from "./platform/os.js";
 import { AgentExecError } from "./protocol/errors.js";
 
 // config.toml: defaults for the shell wrapper and auto-gc. Precedence: a flag > --config PATH >
@@ -35,10 +35,7 @@ export interface AgentExecConfig {
 }
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === "win32") {
-    return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "agent-exec", "config.toml");
-  }
-  return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "agent-exec", "config.toml");
+  return join(userConfigDir(env), "agent-exec", "config.toml");
 }
 
 export function loadConfig(explicitPath?: string, env: NodeJS.ProcessEnv = process.env): AgentExecConfig {
@@ -87,7 +84,7 @@ export function parseConfig(raw: string, path: string): Omit<AgentExecConfig, "p
 
 /** The configured wrapper for this platform, if any. */
 export function configuredWrapper(config: AgentExecConfig): string[] | undefined {
-  return process.platform === "win32" ? config.shell.windows : config.shell.unix;
+  return config.shell[SHELL_CONFIG_KEY];
 }
 
 function rejectUnknownKeys(doc: Record<string, unknown>, path: string): void {

@@ -1,4 +1,5 @@
 import { probeContainment } from "../platform/containment.js";
+import { OS_PLATFORM } from "../platform/os.js";
 import { BACKEND_NAMES, loadBackend, processTree } from "../platform/process-tree.js";
 import { AgentExecError, isAgentExecError } from "../protocol/errors.js";
 import { resolveRoot } from "../store/root.js";
@@ -46,7 +47,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
       backends.push({ name, available: false, error: (error as Error).message });
     }
   }
-  const base = { platform: process.platform, arch: process.arch, node: process.version, agent_exec_version: AGENT_EXEC_VERSION };
+  const base = { platform: OS_PLATFORM, arch: process.arch, node: process.version, agent_exec_version: AGENT_EXEC_VERSION };
   const root = resolveRoot(options.root);
   let chosen;
   try {

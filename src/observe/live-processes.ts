@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { cgroupPids, jobCgroupDir } from "../platform/cgroup.js";
 import { isSameProcessAlive } from "../platform/process-info.js";
+import { procEntry, procTable, groupMembers, descendantsOf, type ProcEntry } from "../platform/proc-table.js";
 import { processTree } from "../platform/process-tree.js";
 import { isTerminal, type JobState } from "../store/types.js";
 
@@ -9,68 +9,11 @@ import { isTerminal, type JobState } from "../store/types.js";
 // that started no earlier than the workload, plus, while a subreaper supervisor lives, every
 // process below it. Linux reads /proc; elsewhere no pids are listed (macOS: see docs/ARCHITECTURE.md).
 
+export { groupMembers, outsideGroup, procTable } from "../platform/proc-table.js";
+
 export interface LiveProcesses {
   count: number;
   pids: number[];
-}
-
-interface ProcEntry {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  /** Clock ticks since boot, as /proc/<pid>/stat field 22 has it. */
-  start: number;
-}
-
-/** Every live (not zombie) process, from /proc; [] where there is none. */
-export function procTable(): ProcEntry[] {
-  if (process.platform !== "linux") return [];
-  const out: ProcEntry[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const entry = procEntry(Number(name));
-    if (entry) out.push(entry);
-  }
-  return out;
-}
-
-function procEntry(pid: number): ProcEntry | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return null; // it ended while we looked
-  }
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  if (f[0] === "Z" || f[0] === "X") return null;
-  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), start: Number(f[19]) };
-}
-
-/**
- * Members of process group `pgid` that started no earlier than `since`. With `exact` (since is
- * the workload's own start time), a live leader with another start time means the pid came
- * round: the group is a stranger's. Without it (older jobs), since is the supervisor's start.
- */
-export function groupMembers(pgid: number, since: string | null | undefined, table: ProcEntry[], exact = true): number[] {
-  const floor = since ? Number(since) : 0;
-  const leader = table.find((p) => p.pid === pgid);
-  if (exact && leader && since && leader.start !== floor) return [];
-  return table.filter((p) => p.pgid === pgid && p.start >= floor).map((p) => p.pid);
-}
-
-/** Every process below `root`; the walk does not descend into `skip` (children that are not the job's). */
-export function descendantsOf(root: number, table: ProcEntry[], skip: ReadonlySet<number> = new Set()): number[] {
-  const children = new Map<number, number[]>();
-  for (const p of table) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  const out: number[] = [];
-  const queue = [...(children.get(root) ?? [])];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    if (skip.has(pid)) continue;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return out;
 }
 
 /**
@@ -121,15 +64,6 @@ export async function liveProcessesField(state: JobState, table?: () => ProcEntr
   if (!isTerminal(state.job.status)) return {};
   const pids = await liveProcessesOf(state, table);
   return pids.length > 0 ? { live_processes: { count: pids.length, pids } } : {};
-}
-
-/**
- * The pids outside process group `pgid`: what a signal to the group did not reach. A process
- * is signalled once, so a program that treats a second SIGTERM as "force quit" is not misled.
- */
-export function outsideGroup(pids: number[], pgid: number): number[] {
-  const groups = new Map(procTable().map((p) => [p.pid, p.pgid]));
-  return pids.filter((pid) => groups.get(pid) !== pgid);
 }
 
 /** One /proc scan per command, however many jobs it looks at. */

@@ -1,12 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { nodeChildren, ownChild } from "./node-children.js";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { descendantsOf, groupMembers, outsideGroup, procTable } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { CONTAINMENT_KINDS, type ContainmentKind, type ContainmentRecord, type TreeUsage } from "../store/types.js";
 import { cgroup2Mount, cgroupPids, cgroupUsage, createJobCgroup, enterCgroup, killCgroup, ownCgroup, removeCgroup } from "./cgroup.js";
-import { isProcessAlive, processStartTime } from "./process-info.js";
+import { isProcessAlive, isZombieChildOf, processStartTime, procStatFields } from "./process-info.js";
+import { descendantsOf, groupMembers, outsideGroup, procTable } from "./proc-table.js";
 import type { ProcessTreeBackend } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 
@@ -203,13 +203,8 @@ function zombieChildren(): number[] {
   const out: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (f[0] === "Z" && Number(f[1]) === process.pid) out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
+    const fields = procStatFields(Number(name)); // null: gone meanwhile
+    if (fields && isZombieChildOf(fields, process.pid)) out.push(Number(name));
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import koffi from "koffi";
+import { descendantsOf, type ParentLink } from "./descendants.js";
 import { jobInfoOf, type JobInfo, type ProcessTreeBackend, type TreeTarget } from "./process-tree.js";
 import type { ResolvedSignal } from "./signals.js";
 import { guardTarget } from "./target-guard.js";
@@ -128,35 +129,20 @@ export function createWin32KoffiBackend(): ProcessTreeBackend {
 
   /** Fallback without a job: the Toolhelp32 snapshot's descendants of `root`, children first. */
   function terminateDescendants(root: number, spare: Set<number>): boolean {
-    const children = new Map<number, number[]>();
-    for (const { pid, parent } of snapshot()) {
-      if (pid === parent) continue;
-      const siblings = children.get(parent);
-      if (siblings) siblings.push(pid);
-      else children.set(parent, [pid]);
-    }
-    const order = [root];
-    const seen = new Set(order);
-    for (let i = 0; i < order.length; i++) {
-      for (const child of children.get(order[i]!) ?? []) {
-        if (seen.has(child)) continue;
-        seen.add(child);
-        order.push(child);
-      }
-    }
+    const order = [root, ...descendantsOf(root, snapshot())];
     let any = false;
     for (const pid of order.reverse()) if (!spare.has(pid)) any = terminate(pid) || any;
     return any;
   }
 
-  function snapshot(): { pid: number; parent: number }[] {
+  function snapshot(): ParentLink[] {
     const snap = api.CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
     if (!snap || koffi.address(snap) === 0xffffffffffffffffn) throw win32SignalFailure("CreateToolhelp32Snapshot", api.GetLastError());
     try {
-      const out: { pid: number; parent: number }[] = [];
+      const out: ParentLink[] = [];
       const entry = { dwSize: entrySize } as Record<string, number>;
       for (let ok = api.Process32FirstW(snap, entry); ok; ok = api.Process32NextW(snap, entry)) {
-        out.push({ pid: entry.th32ProcessID!, parent: entry.th32ParentProcessID! });
+        out.push({ pid: entry.th32ProcessID!, ppid: entry.th32ParentProcessID! });
         entry.dwSize = entrySize;
       }
       return out;

@@ -15,6 +15,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { WINDOWS_FILES } from "../platform/os.js";
 import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js";
 import { sleepSync } from "../time.js";
 
@@ -29,7 +30,7 @@ import { sleepSync } from "../time.js";
 // Directories on the way (the root, the job directory) are not checked here: the root is checked
 // once when it is resolved (root.ts) and lookups accept only real job directories (job-dir.ts).
 
-const WINDOWS = process.platform === "win32";
+const WINDOWS = WINDOWS_FILES;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 export const PRIVATE_FILE_MODE = 0o600;

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { userDataDir, WINDOWS_FILES } from "../platform/os.js";
 import { AgentExecError, ioError } from "../protocol/errors.js";
 
 /**
@@ -14,15 +14,7 @@ export function resolveRoot(flag?: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 function defaultRoot(env: NodeJS.ProcessEnv): string {
-  if (env.XDG_DATA_HOME) return resolve(env.XDG_DATA_HOME, "agent-exec", "jobs");
-  switch (process.platform) {
-    case "win32":
-      return join(env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "agent-exec", "jobs");
-    case "darwin":
-      return join(homedir(), "Library", "Application Support", "agent-exec", "jobs");
-    default:
-      return join(homedir(), ".local", "share", "agent-exec", "jobs");
-  }
+  return join(userDataDir(env), "agent-exec", "jobs");
 }
 
 /**
@@ -43,7 +35,7 @@ export function checkRoot(root: string): void {
     throw ioError(error, "check jobs root", root);
   }
   if (!stat.isDirectory()) throw unsafeRoot(root, "is not a directory");
-  if (process.platform === "win32") return;
+  if (WINDOWS_FILES) return;
   const uid = process.getuid!();
   if (stat.uid !== uid) throw unsafeRoot(root, `is owned by uid ${stat.uid}, not by this user (uid ${uid})`);
   const writable = [stat.mode & 0o020 ? "its group" : "", stat.mode & 0o002 ? "others" : ""].filter(Boolean);

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { SpawnOptions } from "node:child_process";
+import { WINDOWS_COMMAND_LINES } from "../platform/os.js";
 
 /** How the workload is started: the program, its arguments, and platform-specific spawn options. */
 export interface CommandLine {
@@ -8,7 +9,7 @@ export interface CommandLine {
   options: Pick<SpawnOptions, "detached" | "windowsVerbatimArguments">;
 }
 
-const IS_WINDOWS = process.platform === "win32";
+const IS_WINDOWS = WINDOWS_COMMAND_LINES;
 
 export function defaultShellWrapper(): string[] {
   return IS_WINDOWS ? ["cmd", "/C"] : ["sh", "-lc"];
