@@ -1,7 +1,8 @@
 import { loadConfig } from "../config.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { claimLaunch } from "../store/launch-claim.js";
-import { createdState, JobDir } from "../store/job-dir.js";
+import { createdState } from "../job/transitions.js";
+import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "../launch/auto-gc.js";

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SUPERVISOR_LOG } from "../job/files.js";
 import { JobDir } from "../store/job-dir.js";
 import { STORED_ID } from "../store/job-id.js";
 import { faults } from "./fault-log.js";
@@ -14,7 +15,7 @@ const dir = new JobDir(root, jobId);
 // Nobody reads this process's stderr; faults are left next to the job. An error that escaped
 // every handler is recorded, not fatal: dying here would lose the workload's exit status and
 // leave its output pipes without a reader.
-faults.logTo(dir.file("supervisor.log"));
+faults.logTo(dir.file(SUPERVISOR_LOG));
 process.on("uncaughtException", (error) => faults.record("uncaught exception", error));
 process.on("unhandledRejection", (error) => faults.record("unhandled rejection", error));
 try {

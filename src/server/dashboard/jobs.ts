@@ -4,8 +4,8 @@
 // of the last row of the previous page, so a page boundary stays put while new jobs arrive on top.
 import type { IncomingMessage } from "node:http";
 import { list, LIST_STATES, type JobSummary, type ListResult, type ListState } from "../../commands/list.js";
-import { readJobState } from "../../observe/job-state.js";
-import { outcomeOf } from "../../observe/outcome.js";
+import { readJobState } from "../../job/read.js";
+import { outcomeOf, project } from "../../job/projection.js";
 import { AgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
 
@@ -90,9 +90,9 @@ function withDetails(root: string, job: JobSummary): DashboardJob {
   const dir = new JobDir(root, job.job_id);
   try {
     const meta = dir.readMeta();
-    const state = readJobState(dir);
-    const { duration_ms, tree_usage } = outcomeOf(state);
-    return { ...job, command: meta.command, cwd: meta.cwd, ...(state.containment ? { containment: state.containment.kind } : {}), duration_ms, tree_usage };
+    const view = project(readJobState(dir));
+    const { duration_ms, tree_usage } = outcomeOf(view);
+    return { ...job, command: meta.command, cwd: meta.cwd, ...(view.containment ? { containment: view.containment } : {}), duration_ms, tree_usage };
   } catch {
     return job; // changed or removed since `list` read it: the summary is still true of that moment
   }

@@ -10,8 +10,8 @@
 // one read and one encoded event (sharedRead); skips land on CHUNK_BYTES boundaries, so viewers
 // that fell behind converge on the same offsets.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readJobState } from "../../observe/job-state.js";
-import { outcomeOf } from "../../observe/outcome.js";
+import { readJobState } from "../../job/read.js";
+import { outcomeOf, project } from "../../job/projection.js";
 import { asAgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
 import { isTerminal, type JobState } from "../../store/types.js";
@@ -57,7 +57,7 @@ export async function streamHandler(root: string, req: IncomingMessage, res: Ser
       // State first: output written before the job ended is then read below, before the end event.
       const state = sharedState(dir);
       const terminal = isTerminal(state.job.status);
-      const summary = JSON.stringify({ state: state.job.status, ...outcomeOf(state) });
+      const summary = JSON.stringify({ state: state.job.status, ...outcomeOf(project(state)) });
       if (summary !== lastState) {
         lastState = summary;
         await send("state", JSON.parse(summary) as object);
