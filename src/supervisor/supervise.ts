@@ -17,7 +17,8 @@ import type { JobMeta, JobState } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { readKillRequest } from "./kill-request.js";
-import { workloadCommand } from "./command-line.js";
+import { workloadCommand, workloadEnv } from "./command-line.js";
+import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
 
@@ -65,6 +66,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     const problem = storedMsProblem(meta[key]);
     if (problem) return failed(`meta.json ${key} ${JSON.stringify(meta[key])}: ${problem}`);
   }
+  const env = { ...secrets.env, AGENT_EXEC_JOB_ID: meta.job.id, AGENT_EXEC_ROOT: dir.root };
+  const notFound = await commandNotFound({ wrapper: meta.shell_wrapper, command: meta.command, env, cwd: meta.cwd });
+  if (notFound) return failed(notFound);
   const tree = await processTree();
   let windowsJobName: string | null;
   let containment: Containment;
@@ -88,7 +92,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     crossSpawn(file, args, {
       ...options,
       cwd: meta.cwd,
-      env: secrets.env,
+      env: workloadEnv(meta.shell_wrapper, env),
       stdio: [stdin ?? "ignore", "pipe", "pipe"],
       windowsHide: true,
     }),
