@@ -1,7 +1,7 @@
 import { loadConfig } from "../config.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { claimLaunch } from "../store/launch-claim.js";
-import { createdState, JobDir } from "../store/job-dir.js";
+import { createdState, JobDir, STDIN_FILE } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
@@ -50,7 +50,8 @@ export function createJob(
   made?: (dir: JobDir) => void,
   secrets?: string[],
 ): JobDir {
-  const dir = JobDir.create(root, meta, createdState(meta.job.id), made);
+  // meta.json names the materialized input, relative to the job directory, as 0.2.31 does.
+  const dir = JobDir.create(root, stdin ? { ...meta, stdin_file: STDIN_FILE } : meta, createdState(meta.job.id), made);
   if (stdin) writeStdinFile(dir, stdin);
   if (secrets) dir.writeSecrets(secrets);
   return dir;

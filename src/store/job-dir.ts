@@ -19,6 +19,8 @@ export const COMPLETION_EVENT_FILE = "completion_event.json";
 export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
 /** The real --env pairs of a `create`d job with masked values, for start/restart (0600, never in meta.json). */
 const SECRETS_FILE = "secrets.json";
+/** The workload's materialized stdin; meta.json's stdin_file names it. */
+export const STDIN_FILE = "stdin.bin";
 
 /** One job's directory under the root. Holds paths and reads/writes its JSON files; spawns nothing. */
 export class JobDir {
@@ -45,7 +47,7 @@ export class JobDir {
   }
   /** The workload's materialized stdin, when it has one. */
   get stdinPath(): string {
-    return this.file("stdin.bin");
+    return this.file(STDIN_FILE);
   }
 
   readMeta(): JobMeta {
