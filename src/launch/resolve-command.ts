@@ -30,7 +30,7 @@ export async function commandNotFound(input: ResolveInput, windows = process.pla
   if (windows && !argvMode) return undefined;
   const name = argvMode ? input.command[0] : firstPlainWord(input.command[0] ?? "");
   if (!name) return undefined;
-  if (onPath(name, input)) return undefined;
+  if (onPath(name, input, windows)) return undefined;
   if (windows) return `command not found: ${name}`;
   const probe = probeCommand(input.wrapper, name, argvMode);
   if (!probe) return undefined; // a wrapper we cannot ask: it reports the problem itself
@@ -45,15 +45,18 @@ function firstPlainWord(script: string): string | undefined {
   return first;
 }
 
-function onPath(name: string, { env, cwd }: ResolveInput): boolean {
-  const hasSlash = name.includes("/") || (process.platform === "win32" && name.includes("\\"));
+function onPath(name: string, { env, cwd }: ResolveInput, windows: boolean): boolean {
+  const hasSlash = name.includes("/") || (windows && name.includes("\\"));
   const target = hasSlash && !isAbsolute(name) ? resolve(cwd, name) : name;
+  // Windows keeps PATH under any case (Path) and, like cmd.exe, looks in the cwd first.
+  const value = (key: string) => env[Object.keys(env).find((k) => (windows ? k.toUpperCase() === key : k === key)) ?? key];
+  const path = value("PATH");
+  // No PATH at all: the shell's own default applies, which only asking the shell tells.
+  if (path === undefined) return hasSlash && which.sync(target, { nothrow: true }) !== null;
   // An empty or relative PATH entry names a directory relative to the workload's cwd.
-  const searchPath = (env.PATH ?? env.Path ?? "")
-    .split(delimiter)
-    .map((entry) => resolve(cwd, entry || "."))
-    .join(delimiter);
-  return which.sync(target, { path: searchPath, nothrow: true }) !== null;
+  const entries = path.split(delimiter).map((entry) => resolve(cwd, entry || "."));
+  const searchPath = (windows ? [cwd, ...entries] : entries).join(delimiter);
+  return which.sync(target, { path: searchPath, pathExt: windows ? value("PATHEXT") : undefined, nothrow: true }) !== null;
 }
 
 /** "missing" only when the wrapper ran and said so; a probe that could not run decides nothing. */
