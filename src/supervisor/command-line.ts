@@ -30,24 +30,20 @@ function shellFamily(file: string): ShellFamily | undefined {
   return name === "fish" ? "fish" : undefined;
 }
 
+// One line that ends in "; ", so the command's own script still starts on line 1 (the shell's
+// "sh: 1: …" messages keep their line numbers).
 const RESTORE_PATH: Record<ShellFamily, string> = {
   posix: [
-    `if [ -n "\${${CALLER_PATH_VAR}+x}" ]; then`,
-    `  __ae_path=$${CALLER_PATH_VAR}; __ae_rest=$PATH:`,
-    `  while [ -n "$__ae_rest" ]; do`,
-    `    __ae_dir=\${__ae_rest%%:*}; __ae_rest=\${__ae_rest#*:}`,
-    `    case ":$__ae_path:" in *":$__ae_dir:"*|::) ;; *) __ae_path=$__ae_path:$__ae_dir ;; esac`,
-    `  done`,
-    `  PATH=$__ae_path; export PATH; unset ${CALLER_PATH_VAR} __ae_path __ae_rest __ae_dir`,
-    `fi`,
-  ].join("\n"),
+    `if [ -n "\${${CALLER_PATH_VAR}+x}" ]; then __ae_path=$${CALLER_PATH_VAR}; __ae_rest=$PATH:;`,
+    `while [ -n "$__ae_rest" ]; do __ae_dir=\${__ae_rest%%:*}; __ae_rest=\${__ae_rest#*:};`,
+    `case ":$__ae_path:" in *":$__ae_dir:"*) ;; *) [ -z "$__ae_dir" ] || __ae_path=\${__ae_path:+$__ae_path:}$__ae_dir ;; esac; done;`,
+    `PATH=$__ae_path; export PATH; unset ${CALLER_PATH_VAR} __ae_path __ae_rest __ae_dir; fi; `,
+  ].join(" "),
   fish: [
-    `if set -q ${CALLER_PATH_VAR}`,
-    `  set -l __ae_path (string split -- : $${CALLER_PATH_VAR})`,
-    `  for __ae_dir in $PATH; contains -- $__ae_dir $__ae_path; or set -a __ae_path $__ae_dir; end`,
-    `  set -gx PATH $__ae_path; set -e ${CALLER_PATH_VAR}`,
-    `end`,
-  ].join("\n"),
+    `if set -q ${CALLER_PATH_VAR}; set -l __ae_path (string split -n -- : $${CALLER_PATH_VAR});`,
+    `for __ae_dir in $PATH; contains -- $__ae_dir $__ae_path; or set -a __ae_path $__ae_dir; end;`,
+    `set -gx PATH $__ae_path; set -e ${CALLER_PATH_VAR}; end; `,
+  ].join(" "),
 };
 
 // Runs "$@" / $argv in place of the shell, so the pid we watch and signal is the workload's own.
@@ -81,7 +77,7 @@ export function workloadCommand(wrapper: readonly string[], command: readonly st
   }
   // POSIX: detached = setsid, so the workload leads a process group that is signalled as one.
   const family = shellFamily(file);
-  const script = (body: string) => (family ? `${RESTORE_PATH[family]}\n${body}` : body);
+  const script = (body: string) => (family ? `${RESTORE_PATH[family]}${body}` : body);
   if (command.length === 1) return { file, args: [...flags, script(command[0]!)], options: { detached: true } };
   // The login shell sets up the environment, then execs the workload. "--" becomes $0 (POSIX)
   // or ends fish's options.
@@ -102,7 +98,7 @@ export function probeCommand(wrapper: readonly string[], name: string, external:
     family === "fish"
       ? external ? "command -q -- $argv[1]" : "type -q -- $argv[1]"
       : external ? 'case $(command -v -- "$1") in */*) exit 0 ;; esac; exit 127' : 'command -v -- "$1" >/dev/null'
-  return { file: file!, args: [...flags, `${RESTORE_PATH[family]}\n${check}`, "--", name], options: { detached: true } };
+  return { file: file!, args: [...flags, `${RESTORE_PATH[family]}${check}`, "--", name], options: { detached: true } };
 }
 
 /** "bash -lc" → ["bash", "-lc"]; the same whitespace split as the reference. */

@@ -109,6 +109,12 @@ describe("command not found, before launch", { timeout: 120_000 }, () => {
     expect(run(WRAPPER, ["--", "aefn e"])).toMatchObject({ state: "exited", stdout: "fn e\n" });
     expect(run(WRAPPER, ["--", "ae-nosuchcmd 2>/dev/null || echo handled"])).toMatchObject({ state: "exited", stdout: "handled\n" });
   });
+
+  test("a shell string keeps its line numbers: the PATH restore is on a line of its own making", () => {
+    const r = run(WRAPPER, ["--", "ae-nosuchcmd; echo after"]);
+    expect(r).toMatchObject({ state: "exited", exit_code: 0, stdout: "after\n" });
+    expect(r.stderr).toMatch(/\b1: ae-nosuchcmd: not found/);
+  });
 });
 
 describe("the workload's environment", () => {

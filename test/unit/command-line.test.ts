@@ -6,7 +6,7 @@ const posixOnly = it.skipIf(process.platform === "win32");
 
 describe("workloadCommand (POSIX)", () => {
   // A known shell's script begins by putting the caller's PATH back (see CALLER_PATH_VAR).
-  const afterPathRestore = (body: string) => expect.stringMatching(new RegExp(`^if \\[ -n "\\$\\{${CALLER_PATH_VAR}\\+x\\}" \\][^]*\\nfi\\n${body.replace(/[$&|"]/g, "\\$&")}$`));
+  const afterPathRestore = (body: string) => expect.stringMatching(new RegExp(`^if \\[ -n "\\$\\{${CALLER_PATH_VAR}\\+x\\}" \\][^\\n]*; fi; ${body.replace(/[$&|"]/g, "\\$&")}$`));
 
   it("passes a single argument to the wrapper as a shell string", () => {
     expect(workloadCommand(["sh", "-lc"], ["echo hi && exit 3"], false)).toEqual({
