@@ -32,6 +32,8 @@ export interface JobMeta {
   progress_every_ms: number;
   /** Wrapper argv, e.g. ["sh", "-lc"]; resolved when the job is defined. */
   shell_wrapper: string[];
+  /** "stdin.bin" when the job has an input (--stdin, --stdin-file or piped), as 0.2.31 records it. */
+  stdin_file?: string;
   /** Where the interleaved log goes when --log moved it out of the job directory. */
   full_log_path?: string;
   /** Sinks for job.finished and job.output.matched; changed later by `notify set`. */

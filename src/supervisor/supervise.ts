@@ -19,7 +19,8 @@ import { makePrivateDir, openJobFile } from "../store/job-file.js";
 import type { JobMeta, StateRecord } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
-import { workloadCommand } from "./command-line.js";
+import { workloadCommand, workloadEnv } from "./command-line.js";
+import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
 
@@ -67,6 +68,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     const problem = storedMsProblem(meta[key]);
     if (problem) return failed(`meta.json ${key} ${JSON.stringify(meta[key])}: ${problem}`);
   }
+  const env = { ...secrets.env, AGENT_EXEC_JOB_ID: meta.job.id, AGENT_EXEC_ROOT: dir.root };
+  const notFound = await commandNotFound({ wrapper: meta.shell_wrapper, command: meta.command, env, cwd: meta.cwd });
+  if (notFound) return failed(notFound);
   const tree = await processTree();
   let windowsJobName: string | null;
   let containment: Containment;
@@ -90,7 +94,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     crossSpawn(file, args, {
       ...options,
       cwd: meta.cwd,
-      env: secrets.env,
+      env: workloadEnv(meta.shell_wrapper, env),
       stdio: [stdin ?? "ignore", "pipe", "pipe"],
       windowsHide: true,
     }),

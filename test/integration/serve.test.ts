@@ -167,8 +167,8 @@ describe("serve", () => {
     const forever = await call(`${s.url}/wait/${other.body.job_id}?forever=1`);
     expect(forever.body).toMatchObject({ type: "wait", state: "killed" });
 
-    // timeout_ms ends the tree
-    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3663"], timeout_ms: 300, until: 20 } });
+    // timeout (seconds) ends the tree
+    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3663"], timeout: 0.3, until: 20 } });
     expect(timed.body).toMatchObject({ ok: true, type: "run", state: "killed", reason: "timeout" });
 
     // GET /jobs: every directory by default; state, limit, cwd, tag filters
@@ -197,7 +197,7 @@ describe("serve", () => {
     expectError(await post("/exec", '{"command":["echo",1]}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"bogus":1}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"env":{"A":1}}'), 400, "invalid_request");
-    expectError(await post("/exec", '{"command":["true"],"timeout_ms":-1}'), 400, "invalid_request");
+    expectError(await post("/exec", '{"command":["true"],"timeout":-1}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"until":1,"forever":true}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"tags":["bad tag"]}'), 400, "invalid_request");
     expectError(await post("/exec", `{"command":["true"],"cwd":${JSON.stringify(join(fx.work, "missing"))}}`), 400, "invalid_argument");
@@ -514,5 +514,23 @@ describe("serve", () => {
     const killed = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: 0.3 } });
     expect(killed.status).toBe(200);
     expect(killed.body).toMatchObject({ ok: true, type: "kill", sent_signal: "SIGTERM", escalated_to: "SIGKILL", state: "killed", terminated_signal: "SIGKILL" });
+  });
+
+  test("POST /exec refuses timeout_ms (0.2.31: timeout is in seconds), naming the field to use; nothing is started", async () => {
+    const s = await started();
+    const refused = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3664"], timeout_ms: 1000 } });
+    expectError(refused, 400, "invalid_request");
+    expect(refused.body.error.message).toContain('give "timeout" in seconds');
+    expect((await call(`${s.url}/jobs?all=true`)).body.jobs).toEqual([]);
+  });
+
+  test("POST /kill/{id}?no_wait=true signals and answers at once in the legacy shape", async () => {
+    const s = await started();
+    const job = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3664"], wait: false } });
+    await eventually(() => fx.readState(job.body.job_id).pgid, 20_000);
+    const killed = await call(`${s.url}/kill/${job.body.job_id}?no_wait=true`, { method: "POST" });
+    expect(killed.status).toBe(200);
+    expect(killed.body).toEqual({ schema_version: "0.1", ok: true, type: "kill", job_id: job.body.job_id, signal: "TERM", sent_signal: "SIGTERM" });
+    expect((await call(`${s.url}/wait/${job.body.job_id}?forever=1`)).body).toMatchObject({ state: "killed", signal: "SIGTERM" });
   });
 });
