@@ -85,8 +85,12 @@ export function tempRoot(): { root: string; cleanup: () => void } {
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Polls `check` until it returns a truthy value or `ms` pass. */
-export async function eventually<T>(check: () => T, ms = 10_000, every = 50): Promise<T> {
+/**
+ * Polls `check` until it returns a truthy value or `ms` pass. The default is generous (half the
+ * test timeout): it only turns a hang into a failure, and 10 s was outlasted on a loaded machine,
+ * where one CLI start took 5 s.
+ */
+export async function eventually<T>(check: () => T, ms = 30_000, every = 50): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();
