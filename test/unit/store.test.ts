@@ -158,15 +158,11 @@ describe("JobDir.updateMeta", () => {
     JobDir.create(root, fakeMeta(id, root), fakeState(id));
     // Each process appends its own tags one change at a time; without the lock, a change made from
     // a stale read drops the others' tags. Processes, not workers: the lock is per process.
-    const script = `
-      const { JobDir } = await import(${JSON.stringify(pathToFileURL(DIST_JOB_DIR).href)});
-      const dir = new JobDir(process.argv[1], process.argv[2]);
-      for (let i = 0; i < 25; i++) dir.updateMeta((meta) => ({ ...meta, tags: [...meta.tags, process.argv[3] + "-" + i] }));
-    `;
+    const writer = resolve(import.meta.dirname, "../fixtures/update-meta-writer.mjs");
     const writers = ["a", "b", "c", "d"].map(
       (name) =>
         new Promise<number | null>((done) =>
-          spawn(process.execPath, ["--input-type=module", "-e", script, root, id, name], { stdio: "inherit" }).once("exit", done),
+          spawn(process.execPath, [writer, pathToFileURL(DIST_JOB_DIR).href, root, id, name], { stdio: "inherit" }).once("exit", done),
         ),
     );
     expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);
