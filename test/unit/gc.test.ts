@@ -6,7 +6,8 @@ import { collectGarbage, type GcPolicy } from "../../src/commands/gc.js";
 import { JobDir } from "../../src/store/job-dir.js";
 import { dirBytes } from "../../src/store/remove-job.js";
 import { newJobId } from "../../src/store/job-id.js";
-import type { JobMeta, JobState, JobStatus } from "../../src/store/types.js";
+import type { JobState, JobStatus } from "../../src/store/types.js";
+import { fakeMeta } from "../helpers/records.js";
 
 // gc's selection (collectGarbage) over a real jobs root of hand-made job directories: which jobs go
 // for which reason, in which order, within which budgets. No process is started: the jobs have no
@@ -24,26 +25,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function meta(id: string): JobMeta {
-  return {
-    job: { id },
-    schema_version: "0.1",
-    command: ["true"],
-    created_at: daysAgo(400),
-    root,
-    cwd: "/",
-    env_keys: [],
-    env_vars: [],
-    mask: [],
-    env_files: [],
-    inherit_env: true,
-    tags: [],
-    timeout_ms: 0,
-    kill_after_ms: 0,
-    progress_every_ms: 0,
-    shell_wrapper: ["sh", "-c"],
-  };
-}
+const meta = (id: string) => fakeMeta(id, root, { command: ["true"], created_at: daysAgo(400) });
 
 interface JobSpec {
   status?: JobStatus;

@@ -10,28 +10,8 @@ import { readJsonFile, writeJsonAtomic } from "../../src/store/atomic.js";
 import { JobDir, listJobDirs, LOG_FILES } from "../../src/store/job-dir.js";
 import { newJobId, STORED_ID, validateUserJobId } from "../../src/store/job-id.js";
 import { resolveRoot } from "../../src/store/root.js";
-import type { JobMeta, JobState } from "../../src/store/types.js";
-
-function fakeMeta(id: string, root: string): JobMeta {
-  return {
-    job: { id },
-    schema_version: "0.1",
-    command: ["echo", "hi"],
-    created_at: "2025-01-01T00:00:00.000Z",
-    root,
-    cwd: "/",
-    env_keys: [],
-    env_vars: [],
-    mask: [],
-    env_files: [],
-    inherit_env: true,
-    tags: [],
-    timeout_ms: 0,
-    kill_after_ms: 0,
-    progress_every_ms: 0,
-    shell_wrapper: ["sh", "-lc"],
-  };
-}
+import type { JobState } from "../../src/store/types.js";
+import { fakeMeta } from "../helpers/records.js";
 
 function fakeState(id: string): JobState {
   return {
