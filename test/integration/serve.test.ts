@@ -4,6 +4,7 @@ import { request, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
+import { readJsonIfThere } from "../helpers/files.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
@@ -464,24 +465,20 @@ describe("serve", () => {
 
   test("SIGTERM: stops accepting, lets the in-flight request finish, exits 0", async () => {
     const s = await started();
-    const inFlight = call(`${s.url}/exec`, { method: "POST", json: { command: ["sh", "-c", "sleep 1; echo finished"] } });
-    // the request is in flight once its job exists
-    for (let i = 0; i < 200 && (await listJobs()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The job (and so the request) ends only when the test creates `go`, after the SIGTERM.
+    const go = join(fx.work, "go");
+    const inFlight = call(`${s.url}/exec`, { method: "POST", json: { command: ["sh", "-c", `until [ -e '${go}' ]; do sleep 0.02; done; echo finished`] } });
+    // the request is in flight once its job runs
+    await eventually(() => readdirSync(fx.root).some((id) => readJsonIfThere(join(fx.jobDir(id), "state.json"))?.job.status === "running"), 20_000);
     s.child.kill("SIGTERM");
+    // no longer accepting (within the grace the in-flight request has)
+    while (await fetch(`${s.url}/health`).then(() => true, () => false)) await new Promise((r) => setTimeout(r, 20));
+    expect(s.child.exitCode).toBe(null); // still answering the request in flight
+    writeFileSync(go, "");
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ ok: true, type: "run", state: "exited", exit_code: 0, stdout: "finished\n" });
     expect(await s.exited).toBe(0);
-    await expect(fetch(`${s.url}/health`)).rejects.toThrow();
-
-    async function listJobs(): Promise<string[]> {
-      const { readdirSync } = await import("node:fs");
-      try {
-        return readdirSync(fx.root);
-      } catch {
-        return [];
-      }
-    }
   });
 
   test("200 concurrent POST /exec (wait:false), then GET /wait for each: every job accounted for", { timeout: 300_000 }, async () => {
