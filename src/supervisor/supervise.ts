@@ -2,7 +2,6 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
-import crossSpawn from "cross-spawn";
 import { Containment } from "../platform/containment.js";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processGroupAndSession, processStartTime } from "../platform/process-info.js";
@@ -23,6 +22,7 @@ import { workloadCommand, workloadEnv } from "./command-line.js";
 import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
+import { spawnCommand } from "../spawn-command.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
@@ -91,7 +91,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
   const child = containment.spawn(() =>
-    crossSpawn(file, args, {
+    spawnCommand(file, args, {
       ...options,
       cwd: meta.cwd,
       env: workloadEnv(meta.shell_wrapper, env),
