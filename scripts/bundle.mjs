@@ -49,8 +49,16 @@ const result = await build({
   // koffi ships a .node file per platform and finds it relative to its own package (its docs:
   // leave it to node_modules rather than bundle it); it is loaded with createRequire anyway.
   external: ["koffi"],
-  // Bundled CommonJS dependencies (commander, cross-spawn, ...) call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __aeCreateRequire } from "node:module"; const require = __aeCreateRequire(import.meta.url);' },
+  // Bundled CommonJS dependencies call require() for Node's built-ins (commander, cross-spawn) and
+  // read __filename (write-file-atomic names its temp files with it): an ES module has neither.
+  banner: {
+    js: [
+      'import { createRequire as __aeCreateRequire } from "node:module";',
+      'import { fileURLToPath as __aeFileURLToPath } from "node:url";',
+      "const require = __aeCreateRequire(import.meta.url);",
+      "const __filename = __aeFileURLToPath(import.meta.url);",
+    ].join(" "),
+  },
   legalComments: "none",
   logLevel: "warning",
   metafile: true,

@@ -175,8 +175,10 @@ export async function warmCli() {
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
     const cliUrl = new URL("cli.js", dist);
     const { readFileSync } = await import("node:fs");
-    const source = readFileSync(cliUrl, "utf8");
-    for (const m of source.matchAll(/^import .* from "(\\.[^"]+)";$/gm)) await import(new URL(m[1], cliUrl).href);
+    // cli.js imports its bundle (scripts/bundle.mjs), which runs the CLI: load the chunks it imports.
+    const bundleUrl = new URL("bundle/cli.js", dist);
+    const source = readFileSync(bundleUrl, "utf8");
+    for (const m of source.matchAll(/^(?:} from|import(?: .* from)?) "(\\.\\/chunk-[^"]+)";$/gm)) await import(new URL(m[1], bundleUrl).href);
     await (await import(new URL("platform/process-tree.js", dist).href)).processTree();
     process.stdout.write("ready\\n");
     let line = "";
