@@ -9,6 +9,11 @@ import { supervise, type LaunchSecrets } from "./supervise.js";
 // for this process, does not load every command first. start-supervisor.ts writes its argv:
 //   node supervisor/main.js _supervise <job_id> --root <root>
 // (`_supervise` names the process in ps); the launch secrets arrive as JSON on stdin.
+// What this process does before it spawns the workload is on every launch's critical path (the
+// launcher's handshake waits for `running`, `run` for the exit), so it is one bundle
+// (scripts/bundle.mjs; dist/supervisor/main.js turns the V8 compile cache on and imports it).
+// The notification code stays in it: the pumps must read the pipes from the spawn on (Node
+// discards a child's unread output at its exit), and deferring ~8 KB saves less than it risks.
 const [marker, jobId, flag, root] = process.argv.slice(2);
 if (marker !== "_supervise" || flag !== "--root" || !root || !jobId || !STORED_ID.test(jobId)) process.exit(2);
 const dir = new JobDir(root, jobId);

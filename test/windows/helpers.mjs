@@ -174,12 +174,11 @@ export async function warmCli() {
   const code = `
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
     const cliUrl = new URL("cli.js", dist);
-    // The CLI imports a verb's command function only when it runs: load them all now (not
-    // cli/main.js, which runs the CLI when imported).
+    // cli.js imports its bundle (scripts/bundle.mjs), which runs the CLI when imported, and the
+    // bundle imports each verb's command function only when it runs: load every chunk now.
     const { readdirSync } = await import("node:fs");
-    for (const dir of ["cli/", "commands/"]) {
-      for (const f of readdirSync(new URL(dir, dist))) if (f.endsWith(".js") && f !== "main.js") await import(new URL(dir + f, dist).href);
-    }
+    const bundleUrl = new URL("bundle/", dist);
+    for (const f of readdirSync(bundleUrl)) if (f.startsWith("chunk-") && f.endsWith(".js")) await import(new URL(f, bundleUrl).href);
     await (await import(new URL("platform/process-tree.js", dist).href)).processTree();
     process.stdout.write("ready\\n");
     let line = "";
