@@ -22,7 +22,7 @@ import { workloadCommand, workloadEnv } from "./command-line.js";
 import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
-import { spawnCommand } from "../spawn-command.js";
+import { spawnCommand } from "../platform/spawn-command.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
