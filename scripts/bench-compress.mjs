@@ -29,7 +29,7 @@ function failureStats(c, comp) {
   if (CONTENT_CLASSES.has(c.class)) return { total: 0, kept: 0 };
   const raw = `${c.stdout}\n${c.stderr}`.replace(ANSI, "");
   const lines = [...new Set(raw.split("\n").map((l) => l.trim()).filter((l) => l !== "" && FAILURE.test(l) && !ZERO.test(l)))];
-  if (!comp || !comp.applied) return { total: lines.length, kept: lines.length }; // the raw is what is shown
+  if (!comp?.applied) return { total: lines.length, kept: lines.length }; // the raw is what is shown
   const view = `${comp.stdout}\n${comp.stderr}`;
   const repeated = new Set(view.split("\n").map((l) => /^(.*) \(repeated \d+x\)$/.exec(l)?.[1]).filter(Boolean).map((l) => template(l.trim())));
   const kept = lines.filter((l) => view.includes(l) || repeated.has(template(l)));

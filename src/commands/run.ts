@@ -26,7 +26,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const { meta, env } = buildDefinition(root, options, config);
   const stdin = await readStdinInput(options);
   if (options.interrupt?.aborted) throw new AgentExecError("invalid_state", "interrupted before the job was created; nothing ran");
-  let release = () => undefined as void;
+  let release: () => void = () => {};
   // The launch claim is taken as soon as the directory exists, so a `run` killed at any point
   // after that leaves a lock naming a dead process: the job reads as abandoned, not as `created`.
   let dir: JobDir;

@@ -7,7 +7,7 @@ import { collapseRepeats, lines } from "./text.js";
 
 const DIAGNOSTIC = /\b(?:error|warning|note|fatal error)\b(?:\[[\w-]+\])?[: ]|^\s*\d+:\d+\s+(?:error|warning)\s/i;
 const LOCATION_ONLY = /^\s*--> \S+:\d+(?::\d+)?$/;
-const CODE_FRAME = /^\s*(?:\d+\s*)?\|(?:\s|$)|^\s*[~^\-]+\s*$|^\s*\d+ \|/;
+const CODE_FRAME = /^\s*(?:\d+\s*)?\|(?:\s|$)|^\s*[~^-]+\s*$|^\s*\d+ \|/;
 const TOTALS = /^\s*(?:Found \d+ errors?|✖ \d+ problems?|\d+ (?:errors?|warnings?) generated|error: could not compile|warning: .* generated \d+ warnings?|Found \d+ errors? in \d+ files?|\d+ problems? \(|make(?:\[\d+\])?: \*\*\*|Finished |Success: no issues|All checks passed)/i;
 const PROGRESS = /^\s*(?:Compiling|Checking|Downloading|Downloaded|Fresh|Blocking|Updating|Locking|Adding)\s+\S+/;
 // An eslint report names the file on a line of its own, above its diagnostics.

@@ -6,7 +6,7 @@ import { loadConfig } from "../config.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { type JobMeta, type JobStatus, type StateRecord } from "../store/types.js";
+import type { JobMeta, JobStatus, StateRecord } from "../store/types.js";
 import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";

@@ -1,19 +1,14 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, test } from "vitest";
 import { CLI, cli, eventually } from "../helpers/cli.js";
 import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { ajv, SHIPPED } from "../helpers/schema.js";
 
 // Every envelope a real command prints must validate against the shipped schema, and each response
 // type is described with additionalProperties: false, so a field added or renamed in code fails here.
-const SHIPPED = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8"));
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-ajv.addSchema(SHIPPED, "agent-exec");
 const validate = ajv.getSchema("agent-exec")!;
 
 /** The definition whose `type` const matches the envelope's, for a precise error message. */

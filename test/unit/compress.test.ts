@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
 import { failureLines, isKept, repeatedTemplates } from "../../src/compress/failure.js";
+import { ajv } from "../helpers/schema.js";
 
 // The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
 interface Case { name: string; class: string; command: string[]; stdout: string; stderr: string }
@@ -13,9 +12,6 @@ const corpus: Case[] = readdirSync(dir).filter((f) => f.endsWith(".json")).map((
 const byName = (name: string): Case => corpus.find((c) => c.name === name)!;
 const routed = (c: Case) => compressOutput({ mode: "route", command: c.command, stdout: c.stdout, stderr: c.stderr, stdoutLogPath: "/jobs/J/stdout.log", stderrLogPath: "/jobs/J/stderr.log" })!;
 const bytes = (s: string) => Buffer.byteLength(s);
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-ajv.addSchema(JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schema", "agent-exec.schema.json"), "utf8")), "agent-exec");
 const validCompression = ajv.getSchema("agent-exec#/definitions/CompressionData")!;
 
 describe("compression over the corpus of real outputs", () => {
