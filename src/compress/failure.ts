@@ -27,9 +27,54 @@ export function failureLines(text: string): string[] {
   return [...seen];
 }
 
-/** A raw failure line is kept when the view holds it, or counts it among "(repeated Nx)" lines. */
-export function isKept(line: string, view: string, repeatedTemplates: ReadonlySet<string>): boolean {
-  return view.includes(line) || repeatedTemplates.has(templateOf(line));
+// A located diagnostic: tsc "file(12,5): msg", tsc --pretty "file:12:5 - msg", gcc/clang
+// "file:12:5: msg", or eslint's "  12:5  error  msg  rule" (its file is the header line above).
+const LOCATED = /^((?:[A-Za-z]:)?[^\s:()][^:()]*?\.[A-Za-z]\w{0,5})(?:\((\d+),(\d+)\)|:(\d+):(\d+))(?::| -) (.+)$/;
+const ESLINT_ENTRY = /^\s*(\d+):(\d+)\s+((?:error|warning)\s.+)$/;
+
+export interface Located { file: string | undefined; loc: string; text: string }
+
+/** The file, "line:col" and message of a diagnostic line; `file` is undefined for an eslint entry. */
+export function located(line: string): Located | undefined {
+  const m = LOCATED.exec(line);
+  if (m) return { file: m[1]!, loc: `${m[2] ?? m[4]}:${m[3] ?? m[5]}`, text: m[6]!.trim() };
+  const e = ESLINT_ENTRY.exec(line);
+  return e ? { file: undefined, loc: `${e[1]}:${e[2]}`, text: e[3]!.trim() } : undefined;
+}
+
+// The diagnostics family groups by file: the path on a line of its own, then one line per distinct
+// message, "  12:5, 30:5 error TS2304: msg". A raw diagnostic is kept when its group holds its
+// location and its message (whitespace aside).
+const GROUP_ENTRY = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/;
+const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
+const locatedKey = (file: string | undefined, loc: string, text: string): string => `${file ?? ""}\0${loc}\0${squash(text)}`;
+
+function groupedKeys(view: string): Set<string> {
+  const out = new Set<string>();
+  let file: string | undefined;
+  for (const line of lines(view)) {
+    const entry = GROUP_ENTRY.exec(line);
+    if (entry && file !== undefined) {
+      for (const loc of entry[1]!.split(", ")) {
+        out.add(locatedKey(file, loc, entry[2]!));
+        out.add(locatedKey(undefined, loc, entry[2]!)); // what an eslint entry, which names no file, needs
+      }
+    } else if (!/^\s/.test(line)) file = line;
+  }
+  return out;
+}
+
+/** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, or in its file's group. */
+export function keptIn(view: string): (line: string) => boolean {
+  const repeated = repeatedTemplates(view);
+  let grouped: Set<string> | undefined;
+  return (line) => {
+    if (view.includes(line) || repeated.has(templateOf(line))) return true;
+    const d = located(line);
+    if (d === undefined) return false;
+    grouped ??= groupedKeys(view);
+    return grouped.has(locatedKey(d.file, d.loc, d.text));
+  };
 }
 
 export function repeatedTemplates(view: string): Set<string> {
@@ -46,8 +91,8 @@ export function repeatedTemplates(view: string): Set<string> {
 const NET_BUDGET_BYTES = 8 * 1024;
 
 export function safetyNet(raw: string, view: string, logPath: string | undefined): { view: string; restored: boolean } {
-  const repeated = repeatedTemplates(view);
-  const missing = failureLines(raw).filter((line) => !isKept(line, view, repeated));
+  const isKept = keptIn(view);
+  const missing = failureLines(raw).filter((line) => !isKept(line));
   if (missing.length === 0) return { view, restored: false };
   const kept: string[] = [];
   let used = 0;

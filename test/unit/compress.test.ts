@@ -4,7 +4,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
-import { failureLines, isKept, repeatedTemplates } from "../../src/compress/failure.js";
+import { failureLines, keptIn } from "../../src/compress/failure.js";
 
 // The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
 interface Case { name: string; class: string; command: string[]; stdout: string; stderr: string }
@@ -17,6 +17,16 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 addFormats(ajv);
 ajv.addSchema(JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schema", "agent-exec.schema.json"), "utf8")), "agent-exec");
 const validCompression = ajv.getSchema("agent-exec#/definitions/CompressionData")!;
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** The lines of the view's group for `file`: from its path line to the next unindented line. */
+function groupOf(view: string, file: string): string {
+  const all = view.split("\n");
+  const start = all.indexOf(file);
+  if (start < 0) return "";
+  const end = all.findIndex((l, i) => i > start && !/^\s/.test(l));
+  return all.slice(start + 1, end < 0 ? undefined : end).join("\n");
+}
 
 describe("compression over the corpus of real outputs", () => {
   it("has the cases the bench reports", () => {
@@ -46,7 +56,8 @@ describe("compression over the corpus of real outputs", () => {
     const v = routed(c);
     if (!v.applied) return; // the raw excerpt is the view
     for (const [raw, view, log] of [[c.stdout, v.stdout, "/jobs/J/stdout.log"], [c.stderr, v.stderr, "/jobs/J/stderr.log"]] as const) {
-      const missing = failureLines(raw).filter((line) => !isKept(line, view, repeatedTemplates(view)));
+      const kept = keptIn(view);
+      const missing = failureLines(raw).filter((line) => !kept(line));
       if (missing.length > 0) expect(view).toContain(`full log: ${log}`);
     }
   });
@@ -73,7 +84,11 @@ describe("compression over the corpus of real outputs", () => {
       const v = routed(c);
       const view = v.applied ? `${v.stdout}\n${v.stderr}` : `${c.stdout}\n${c.stderr}`;
       for (const line of `${c.stdout}\n${c.stderr}`.split("\n")) {
-        if (/\.(?:ts|js|c|rs)[:(]\d+/.test(line)) expect(view, name).toContain(line.trim());
+        if (!/\.(?:ts|js|c|rs)[:(]\d+/.test(line)) continue;
+        // Grouped by file: the path on a line of its own, its location and message below it.
+        const d = /^(\S+?)(?:\((\d+),(\d+)\)|:(\d+):(\d+))(?::| -) (.+)$/.exec(line);
+        if (d === null) expect(view, name).toContain(line.trim());
+        else expect(groupOf(view, d[1]!), `${name}: ${line}`).toMatch(new RegExp(`^  (?:\\d+:\\d+, )*${d[2] ?? d[4]}:${d[3] ?? d[5]}(?:, \\d+:\\d+)* ${escape(d[6]!)}$`, "m"));
       }
     }
   });
