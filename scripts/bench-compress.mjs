@@ -35,6 +35,8 @@ function groupedIndex(view) {
   const keys = new Set();
   let file;
   for (const line of view.split("\n")) {
+    // A tag named once above the lines it prefixed: "npm error:" then "  code ERESOLVE".
+    if (file !== undefined && line.startsWith("  ")) keys.add(norm(`${file.replace(/:$/, "")} ${line}`));
     const m = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/.exec(line);
     if (!m) {
       if (!/^\s/.test(line)) file = line;
@@ -59,7 +61,7 @@ function failureStats(c, comp) {
   const view = `${comp.stdout}\n${comp.stderr}`;
   const repeated = new Set(view.split("\n").map((l) => /^(.*) \(repeated \d+x\)$/.exec(l)?.[1]).filter(Boolean).map((l) => template(l.trim())));
   const grouped = groupedIndex(view);
-  const kept = lines.filter((l) => view.includes(l) || repeated.has(template(l)) || inGroup(l, grouped));
+  const kept = lines.filter((l) => view.includes(l) || repeated.has(template(l)) || grouped.has(norm(l)) || inGroup(l, grouped));
   return { total: lines.length, kept: kept.length, missing: lines.filter((l) => !kept.includes(l)) };
 }
 

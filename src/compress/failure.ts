@@ -49,10 +49,13 @@ const GROUP_ENTRY = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/;
 const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
 const locatedKey = (file: string | undefined, loc: string, text: string): string => `${file ?? ""}\0${loc}\0${squash(text)}`;
 
+// The packages family names a report's tag once ("npm error:") above the rest of each line it
+// prefixed ("  code ERESOLVE"): such a raw line is kept when tag and rest, joined, are in the view.
 function groupedKeys(view: string): Set<string> {
   const out = new Set<string>();
   let file: string | undefined;
   for (const line of lines(view)) {
+    if (file !== undefined && line.startsWith("  ")) out.add(squash(`${file.replace(/:$/, "")} ${line}`));
     const entry = GROUP_ENTRY.exec(line);
     if (entry && file !== undefined) {
       for (const loc of entry[1]!.split(", ")) {
@@ -64,16 +67,16 @@ function groupedKeys(view: string): Set<string> {
   return out;
 }
 
-/** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, or in its file's group. */
+/** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
 export function keptIn(view: string): (line: string) => boolean {
   const repeated = repeatedTemplates(view);
   let grouped: Set<string> | undefined;
   return (line) => {
     if (view.includes(line) || repeated.has(templateOf(line))) return true;
-    const d = located(line);
-    if (d === undefined) return false;
     grouped ??= groupedKeys(view);
-    return grouped.has(locatedKey(d.file, d.loc, d.text));
+    if (grouped.has(squash(line))) return true;
+    const d = located(line);
+    return d !== undefined && grouped.has(locatedKey(d.file, d.loc, d.text));
   };
 }
 
