@@ -53,16 +53,15 @@ const locatedKey = (file: string | undefined, loc: string, text: string): string
 // prefixed ("  code ERESOLVE"): such a raw line is kept when tag and rest, joined, are in the view.
 function groupedKeys(view: string): Set<string> {
   const out = new Set<string>();
-  let file: string | undefined;
+  let header: string | undefined;
   for (const line of lines(view)) {
-    if (file !== undefined && line.startsWith("  ")) out.add(squash(`${file.replace(/:$/, "")} ${line}`));
     const entry = GROUP_ENTRY.exec(line);
-    if (entry && file !== undefined) {
-      for (const loc of entry[1]!.split(", ")) {
-        out.add(locatedKey(file, loc, entry[2]!));
-        out.add(locatedKey(undefined, loc, entry[2]!)); // what an eslint entry, which names no file, needs
-      }
-    } else if (!/^\s/.test(line)) file = line;
+    if (entry && header !== undefined) {
+      const text = squash(entry[2]!);
+      // With the file, and without it: what an eslint entry, which names no file, needs.
+      for (const loc of entry[1]!.split(", ")) out.add(`${header}\0${loc}\0${text}`).add(`\0${loc}\0${text}`);
+    } else if (header !== undefined && line.startsWith("  ")) out.add(squash(`${header.replace(/:$/, "")} ${line}`));
+    else if (!/^\s/.test(line)) header = line;
   }
   return out;
 }
@@ -70,13 +69,15 @@ function groupedKeys(view: string): Set<string> {
 /** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
 export function keptIn(view: string): (line: string) => boolean {
   const repeated = repeatedTemplates(view);
+  const viewLines = new Set(lines(view).map((l) => l.trim()));
   let grouped: Set<string> | undefined;
+  // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
   return (line) => {
-    if (view.includes(line) || repeated.has(templateOf(line))) return true;
+    if (viewLines.has(line) || repeated.has(templateOf(line))) return true;
     grouped ??= groupedKeys(view);
-    if (grouped.has(squash(line))) return true;
     const d = located(line);
-    return d !== undefined && grouped.has(locatedKey(d.file, d.loc, d.text));
+    if (d !== undefined && grouped.has(locatedKey(d.file, d.loc, d.text))) return true;
+    return grouped.has(squash(line)) || view.includes(line);
   };
 }
 
