@@ -24,7 +24,7 @@ interface Group { file: string; occurrences: Occurrence[] }
 function render(group: Group): string[] {
   const merged = new Map<string, Occurrence & { locs: string[] }>();
   for (const o of group.occurrences) {
-    const key = `${o.text}\0${o.more.join("\0")}`;
+    const key = o.more.length === 0 ? o.text : `${o.text}\0${o.more.join("\0")}`;
     const seen = merged.get(key);
     if (seen) seen.locs.push(o.loc);
     else merged.set(key, { ...o, locs: [o.loc] });

@@ -46,7 +46,7 @@ export function located(line: string): Located | undefined {
 // message, "  12:5, 30:5 error TS2304: msg". A raw diagnostic is kept when its group holds its
 // location and its message (whitespace aside).
 const GROUP_ENTRY = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/;
-const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
+const squash = (text: string): string => (text.includes("  ") || text.includes("\t") ? text.replace(/\s+/g, " ") : text).trim();
 const locatedKey = (file: string | undefined, loc: string, text: string): string => `${file ?? ""}\0${loc}\0${squash(text)}`;
 
 // The packages family names a report's tag once ("npm error:") above the rest of each line it
@@ -73,11 +73,11 @@ export function keptIn(view: string): (line: string) => boolean {
   let grouped: Set<string> | undefined;
   // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
   return (line) => {
-    if (viewLines.has(line) || repeated.has(templateOf(line))) return true;
+    if (viewLines.has(line)) return true;
     grouped ??= groupedKeys(view);
     const d = located(line);
     if (d !== undefined && grouped.has(locatedKey(d.file, d.loc, d.text))) return true;
-    return grouped.has(squash(line)) || view.includes(line);
+    return repeated.has(templateOf(line)) || grouped.has(squash(line)) || view.includes(line);
   };
 }
 
