@@ -118,5 +118,8 @@ if (process.argv.includes("--json")) {
   const big = rows.filter((r) => r.bytes >= 60 * 1024);
   console.log(`\nlarger than raw: ${larger.length === 0 ? "none" : larger.map((r) => r.name).join(", ")}`);
   console.log(`compress time, median of 25, cases of ≥ 60 KiB (the 64 KiB tail), CPU/wall: ${big.map((r) => `${r.name} ${r.ms.toFixed(2)}/${r.wall.toFixed(2)} ms`).join(", ")} (goal ≤ 5 ms); load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
+  // Smaller cases of a slower family, scaled to 64 KiB (time grows with the lines compressed).
+  const scaled = rows.filter((r) => r.bytes >= 8 * 1024).map((r) => ({ ...r, per64: (r.ms * 65536) / r.bytes, wall64: (r.wall * 65536) / r.bytes })).sort((a, b) => b.per64 - a.per64).slice(0, 3);
+  console.log(`slowest per byte, scaled to 64 KiB, CPU/wall: ${scaled.map((r) => `${r.name} ${r.per64.toFixed(2)}/${r.wall64.toFixed(2)} ms`).join(", ")}`);
   for (const r of rows) if (r.missing?.length) console.log(`missing in ${r.name}:\n  ${r.missing.join("\n  ")}`);
 }

@@ -47,37 +47,48 @@ export function located(line: string): Located | undefined {
 // location and its message (whitespace aside).
 const GROUP_ENTRY = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/;
 const squash = (text: string): string => (text.includes("  ") || text.includes("\t") ? text.replace(/\s+/g, " ") : text).trim();
-const locatedKey = (file: string | undefined, loc: string, text: string): string => `${file ?? ""}\0${loc}\0${squash(text)}`;
 
-// The packages family names a report's tag once ("npm error:") above the rest of each line it
-// prefixed ("  code ERESOLVE"): such a raw line is kept when tag and rest, joined, are in the view.
-function groupedKeys(view: string): Set<string> {
-  const out = new Set<string>();
+interface GroupedIndex {
+  /** "loc\0message" → the files whose group lists it. */
+  located: Map<string, string[]>;
+  /** The packages family names a report's tag once ("npm error:") above the rest of each line it
+   *  prefixed ("  code ERESOLVE"): tag and rest, joined and squashed, as the raw line read. */
+  tagged: Set<string>;
+}
+
+function groupedIndex(view: string): GroupedIndex {
+  const index: GroupedIndex = { located: new Map(), tagged: new Set() };
   let header: string | undefined;
   for (const line of lines(view)) {
     const entry = GROUP_ENTRY.exec(line);
     if (entry && header !== undefined) {
       const text = squash(entry[2]!);
-      // With the file, and without it: what an eslint entry, which names no file, needs.
-      for (const loc of entry[1]!.split(", ")) out.add(`${header}\0${loc}\0${text}`).add(`\0${loc}\0${text}`);
-    } else if (header !== undefined && line.startsWith("  ")) out.add(squash(`${header.replace(/:$/, "")} ${line}`));
+      for (const loc of entry[1]!.split(", ")) {
+        const key = `${loc}\0${text}`;
+        const files = index.located.get(key);
+        if (files) files.push(header);
+        else index.located.set(key, [header]);
+      }
+    } else if (header !== undefined && line.startsWith("  ")) index.tagged.add(squash(`${header.replace(/:$/, "")} ${line}`));
     else if (!/^\s/.test(line)) header = line;
   }
-  return out;
+  return index;
 }
 
 /** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
 export function keptIn(view: string): (line: string) => boolean {
   const repeated = repeatedTemplates(view);
   const viewLines = new Set(lines(view).map((l) => l.trim()));
-  let grouped: Set<string> | undefined;
+  let grouped: GroupedIndex | undefined;
   // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
   return (line) => {
     if (viewLines.has(line)) return true;
-    grouped ??= groupedKeys(view);
+    grouped ??= groupedIndex(view);
     const d = located(line);
-    if (d !== undefined && grouped.has(locatedKey(d.file, d.loc, d.text))) return true;
-    return repeated.has(templateOf(line)) || grouped.has(squash(line)) || view.includes(line);
+    // An eslint entry names no file: any group that lists its location and message holds it.
+    const files = d === undefined ? undefined : grouped.located.get(`${d.loc}\0${squash(d.text)}`);
+    if (files !== undefined && (d!.file === undefined || files.includes(d!.file))) return true;
+    return repeated.has(templateOf(line)) || grouped.tagged.has(squash(line)) || view.includes(line);
   };
 }
 
