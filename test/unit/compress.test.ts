@@ -30,8 +30,9 @@ function groupOf(view: string, file: string): string {
 
 describe("compression over the corpus of real outputs", () => {
   it("has the cases the bench reports", () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(25);
-    for (const name of ["vitest-fail", "jest-fail", "mocha-fail", "node-test-fail", "pytest-fail", "go-test-fail", "cargo-test-fail", "tsc-errors", "eslint-errors", "gcc-errors", "git-diff", "dpkg-log"]) {
+    expect(corpus.length).toBeGreaterThanOrEqual(40);
+    for (const name of ["vitest-fail", "jest-fail", "mocha-fail", "node-test-fail", "pytest-fail", "go-test-fail", "cargo-test-fail", "tsc-errors", "eslint-errors", "gcc-errors", "git-diff", "dpkg-log",
+      "npm-install", "npm-ci", "npm-install-eresolve", "npm-install-etarget", "pnpm-install", "pip-install", "pip-install-fail", "vitest-verbose-pass", "tsc-many-errors", "tsc-many-errors-pretty", "eslint-many-errors"]) {
       expect(byName(name), name).toBeDefined();
     }
   });
