@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -121,6 +121,75 @@ describe("compression on the CLI", { timeout: 120_000 }, () => {
     const tail = ok(x(["tail", ndjson]), "tail");
     expect(tail.compression).toMatchObject({ applied: false, stdout: "", strategy: ["expansion-guard"] });
     expect(tail.stdout_range[1]).toBe(tail.stdout_total_bytes);
+  });
+});
+
+describe("route sees the job's command and output (0.2.31's route tests, through the CLI)", { timeout: 120_000 }, () => {
+  function gitRepo(): string {
+    const repo = f.scratch();
+    const git = (...args: string[]) => expect(spawnSync("git", args, { cwd: repo }).status).toBe(0);
+    git("init", "-q");
+    git("config", "user.email", "agent-exec@example.invalid");
+    git("config", "user.name", "Agent Exec");
+    for (let i = 0; i < 8; i++) {
+      writeFileSync(join(repo, `file${i}.txt`), `line ${i}\nold ${i}\n`);
+      git("add", ".");
+      git("commit", "-qm", `commit ${i}`);
+    }
+    writeFileSync(join(repo, "file1.txt"), "line 1\nnew 1\nadded\n");
+    return repo;
+  }
+  const smaller = (v: any) => expect(v.compression.stdout.length, JSON.stringify(v)).toBeLessThan(v.stdout.length);
+
+  test("git log, diff, show and a guarded git branch", () => {
+    const repo = gitRepo();
+    const inRepo = (args: string[]) => ok(f.x(args, { cwd: repo, env: { XDG_CONFIG_HOME: config } }), "run");
+    const log = inRepo(["run", "--rtk", "route", "--", "git", "log", "--stat", "-30"]);
+    expect(log.compression).toMatchObject({ detected_kind: "git-log", applied: true });
+    expect(log.compression.stdout).toContain("commit ");
+    expect(log.compression.stdout).toContain("files, +");
+    smaller(log);
+    const diff = inRepo(["run", "--rtk", "route", "--", "git", "diff"]);
+    expect(diff.stdout).toContain("diff --git");
+    expect(diff.compression.detected_kind).toBe("git-diff");
+    for (const part of ["file1.txt", "@@", "+"]) expect(diff.compression.stdout).toContain(part);
+    smaller(diff);
+    const show = inRepo(["run", "--rtk", "route", "--", "git", "show", "--stat", "--patch", "HEAD"]);
+    expect(show.compression.detected_kind).toBe("git-show");
+    expect(show.compression.stdout).toContain("file");
+    const branch = inRepo(["run", "--rtk", "route", "--", "git", "branch"]);
+    expect(branch.stdout).toContain("*");
+    expect(branch.compression).toMatchObject({ applied: false, strategy: ["expansion-guard"] });
+  });
+
+  test("find, grep of stdin, env (secrets masked in the view only), a synthetic cargo test", () => {
+    const src = join(f.scratch(), "src");
+    for (const dir of ["a", "b"]) mkdirSync(join(src, dir), { recursive: true });
+    for (let i = 0; i < 12; i++) writeFileSync(join(src, i % 2 ? "a" : "b", `module-${i}.ts`), "");
+    const list = ok(x(["run", "--compress", "route", "find", src, "-type", "f"]), "run");
+    expect(list.compression.detected_kind).toBe("list");
+    expect(list.compression.stdout).toContain(":");
+    smaller(list);
+    const search = ok(x(["run", "--stdin", "needle one\nneedle two\nother\nneedle three\n", "--compress", "route", "grep", "-Hn", "needle", "/dev/stdin"]), "run");
+    expect(search.compression.detected_kind).toBe("search");
+    expect(search.compression.stdout).toContain("/dev/stdin: 3 match(es)");
+    const env = ok(x(["run", "--compress", "route", "env", "SECRET_TOKEN=super_secret_value", "AWS_REGION=us-east-1"]), "run");
+    expect(env.compression).toMatchObject({ detected_kind: "env", applied: true });
+    expect(env.compression.stdout).toContain("SECRET_TOKEN=***");
+    expect(env.compression.stdout).not.toContain("super_secret_value");
+    expect(env.stdout).toContain("super_secret_value");
+    // Variables of different prefixes each (no group to share a label) still make a smaller view.
+    const vars = ["SECRET_TOKEN=super_secret_value", "AWS_REGION=us-east-1", "HOME=/home/someone", "LANG=C.UTF-8", "SHELL=/bin/sh", "TERM=xterm"];
+    const few = ok(x(["run", "--no-inherit-env", ...vars.flatMap((v) => ["--env", v]), "--compress", "route", "--", "/usr/bin/env"]), "run");
+    expect(few.compression).toMatchObject({ detected_kind: "env", applied: true });
+    expect(few.compression.stdout).toContain("SECRET_TOKEN=***");
+    const passing = "test tests::ok ... ok\\n".repeat(80);
+    const frames = "   1: frame\\n".repeat(40);
+    const script = `printf '%b' '${passing}test tests::broken ... FAILED\\n\\nfailures:\\n---- tests::broken stdout ----\\nassertion failed at src/lib.rs:9:5\\n${frames}test result: FAILED. 80 passed; 1 failed; 0 ignored; finished in 0.01s\\n'`;
+    const cargo = ok(x(["run", "--rtk", "tests", "--", "sh", "-c", script]), "run");
+    expect(cargo.compression.applied).toBe(true);
+    for (const line of ["tests::broken", "assertion failed at src/lib.rs:9:5", "test result: FAILED"]) expect(cargo.compression.stdout).toContain(line);
+    smaller(cargo);
   });
 });
 
