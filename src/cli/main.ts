@@ -253,7 +253,7 @@ respond(
 
 respond(
   subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
-    .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`, duration)
+    .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
     .option("--max-jobs <n>", "keep at most this many newest finished jobs", count)
     .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
     .option("--dry-run", "report what would be deleted, delete nothing"),

@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { readJobState } from "../observe/job-state.js";
+import { readJobState } from "../job/read.js";
 import { hasLiveProcesses } from "./end-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";

@@ -2,7 +2,7 @@ import { jobCgroupDir, killCgroup, removeCgroup } from "../platform/cgroup.js";
 import type { ResolvedSignal } from "../platform/signals.js";
 import { liveProcessesOf, mayHaveLiveProcesses, outsideGroup } from "../observe/live-processes.js";
 import { processTree } from "../platform/process-tree.js";
-import type { JobState } from "../store/types.js";
+import type { StateRecord } from "../store/types.js";
 import { sleep } from "../time.js";
 
 // `kill` beyond the root's tree: the processes of the job that signalTree cannot reach (they left
@@ -14,7 +14,7 @@ import { sleep } from "../time.js";
  * Job Object is ended but for the supervisor. With `afterGroup` (the root's group was just
  * signalled), only what left that group. Returns the pids signalled.
  */
-export async function signalJobProcesses(state: JobState, signal: ResolvedSignal, afterGroup = false): Promise<number[]> {
+export async function signalJobProcesses(state: StateRecord, signal: ResolvedSignal, afterGroup = false): Promise<number[]> {
   if (afterGroup && state.containment?.kind === "job-object") return []; // signalTree ended the whole job
   const all = await liveProcessesOf(state);
   const pids = afterGroup && state.pid ? outsideGroup(all, state.pid) : all;
@@ -40,7 +40,7 @@ export async function signalJobProcesses(state: JobState, signal: ResolvedSignal
  * A terminal job's leftovers: signals them, watches up to `observeMs` for them to go, and removes
  * the job's cgroup once it is empty. Returns how many of them ended and the pids still alive.
  */
-export async function endLeftovers(state: JobState, signal: ResolvedSignal, observeMs: number): Promise<{ ended: number; live: number[] }> {
+export async function endLeftovers(state: StateRecord, signal: ResolvedSignal, observeMs: number): Promise<{ ended: number; live: number[] }> {
   const signalled = await signalJobProcesses(state, signal);
   const deadline = performance.now() + observeMs;
   let live = await liveProcessesOf(state);
@@ -57,18 +57,18 @@ export async function endLeftovers(state: JobState, signal: ResolvedSignal, obse
  * says for the root alone): forgetting it would leave them untracked for good. An empty cgroup
  * is removed on the way, since the job directory is about to go.
  */
-export function hasLiveProcesses(state: JobState): boolean {
+export function hasLiveProcesses(state: StateRecord): boolean {
   if (mayHaveLiveProcesses(state)) return true;
   removeEmptyCgroup(state);
   return false;
 }
 
 /** Removes the job's cgroup if it has one and it is empty (rmdir refuses otherwise). */
-export function removeEmptyCgroup(state: JobState): void {
+export function removeEmptyCgroup(state: StateRecord): void {
   const cgroup = cgroupOf(state);
   if (cgroup) removeCgroup(cgroup);
 }
 
-function cgroupOf(state: JobState): string | null {
+function cgroupOf(state: StateRecord): string | null {
   return state.containment?.kind === "cgroup" ? jobCgroupDir(state.containment.cgroup, state.job.id) : null;
 }

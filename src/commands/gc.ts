@@ -1,5 +1,5 @@
 import { incompleteSince } from "../observe/abandoned.js";
-import { readJobState } from "../observe/job-state.js";
+import { readJobState } from "../job/read.js";
 import { hasLiveProcesses } from "./end-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";

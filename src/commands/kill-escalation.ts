@@ -1,6 +1,6 @@
-import { watchUntilTerminal } from "../observe/job-state.js";
+import { watchUntilTerminal } from "../job/read.js";
 import type { JobDir } from "../store/job-dir.js";
-import { isTerminal, type JobState } from "../store/types.js";
+import { isTerminal, type StateRecord } from "../store/types.js";
 import { sleep } from "../time.js";
 import { secondsToMs } from "./duration.js";
 
@@ -21,7 +21,7 @@ export async function observeKill(
   dir: JobDir,
   grace: number | undefined,
   escalate: () => Promise<boolean>,
-): Promise<{ state: JobState; escalated: boolean }> {
+): Promise<{ state: StateRecord; escalated: boolean }> {
   let escalated = false;
   if (grace !== undefined) {
     const first = await watchUntilTerminal(dir, { timeoutMs: grace, pollMs: 100 });

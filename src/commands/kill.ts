@@ -1,13 +1,16 @@
-import { staleReason } from "../observe/job-state.js";
+import { definedOnly } from "../defined.js";
+import { project } from "../job/projection.js";
+import { staleReason } from "../job/read.js";
+import { jobState } from "../job/state.js";
+import { orphanEnded } from "../job/transitions.js";
 import { checkJobWorkload, reusedPidReason, type StartTimeOf } from "../platform/process-identity.js";
 import { processTree, type ProcessTreeBackend, type TreeTarget } from "../platform/process-tree.js";
 import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { isTerminal, type JobState, type JobStatus } from "../store/types.js";
-import { writeKillRequest } from "../supervisor/kill-request.js";
-import { now } from "../time.js";
+import { isTerminal, type JobStatus, type StateRecord } from "../store/types.js";
+import { writeKillRequest } from "../job/kill-request.js";
 import { endLeftovers, signalJobProcesses } from "./end-processes.js";
 import { graceElapsed, graceMs, OBSERVE_MS, observeKill, stillRunningHint } from "./kill-escalation.js";
 import type { JobRef } from "./status.js";
@@ -54,23 +57,24 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   }
   const state = dir.readState();
   const base = { job_id: dir.id, signal: signal.requested, sent_signal: signal.name };
-  if (state.job.status === "created") {
+  // An abandoned launch is not looked for: a created job has nothing to signal either way.
+  const job = jobState(state, { lost: staleReason(state) });
+  if (job.status === "created") {
     throw new AgentExecError("invalid_state", `job ${dir.id} has not been started; there is nothing to signal`);
   }
-  const stale = staleReason(state);
-  if (stale) {
+  if (job.status === "orphaned") {
     const startedMs = performance.now();
-    const { final, escalated } = await killOrphan(dir, state, signal, stale, grace);
+    const { final, escalated } = await killOrphan(dir, state, signal, job.reason, grace);
     return { ...base, ...observed(final, Math.round(performance.now() - startedMs)), ...(escalated ? { escalated_to: KILL.name } : {}) };
   }
-  if (isTerminal(state.job.status)) return { ...base, ...observed(state, 0), ...(await killLeftovers(state, signal)) };
-  if (!state.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
+  if (job.status !== "running") return { ...base, ...observed(state, 0), ...(await killLeftovers(state, signal)) };
+  if (!job.pid) throw new AgentExecError("internal_error", `job ${dir.id} is running but records no pid`);
 
   const tree = await processTree();
   const startOf: StartTimeOf = (pid) => tree.processStartTime(pid);
   // The live supervisor reaped the root a moment ago and its pid is someone else's: it is
   // recording the exit right now, so there is nothing to send, only that outcome to observe.
-  const ours = (current: JobState) => checkJobWorkload(current, startOf) !== "reused";
+  const ours = (current: StateRecord) => checkJobWorkload(current, startOf) !== "reused";
   const send = async (sig: ResolvedSignal) => {
     writeKillRequest(dir, sig.name);
     tree.signalTree(treeOf(state, state.pid!), sig);
@@ -100,11 +104,11 @@ export async function kill(options: KillOptions): Promise<KillResult> {
  */
 async function killOrphan(
   dir: JobDir,
-  state: JobState,
+  state: StateRecord,
   signal: ResolvedSignal,
   stale: string,
   grace: number | undefined,
-): Promise<{ final: JobState; escalated: boolean }> {
+): Promise<{ final: StateRecord; escalated: boolean }> {
   const tree = await processTree();
   const check = checkJobWorkload(state, (pid) => tree.processStartTime(pid));
   // A reused pid is never signalled: the truth is that the workload is gone. The job's other
@@ -114,25 +118,18 @@ async function killOrphan(
   const signalled = rootSignalled || othersSignalled;
   const escalated = signalled && grace !== undefined && signal.name !== KILL.name && (await escalateOrphan(tree, state, grace));
   const endedBy = escalated ? KILL : signal;
-  const at = now();
-  const final: JobState = {
-    ...state,
-    job: { ...state.job, status: signalled ? "killed" : "failed" },
-    result: { ...state.result, signal: signalled ? endedBy.name : null },
-    finished_at: at,
-    updated_at: at,
-    reason: signalled
-      ? `supervisor lost; the orphaned workload was sent ${escalated ? `${signal.name}, then ${KILL.name} after the grace,` : signal.name} by kill`
-      : check === "reused"
-        ? `supervisor lost; ${reusedPidReason(state.pid!)}`
-        : stale,
-  };
+  const reason = signalled
+    ? `supervisor lost; the orphaned workload was sent ${escalated ? `${signal.name}, then ${KILL.name} after the grace,` : signal.name} by kill`
+    : check === "reused"
+      ? `supervisor lost; ${reusedPidReason(state.pid!)}`
+      : stale;
+  const final = orphanEnded(state, signalled ? endedBy.name : null, reason);
   dir.writeState(final);
   return { final, escalated };
 }
 
 /** SIGKILL for the orphan if its root is still alive once the grace is over. */
-async function escalateOrphan(tree: ProcessTreeBackend, state: JobState, grace: number): Promise<boolean> {
+async function escalateOrphan(tree: ProcessTreeBackend, state: StateRecord, grace: number): Promise<boolean> {
   const startOf: StartTimeOf = (pid) => tree.processStartTime(pid);
   if (!(await graceElapsed(grace, () => checkJobWorkload(state, startOf) === "ours"))) return false;
   tree.signalTree(treeOf(state, state.pid!), KILL);
@@ -141,21 +138,16 @@ async function escalateOrphan(tree: ProcessTreeBackend, state: JobState, grace: 
 }
 
 /** The root exited but processes of the job live on: end them, and say how many. */
-async function killLeftovers(state: JobState, signal: ResolvedSignal): Promise<Partial<KillResult>> {
+async function killLeftovers(state: StateRecord, signal: ResolvedSignal): Promise<Partial<KillResult>> {
   const { ended, live } = await endLeftovers(state, signal, OBSERVE_MS);
   return { ended_processes: ended, ...(live.length > 0 ? { live_processes: { count: live.length, pids: live } } : {}) };
 }
 
-function treeOf(state: JobState, pid: number): TreeTarget {
+function treeOf(state: StateRecord, pid: number): TreeTarget {
   return { pid, windowsJobName: state.windows_job_name, supervisorPid: state.supervisor_pid };
 }
 
-function observed(state: JobState, withinMs: number): Partial<KillResult> {
-  return {
-    state: state.job.status,
-    ...(state.result.exit_code !== null ? { exit_code: state.result.exit_code } : {}),
-    ...(state.result.signal ? { terminated_signal: state.result.signal } : {}),
-    ...(state.reason ? { reason: state.reason } : {}),
-    observed_within_ms: withinMs,
-  };
+function observed(state: StateRecord, withinMs: number): Partial<KillResult> {
+  const view = project(state);
+  return definedOnly({ state: view.state, exit_code: view.exit_code, terminated_signal: view.signal, reason: view.reason, observed_within_ms: withinMs });
 }

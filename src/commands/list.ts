@@ -1,7 +1,8 @@
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
-import { readJobState } from "../observe/job-state.js";
+import { project } from "../job/projection.js";
+import { readJobState } from "../job/read.js";
 import { liveProcessesField, memo, procTable, type LiveProcesses } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir, listJobDirs } from "../store/job-dir.js";
@@ -92,15 +93,10 @@ async function summarize(dir: JobDir, scope: string | undefined, procs: () => Re
   } catch {
     return { ...base, state: "unknown" };
   }
-  const optional = {
-    exit_code: state.result.exit_code ?? undefined,
-    signal: state.result.signal ?? undefined,
-    started_at: state.job.started_at ?? undefined,
-    finished_at: state.finished_at ?? undefined,
-    updated_at: state.updated_at,
-    reason: state.reason ?? undefined,
-  };
-  return { ...base, state: state.job.status, ...definedOnly(optional), ...(await liveProcessesField(state, procs)) };
+  const view = project(state);
+  const { exit_code, signal, started_at, finished_at, updated_at, reason } = view;
+  const shown = definedOnly({ exit_code, signal, started_at, finished_at, updated_at, reason });
+  return { ...base, state: view.state, ...shown, ...(await liveProcessesField(state, procs)) };
 }
 
 // The shortest prefix (at least 12 characters) that tells each listed job apart from the others.

@@ -1,13 +1,13 @@
 import { rmSync } from "node:fs";
-import { readJobState } from "../observe/job-state.js";
+import { readJobState } from "../job/read.js";
 import { isWorkloadAlive } from "../platform/process-identity.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { truncateJobFile } from "../store/job-file.js";
 import { isTerminal } from "../store/types.js";
 import { kill } from "./kill.js";
 import { launchStored, type RunResult, type StoredLaunchOptions } from "../launch/launch.js";
-import { COMPLETION_EVENT_FILE, createdState, NOTIFICATION_EVENTS_FILE } from "../store/job-dir.js";
-import { clearKillRequest } from "../supervisor/kill-request.js";
+import { PREVIOUS_RUN_FILES } from "../job/files.js";
+import { createdState } from "../job/transitions.js";
 
 export interface RestartOptions extends StoredLaunchOptions {
   /** Signal that ends a running tree first (default TERM). */
@@ -29,9 +29,8 @@ export function restart(options: RestartOptions): Promise<RunResult> {
       throw new AgentExecError("invalid_state", `job ${dir.id}: its process ${state.pid} is still alive; try --signal KILL`);
     }
     for (const path of [dir.stdoutPath, dir.stderrPath, dir.fullLogPath(meta)]) truncateJobFile(path);
-    // The previous run's events describe it, not the new one.
-    for (const name of [COMPLETION_EVENT_FILE, NOTIFICATION_EVENTS_FILE]) rmSync(dir.file(name), { force: true });
-    clearKillRequest(dir);
+    // The previous run's events and kill request describe it, not the new one.
+    for (const name of PREVIOUS_RUN_FILES) rmSync(dir.file(name), { force: true });
     dir.writeState(createdState(dir.id));
   });
 }

@@ -2,7 +2,9 @@ import { compressionModeOf } from "../compress/field.js";
 import { loadConfig } from "../config.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { claimLaunch } from "../store/launch-claim.js";
-import { createdState, JobDir } from "../store/job-dir.js";
+import { STDIN_FILE } from "../job/files.js";
+import { createdState } from "../job/transitions.js";
+import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { JobMeta } from "../store/types.js";
 import { autoGc, type AutoGcOptions } from "../launch/auto-gc.js";
@@ -52,7 +54,8 @@ export function createJob(
   made?: (dir: JobDir) => void,
   secrets?: string[],
 ): JobDir {
-  const dir = JobDir.create(root, meta, createdState(meta.job.id), made);
+  // meta.json names the materialized input, relative to the job directory, as 0.2.31 does.
+  const dir = JobDir.create(root, stdin ? { ...meta, stdin_file: STDIN_FILE } : meta, createdState(meta.job.id), made);
   if (stdin) writeStdinFile(dir, stdin);
   if (secrets) dir.writeSecrets(secrets);
   return dir;

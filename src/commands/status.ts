@@ -1,6 +1,7 @@
-import { readJobState } from "../observe/job-state.js";
+import { definedOnly } from "../defined.js";
+import { readJobState } from "../job/read.js";
 import { liveProcessesField } from "../observe/live-processes.js";
-import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { ContainmentKind, JobStatus } from "../store/types.js";
@@ -24,13 +25,13 @@ export async function status(options: JobRef): Promise<StatusResult> {
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   const meta = dir.readMeta();
   const state = readJobState(dir);
+  const view = project(state);
   return {
     job_id: dir.id,
-    state: state.job.status,
+    state: view.state,
     created_at: meta.created_at,
-    ...(state.job.started_at ? { started_at: state.job.started_at } : {}),
-    ...(state.containment ? { containment: state.containment.kind } : {}),
-    ...outcomeOf(state),
+    ...definedOnly({ started_at: view.started_at, containment: view.containment }),
+    ...outcomeOf(view),
     ...(await liveProcessesField(state)),
   };
 }

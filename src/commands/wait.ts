@@ -1,7 +1,7 @@
 import { logSize } from "../observe/excerpt.js";
-import { watchUntilTerminal } from "../observe/job-state.js";
+import { watchUntilTerminal } from "../job/read.js";
 import { liveProcessesField } from "../observe/live-processes.js";
-import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { DEFAULT_WAIT_UNTIL_SECONDS } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
@@ -38,14 +38,15 @@ export async function wait(options: WaitOptions): Promise<WaitResult> {
   dir.readMeta();
   const startedMs = performance.now();
   const state = await watchUntilTerminal(dir, { timeoutMs, pollMs, signal: options.signal });
+  const view = project(state);
   return {
     job_id: dir.id,
-    state: state.job.status,
-    ...outcomeOf(state),
+    state: view.state,
+    ...outcomeOf(view),
     ...(await liveProcessesField(state)),
     stdout_total_bytes: logSize(dir.stdoutPath),
     stderr_total_bytes: logSize(dir.stderrPath),
-    updated_at: state.updated_at,
+    updated_at: view.updated_at,
     waited_ms: Math.round(performance.now() - startedMs),
   };
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AgentExecConfig } from "../config.js";
 import { log } from "../log.js";
+import { GC_LOCK } from "../job/files.js";
 import { tryLock } from "../store/file-lock.js";
 import { collectGarbage, DEFAULT_GC_OLDER_THAN } from "../commands/gc.js";
 import { durationOrThrow } from "../commands/duration.js";
@@ -23,7 +24,7 @@ export function autoGc(root: string, config: AgentExecConfig, options: AutoGcOpt
   if (options.autoGc === false || config.gc.auto === false) return;
   let release: () => void;
   try {
-    const lock = tryLock(join(root, ".gc.lock")); // a dead process's lock is taken over
+    const lock = tryLock(join(root, GC_LOCK)); // a dead process's lock is taken over
     if (typeof lock !== "function") return; // another launch is collecting
     release = lock;
   } catch (error) {

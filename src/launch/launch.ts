@@ -1,14 +1,14 @@
 import { compressionField, compressionModeOf } from "../compress/field.js";
 import { checkWholeNumber, headExcerpt } from "../observe/excerpt.js";
-import { readJobState, watchUntilTerminal } from "../observe/job-state.js";
+import { readJobState, watchUntilTerminal } from "../job/read.js";
 import { liveProcessesField } from "../observe/live-processes.js";
-import { outcomeOf, type Outcome } from "../observe/outcome.js";
+import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { loadConfig } from "../config.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type CompressionMode } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { Compression } from "../compress/index.js";
-import { type JobMeta, type JobState, type JobStatus } from "../store/types.js";
+import { type JobMeta, type JobStatus, type StateRecord } from "../store/types.js";
 import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
@@ -86,9 +86,10 @@ export async function launchAndObserve(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const stdout = headExcerpt(dir.stdoutPath, maxBytes);
   const stderr = headExcerpt(dir.stderrPath, maxBytes);
+  const view = project(state);
   return {
     job_id: meta.job.id,
-    state: state.job.status,
+    state: view.state,
     tags: meta.tags,
     ...(meta.env_vars.length > 0 ? { env_vars: meta.env_vars } : {}),
     stdout_log_path: dir.stdoutPath,
@@ -102,7 +103,7 @@ export async function launchAndObserve(
     stdout_total_bytes: stdout.total,
     stderr_total_bytes: stderr.total,
     encoding: "utf-8-lossy",
-    ...outcomeOf(state),
+    ...outcomeOf(view),
     ...(await liveProcessesField(state)),
     ...compressionField(options.compress, meta.command, stdout, stderr, { stdout: dir.stdoutPath, stderr: dir.stderrPath }),
   };
@@ -121,7 +122,7 @@ export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): v
 }
 
 /** Waits until the job is terminal or the observation budget is spent, and returns its state. */
-async function observe(dir: JobDir, options: ObserveOptions): Promise<JobState> {
+async function observe(dir: JobDir, options: ObserveOptions): Promise<StateRecord> {
   if (options.wait === false) return readJobState(dir);
   const timeoutMs = observeTimeoutMs(options);
   return watchUntilTerminal(dir, { timeoutMs, pollMs: 250, signal: options.interrupt });

@@ -1,7 +1,10 @@
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
 import { writeJsonAtomic } from "../store/atomic.js";
-import { COMPLETION_EVENT_FILE, type JobDir } from "../store/job-dir.js";
-import type { JobState } from "../store/types.js";
+import { COMPLETION_EVENT_FILE } from "../job/files.js";
+import type { JobDir } from "../store/job-dir.js";
+import { definedOnly } from "../defined.js";
+import { project } from "../job/projection.js";
+import type { StateRecord } from "../store/types.js";
 import { deliverToSinks, type SinkResult } from "./sinks.js";
 
 // job.finished: built from the terminal state, persisted in completion_event.json before any sink
@@ -30,26 +33,23 @@ export interface CompletionEvent {
  * job ran is honoured). Nothing configured: nothing is written. Never throws for a sink.
  * `current` says whether the job directory still records this run.
  */
-export async function deliverCompletion(dir: JobDir, state: JobState, timeoutMs: number, current: () => boolean): Promise<void> {
+export async function deliverCompletion(dir: JobDir, state: StateRecord, timeoutMs: number, current: () => boolean): Promise<void> {
   const meta = dir.readMeta();
   const { notify_command: command, notify_file: file } = meta.notification ?? {};
   if (command === undefined && file === undefined) return;
 
-  const finishedAt = state.finished_at ?? state.updated_at;
-  const { exit_code, signal, duration_ms } = state.result;
+  const view = project(state);
+  const finishedAt = view.finished_at ?? view.updated_at;
   const event: CompletionEvent = {
     schema_version: SCHEMA_VERSION,
     event_type: "job.finished",
     job_id: dir.id,
-    state: state.job.status,
+    state: view.state,
     command: meta.command,
     cwd: meta.cwd,
-    started_at: state.job.started_at ?? finishedAt, // a job that failed to start ended as it began
+    started_at: view.started_at ?? finishedAt, // a job that failed to start ended as it began
     finished_at: finishedAt,
-    ...(duration_ms === null ? {} : { duration_ms }),
-    ...(exit_code === null ? {} : { exit_code }),
-    ...(signal === null ? {} : { signal }),
-    ...(state.reason ? { reason: state.reason } : {}),
+    ...definedOnly({ duration_ms: view.duration_ms, exit_code: view.exit_code, signal: view.signal, reason: view.reason }),
     stdout_log_path: dir.stdoutPath,
     stderr_log_path: dir.stderrPath,
   };

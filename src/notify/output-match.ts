@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { SCHEMA_VERSION } from "../protocol/envelope.js";
-import { NOTIFICATION_EVENTS_FILE, type JobDir } from "../store/job-dir.js";
+import { META_FILE, NOTIFICATION_EVENTS_FILE } from "../job/files.js";
+import type { JobDir } from "../store/job-dir.js";
 import { appendJobFile } from "../store/job-file.js";
 import { lineMatcher, type MatchType, type OutputMatchConfig } from "./config.js";
 import { MAX_LINE_BYTES, NEWLINE } from "../supervisor/log-pump.js"; // lines are cut as full.log cuts them
@@ -167,7 +168,7 @@ export class OutputMatcher {
   private reload(): void {
     let seen: string;
     try {
-      const stat = statSync(this.dir.file("meta.json"));
+      const stat = statSync(this.dir.file(META_FILE));
       seen = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
     } catch {
       return; // keep the settings we have

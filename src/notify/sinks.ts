@@ -1,12 +1,12 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import crossSpawn from "cross-spawn";
 import { ownChild } from "../platform/node-children.js";
 import { processTree } from "../platform/process-tree.js";
 import { resolveSignal } from "../platform/signals.js";
 import { workloadCommand } from "../supervisor/command-line.js";
 import { secondsProblem, secondsToMs } from "../commands/duration.js";
 import { longTimeout, now } from "../time.js";
+import { spawnCommand } from "../platform/spawn-command.js";
 
 // The two places an event can go. Delivery never throws: every outcome is a SinkResult that the
 // caller records next to the job, and the job's own state is never touched.
@@ -56,7 +56,7 @@ export function deliverToCommand(command: string, eventJson: string, context: Co
   });
   const { file, args, options } = workloadCommand(context.wrapper, [command]);
   return new Promise((resolve) => {
-    const child = crossSpawn(file, args, {
+    const child = spawnCommand(file, args, {
       ...options, // POSIX: its own process group, so a timeout ends everything it started
       env: {
         ...process.env,

@@ -1,8 +1,9 @@
 import { lstatSync } from "node:fs";
+import { LAUNCH_LOCK, META_FILE, STATE_FILE } from "../job/files.js";
 import { readPid } from "../store/file-lock.js";
 import type { JobDir } from "../store/job-dir.js";
 import { isProcessAlive, isSameProcessAlive } from "../platform/process-info.js";
-import type { JobState } from "../store/types.js";
+import type { StateRecord } from "../store/types.js";
 
 /**
  * Why a `created` job will never start on its own: the process that claimed its launch (run,
@@ -13,9 +14,9 @@ import type { JobState } from "../store/types.js";
  * The launcher records the supervisor's pid in the `created` state right after spawning it, so a
  * supervisor still reading its secrets keeps the job from reading as abandoned.
  */
-export function abandonedReason(dir: JobDir, state: JobState): string | null {
+export function abandonedReason(dir: JobDir, state: StateRecord): string | null {
   if (state.job.status !== "created") return null;
-  const launcher = readPid(dir.file("launch.lock"));
+  const launcher = readPid(dir.file(LAUNCH_LOCK));
   if (launcher !== undefined && launcher > 0 && isProcessAlive(launcher)) return null;
   const supervisor = state.supervisor_pid;
   if (supervisor && isSameProcessAlive(supervisor, state.supervisor_start)) return null;
@@ -41,10 +42,10 @@ export function incompleteSince(dir: JobDir, nowMs = Date.now()): string | null 
       return undefined;
     }
   };
-  if (mtimeMs("meta.json") !== undefined && mtimeMs("state.json") !== undefined) return null;
+  if (mtimeMs(META_FILE) !== undefined && mtimeMs(STATE_FILE) !== undefined) return null;
   const changed = mtimeMs();
   if (changed === undefined || nowMs - changed < INCOMPLETE_GRACE_MS) return null;
-  const launcher = readPid(dir.file("launch.lock"));
+  const launcher = readPid(dir.file(LAUNCH_LOCK));
   if (launcher !== undefined && launcher > 0 && isProcessAlive(launcher)) return null;
   return new Date(changed).toISOString();
 }

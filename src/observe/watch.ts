@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
+import { STATE_FILE } from "../job/files.js";
 import { longInterval, longTimeout } from "../time.js";
 
 export interface WatchOptions {
@@ -43,7 +44,7 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
     try {
       // Log writes land in the same directory; only the rename that replaces state.json matters.
       watcher = watch(dir, (_event, name) => {
-        if (name === null || name === "state.json") tick();
+        if (name === null || name === STATE_FILE) tick();
       });
       watcher.on("error", () => undefined); // polling still covers us
     } catch {

@@ -17,6 +17,8 @@ import { COMPRESSION_MODES, DEFAULT_BIND, NOTIFICATION_FIELDS, type CompressionM
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
 import { parseBind, portProblem } from "./bind.js";
+import { dashboardApi } from "./dashboard/routes.js";
+import { sendPage } from "./dashboard/page.js";
 import { guardRequest, parseAllowOrigin, requestGuard, type RequestGuard } from "./request-guard.js";
 
 export { DEFAULT_BIND, parseBind, portProblem };
@@ -166,11 +168,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   const segments = url.pathname.split("/").slice(1);
   const name = segments[0] ?? "";
   const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
+  if (url.pathname === "/" && req.method === "GET") return sendPage(res); // no data in it: it asks for the token
   // Authenticate before routing, so an unauthenticated client learns nothing about the routes.
   if (name !== "health" && ctx.token && !bearerMatches(req.headers.authorization, ctx.token)) {
     res.setHeader("WWW-Authenticate", 'Bearer realm="agent-exec"');
     throw new AgentExecError("unauthorized", "missing or invalid bearer token: send Authorization: Bearer <token>");
   }
+  if (name === "dashboard") return dashboardApi(ctx.root, req, res, segments.slice(1));
   if (!route || segments.length !== (route.withId ? 2 : 1)) {
     throw new AgentExecError("not_found", `no such endpoint: ${req.method} ${url.pathname}`);
   }
@@ -274,11 +278,11 @@ function nonNegative(value: unknown, field: string, integer = false): number | u
   return value;
 }
 
-/** A duration field (seconds, or ms with `perSecond` 1000) by the one duration rule. */
-function durationField(value: unknown, field: string, perSecond = 1): number | undefined {
+/** A duration field in seconds, by the one duration rule. */
+function durationField(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const problem = typeof value === "number" ? secondsProblem(value / perSecond) : "expected a number";
-  if (problem) throw invalid(`${field} ${JSON.stringify(value)}: ${perSecond === 1 ? problem : `${problem} (${field}: the same in milliseconds)`}`);
+  const problem = typeof value === "number" ? secondsProblem(value) : "expected a number";
+  if (problem) throw invalid(`${field} ${JSON.stringify(value)}: ${problem}`);
   return value as number;
 }
 
@@ -307,10 +311,12 @@ function queryBool(query: URLSearchParams, name: string): boolean | undefined {
 
 // ---- handlers ----
 
-const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout_ms", "timeout", "wait", "until", "forever", "max_bytes", "compress", "tags", ...Object.keys(NOTIFICATION_FIELDS)];
+const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout", "wait", "until", "forever", "max_bytes", "compress", "tags", ...Object.keys(NOTIFICATION_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
+  // As in 0.2.31: the timeout is in seconds; the old millisecond field is refused, not guessed at.
+  if (Object.hasOwn(body, "timeout_ms")) throw invalid('timeout_ms is not accepted: give "timeout" in seconds (e.g. "timeout": 30)');
   onlyKeys(body, EXEC_FIELDS);
   const options: RunOptions = { root: ctx.root, command: execCommand(body.command) };
   if (body.cwd !== undefined && body.cwd !== null) {
@@ -323,10 +329,7 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
     if (!Array.isArray(body.mask) || !body.mask.every((key) => typeof key === "string")) throw invalid("mask must be an array of variable names");
     options.mask = body.mask as string[];
   }
-  const timeoutMs = durationField(body.timeout_ms, "timeout_ms", 1000);
-  const timeout = durationField(body.timeout, "timeout");
-  if (timeoutMs !== undefined && timeout !== undefined) throw invalid("give timeout_ms or timeout (seconds), not both");
-  options.timeout = timeout ?? (timeoutMs === undefined ? 0 : timeoutMs / 1000);
+  options.timeout = durationField(body.timeout, "timeout") ?? 0;
   options.wait = bool(body.wait, "wait");
   options.until = durationField(body.until, "until");
   options.forever = bool(body.forever, "forever");
@@ -411,7 +414,8 @@ async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchP
   if (body.grace !== undefined && typeof body.grace !== "number") throw invalid("grace must be a number of seconds");
   if (body.grace !== undefined && query.has("grace")) throw invalid("give grace in the query or the body, not both");
   const grace = (body.grace as number | undefined) ?? query.get("grace") ?? undefined;
-  return ["kill", await kill({ root: ctx.root, jobId: id, signal, grace })];
+  // ?no_wait=true: signal and answer at once, in the reference's legacy shape (no observed state).
+  return ["kill", await kill({ root: ctx.root, jobId: id, signal, grace, noWait: queryBool(query, "no_wait") })];
 }
 
 /**

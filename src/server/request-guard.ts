@@ -68,6 +68,12 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse, guard: R
   }
   if (guard.origin) res.setHeader("Vary", "Origin");
   const origin = req.headers.origin;
+  // The dashboard's own page (GET /) sends its origin on a POST (its kill button): the Host it
+  // names has just passed the check above, so that is this server, not another site.
+  if (origin !== undefined && origin === `http://${host}` && origin !== guard.origin) {
+    if (req.method === "POST") requireJsonBody(req);
+    return false;
+  }
   if (origin !== undefined) {
     if (origin !== guard.origin) {
       const hint = guard.origin ? `only ${guard.origin} is allowed` : "no origin is allowed (see --allow-origin)";

@@ -6,19 +6,15 @@ import { waitLock } from "./file-lock.js";
 import { makePrivateDir, openJobFile } from "./job-file.js";
 import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { checkRoot } from "./root.js";
-import { JOB_STATUSES, type JobMeta, type JobState } from "./types.js";
+import { JOB_STATUSES, type JobMeta, type StateRecord } from "./types.js";
 import { pidProblem } from "../platform/tree-errors.js";
-import { now } from "../time.js";
+import { FULL_LOG, LOG_FILES, META_FILE, META_LOCK, SECRETS_FILE, STATE_FILE, STDERR_LOG, STDIN_FILE, STDOUT_LOG } from "../job/files.js";
 
 // A meta.json change takes milliseconds; a holder this slow is stuck.
 const META_LOCK_WAIT_MS = 5000;
 
-export const LOG_FILES = ["stdout.log", "stderr.log", "full.log"] as const;
-/** Where the supervisor records job.finished and job.output.matched deliveries (src/notify/). */
-export const COMPLETION_EVENT_FILE = "completion_event.json";
-export const NOTIFICATION_EVENTS_FILE = "notification_events.ndjson";
-/** The real --env pairs of a `create`d job with masked values, for start/restart (0600, never in meta.json). */
-const SECRETS_FILE = "secrets.json";
+// The file names live in src/job/files.ts; these two are re-exported for existing importers.
+export { LOG_FILES, NOTIFICATION_EVENTS_FILE } from "../job/files.js";
 
 /** One job's directory under the root. Holds paths and reads/writes its JSON files; spawns nothing. */
 export class JobDir {
@@ -34,32 +30,32 @@ export class JobDir {
     return join(this.path, name);
   }
   get stdoutPath(): string {
-    return this.file("stdout.log");
+    return this.file(STDOUT_LOG);
   }
   get stderrPath(): string {
-    return this.file("stderr.log");
+    return this.file(STDERR_LOG);
   }
   /** The interleaved log: in the job directory unless --log put it elsewhere. */
   fullLogPath(meta: JobMeta): string {
-    return meta.full_log_path ?? this.file("full.log");
+    return meta.full_log_path ?? this.file(FULL_LOG);
   }
   /** The workload's materialized stdin, when it has one. */
   get stdinPath(): string {
-    return this.file("stdin.bin");
+    return this.file(STDIN_FILE);
   }
 
   readMeta(): JobMeta {
-    const meta = readJsonFile(this.file("meta.json"));
-    if (meta === undefined) throw this.missing("meta.json");
+    const meta = readJsonFile(this.file(META_FILE));
+    if (meta === undefined) throw this.missing(META_FILE);
     if (!isRecord(meta) || !Array.isArray(meta.command) || typeof meta.created_at !== "string") {
       throw corrupt(this.id, "meta.json does not describe a job");
     }
     return meta as unknown as JobMeta;
   }
 
-  readState(): JobState {
-    const state = readJsonFile(this.file("state.json"));
-    if (state === undefined) throw this.missing("state.json");
+  readState(): StateRecord {
+    const state = readJsonFile(this.file(STATE_FILE));
+    if (state === undefined) throw this.missing(STATE_FILE);
     const job = isRecord(state) ? state.job : undefined;
     if (!isRecord(state) || !isRecord(job) || !JOB_STATUSES.includes(job.status as never) || !isRecord(state.result)) {
       throw corrupt(this.id, "state.json does not describe a job state");
@@ -69,7 +65,7 @@ export class JobDir {
       const problem = state[key] == null ? null : pidProblem(state[key]);
       if (problem) throw corrupt(this.id, `state.json's ${key} ${JSON.stringify(state[key])} is not a usable pid (${problem})`);
     }
-    return state as unknown as JobState;
+    return state as unknown as StateRecord;
   }
 
   /** A missing file: the job is damaged, or gone altogether (deleted since it was opened). */
@@ -79,7 +75,7 @@ export class JobDir {
   }
 
   writeMeta(meta: JobMeta): void {
-    writeJsonAtomic(this.file("meta.json"), meta);
+    writeJsonAtomic(this.file(META_FILE), meta);
   }
 
   /**
@@ -87,7 +83,7 @@ export class JobDir {
    * `notify set`, say) both land. Returns the new definition.
    */
   updateMeta(change: (meta: JobMeta) => JobMeta): JobMeta {
-    const lock = waitLock(this.file("meta.lock"), META_LOCK_WAIT_MS);
+    const lock = waitLock(this.file(META_LOCK), META_LOCK_WAIT_MS);
     if (typeof lock !== "function") {
       throw new AgentExecError("invalid_state", `job ${this.id}: meta.json is being changed by process ${lock.heldBy}`, {
         retryable: true,
@@ -103,8 +99,8 @@ export class JobDir {
     }
   }
 
-  writeState(state: JobState): void {
-    writeJsonAtomic(this.file("state.json"), state);
+  writeState(state: StateRecord): void {
+    writeJsonAtomic(this.file(STATE_FILE), state);
   }
 
   /** Keeps the real KEY=VALUE pairs of --env for later launches; they are not part of meta.json. */
@@ -125,7 +121,7 @@ export class JobDir {
    * Creates the directory (0700, and the root if needed), its definition, a `created` state and
    * empty logs. `made` runs once the empty directory exists (run takes its launch claim there).
    */
-  static create(root: string, meta: JobMeta, state: JobState, made?: (dir: JobDir) => void): JobDir {
+  static create(root: string, meta: JobMeta, state: StateRecord, made?: (dir: JobDir) => void): JobDir {
     const dir = new JobDir(root, meta.job.id);
     try {
       // A root that appeared since it was resolved is checked like one that was there.
@@ -163,15 +159,6 @@ export class JobDir {
       { details: { candidates: matches.slice(0, 20), truncated: matches.length > 20 } },
     );
   }
-}
-
-/** The state of a job that is defined but not (or no longer) started. */
-export function createdState(id: string): JobState {
-  return {
-    job: { id, status: "created", started_at: null },
-    result: { exit_code: null, signal: null, duration_ms: null },
-    updated_at: now(),
-  };
 }
 
 /**

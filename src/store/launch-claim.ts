@@ -1,4 +1,5 @@
 import { AgentExecError } from "../protocol/errors.js";
+import { LAUNCH_LOCK } from "../job/files.js";
 import { tryLock } from "./file-lock.js";
 import type { JobDir } from "./job-dir.js";
 
@@ -11,7 +12,7 @@ import type { JobDir } from "./job-dir.js";
 export function claimLaunch(dir: JobDir): () => void {
   let lock;
   try {
-    lock = tryLock(dir.file("launch.lock"));
+    lock = tryLock(dir.file(LAUNCH_LOCK));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new AgentExecError("job_not_found", `job not found: ${dir.id}`);
     throw error;

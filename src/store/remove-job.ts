@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { LAUNCH_LOCK, STATE_FILE } from "../job/files.js";
 import { tryLock } from "./file-lock.js";
 import { STORED_ID } from "./job-id.js";
 import { sleepSync } from "../time.js";
@@ -18,7 +19,7 @@ export type RemoveOutcome = { removed: true } | { removed: false; reason: string
 /** state.json as it is now ("" when missing or unreadable): what a removal decision was made on. */
 export function stateSnapshot(root: string, id: string): string {
   try {
-    return readFileSync(join(root, id, "state.json"), "utf8");
+    return readFileSync(join(root, id, STATE_FILE), "utf8");
   } catch {
     return "";
   }
@@ -35,7 +36,7 @@ export function removeJobDir(root: string, id: string, seen: string): RemoveOutc
   let release: () => void;
   try {
     if (!lstatSync(path).isDirectory()) return { removed: false, reason: "not_a_directory" };
-    const lock = tryLock(join(path, "launch.lock"));
+    const lock = tryLock(join(path, LAUNCH_LOCK));
     if (typeof lock !== "function") return { removed: false, reason: "launching" };
     release = lock;
   } catch (error) {

@@ -32,14 +32,20 @@ export interface JobMeta {
   progress_every_ms: number;
   /** Wrapper argv, e.g. ["sh", "-lc"]; resolved when the job is defined. */
   shell_wrapper: string[];
+  /** "stdin.bin" when the job has an input (--stdin, --stdin-file or piped), as 0.2.31 records it. */
+  stdin_file?: string;
   /** Where the interleaved log goes when --log moved it out of the job directory. */
   full_log_path?: string;
   /** Sinks for job.finished and job.output.matched; changed later by `notify set`. */
   notification?: NotificationConfig;
 }
 
-/** state.json: the job's lifecycle, written by one writer at a time (see docs/ARCHITECTURE.md). */
-export interface JobState {
+/**
+ * state.json as stored: the job's lifecycle, written by one writer at a time (see
+ * docs/ARCHITECTURE.md). Every record is built by src/job/transitions.ts; src/job/state.ts reads
+ * one into the job model, a union by phase.
+ */
+export interface StateRecord {
   job: { id: string; status: JobStatus; started_at?: string | null };
   result: { exit_code: number | null; signal: string | null; duration_ms: number | null };
   /** The workload's root process; it leads its own process group on POSIX. */
@@ -66,6 +72,9 @@ export interface JobState {
   /** CPU time (and peak memory, where the OS gives it) of the whole tree, in the terminal state. */
   tree_usage?: TreeUsage | null;
 }
+
+/** The record's older name, which src/platform/ and the library API (src/index.ts) still import. */
+export type JobState = StateRecord;
 
 export const CONTAINMENT_KINDS = ["cgroup", "subreaper", "process-group", "job-object"] as const;
 export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SUPERVISOR_LOG } from "../job/files.js";
 import { JobDir } from "../store/job-dir.js";
 import { STORED_ID } from "../store/job-id.js";
 import { faults } from "./fault-log.js";
@@ -8,13 +9,18 @@ import { supervise, type LaunchSecrets } from "./supervise.js";
 // for this process, does not load every command first. start-supervisor.ts writes its argv:
 //   node supervisor/main.js _supervise <job_id> --root <root>
 // (`_supervise` names the process in ps); the launch secrets arrive as JSON on stdin.
+// What this process does before it spawns the workload is on every launch's critical path (the
+// launcher's handshake waits for `running`, `run` for the exit), so it is one bundle
+// (scripts/bundle.mjs; dist/supervisor/main.js turns the V8 compile cache on and imports it).
+// The notification code stays in it: the pumps must read the pipes from the spawn on (Node
+// discards a child's unread output at its exit), and deferring ~8 KB saves less than it risks.
 const [marker, jobId, flag, root] = process.argv.slice(2);
 if (marker !== "_supervise" || flag !== "--root" || !root || !jobId || !STORED_ID.test(jobId)) process.exit(2);
 const dir = new JobDir(root, jobId);
 // Nobody reads this process's stderr; faults are left next to the job. An error that escaped
 // every handler is recorded, not fatal: dying here would lose the workload's exit status and
 // leave its output pipes without a reader.
-faults.logTo(dir.file("supervisor.log"));
+faults.logTo(dir.file(SUPERVISOR_LOG));
 process.on("uncaughtException", (error) => faults.record("uncaught exception", error));
 process.on("unhandledRejection", (error) => faults.record("unhandled rejection", error));
 try {

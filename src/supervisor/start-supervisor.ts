@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { watchUntil } from "../observe/watch.js";
 import type { JobDir } from "../store/job-dir.js";
-import type { JobState } from "../store/types.js";
+import { failedToStart, supervisorSpawned } from "../job/transitions.js";
+import type { StateRecord } from "../store/types.js";
 import { processStartTime } from "../platform/process-info.js";
-import { now } from "../time.js";
 import type { LaunchSecrets } from "./supervise.js";
 
 const SUPERVISOR_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
@@ -32,7 +32,7 @@ async function startSlot(): Promise<() => void> {
  * (it writes `running` with the workload's pid) or has recorded why it could not. Until then the
  * front end owns state.json; after that, only the supervisor writes it.
  */
-export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
+export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Promise<StateRecord> {
   const release = await startSlot();
   try {
     return await handshake(dir, secrets);
@@ -41,7 +41,7 @@ export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Prom
   }
 }
 
-async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState> {
+async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<StateRecord> {
   const child = spawn(process.execPath, [SUPERVISOR_MAIN, "_supervise", dir.id, "--root", dir.root], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
@@ -54,7 +54,7 @@ async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState>
   child.stdin!.on("error", () => undefined); // a supervisor that died early is reported below
   // Recorded before the secrets are sent (the supervisor waits for them), so a launcher killed
   // from here on leaves a job whose supervisor readers can see (src/observe/abandoned.ts).
-  if (child.pid) dir.writeState({ ...dir.readState(), supervisor_pid: child.pid, supervisor_start: processStartTime(child.pid) });
+  if (child.pid) dir.writeState(supervisorSpawned(dir.readState(), child.pid, processStartTime(child.pid)));
   child.stdin!.end(JSON.stringify(secrets));
   child.unref();
 
@@ -76,9 +76,8 @@ async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<JobState>
   return fail(dir, state, `the supervisor did not start the workload within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
 }
 
-function fail(dir: JobDir, state: JobState, reason: string): JobState {
-  const at = now();
-  const failed: JobState = { ...state, job: { ...state.job, status: "failed" }, finished_at: at, updated_at: at, reason };
+function fail(dir: JobDir, state: StateRecord, reason: string): StateRecord {
+  const failed = failedToStart(state, reason);
   dir.writeState(failed);
   return failed;
 }

@@ -2,7 +2,6 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
-import crossSpawn from "cross-spawn";
 import { Containment } from "../platform/containment.js";
 import { processTree, type TreeTarget } from "../platform/process-tree.js";
 import { processGroupAndSession, processStartTime } from "../platform/process-info.js";
@@ -11,15 +10,19 @@ import { resolveSignal, type ResolvedSignal } from "../platform/signals.js";
 import { deliverCompletion } from "../notify/completion.js";
 import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
+import { FULL_LOG, STATE_FILE, STDERR_LOG, STDOUT_LOG } from "../job/files.js";
+import { readKillRequest } from "../job/kill-request.js";
+import { failedToStart, finished, progressed, started, supervisorSpawned } from "../job/transitions.js";
 import { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
-import type { JobMeta, JobState } from "../store/types.js";
+import type { JobMeta, StateRecord } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
-import { readKillRequest } from "./kill-request.js";
-import { workloadCommand } from "./command-line.js";
+import { workloadCommand, workloadEnv } from "./command-line.js";
+import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
+import { spawnCommand } from "../platform/spawn-command.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
@@ -41,7 +44,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const meta = dir.readMeta();
   const created = dir.readState();
   if (created.job.status !== "created") return; // the launcher gave up on this process and said so
-  const base: JobState = { ...created, supervisor_pid: process.pid, supervisor_start: processStartTime(process.pid) };
+  const base = supervisorSpawned(created, process.pid, processStartTime(process.pid));
   const sinkTimeout = sinkTimeoutMs();
   // After the terminal state this process only delivers notifications; a `restart` meanwhile makes
   // the directory another run's, which this one must not write event records into.
@@ -53,10 +56,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     }
   };
   const gone = () => !existsSync(dir.path);
-  const record = (state: JobState) => writeUntilDone("state.json", () => dir.writeState(state), gone);
+  const record = (state: StateRecord) => writeUntilDone(STATE_FILE, () => dir.writeState(state), gone);
   const failed = async (reason: string) => {
     const at = now();
-    const state: JobState = { ...base, job: { ...base.job, status: "failed", started_at: at }, finished_at: at, updated_at: at, reason };
+    const state = failedToStart(base, reason, at, at);
     if (await record(state)) await deliverCompletion(dir, state, sinkTimeout, current);
   };
   if (!secrets) return failed("launch interrupted: the launching process ended before handing over the job's environment; nothing ran");
@@ -65,6 +68,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     const problem = storedMsProblem(meta[key]);
     if (problem) return failed(`meta.json ${key} ${JSON.stringify(meta[key])}: ${problem}`);
   }
+  const env = { ...secrets.env, AGENT_EXEC_JOB_ID: meta.job.id, AGENT_EXEC_ROOT: dir.root };
+  const notFound = await commandNotFound({ wrapper: meta.shell_wrapper, command: meta.command, env, cwd: meta.cwd });
+  if (notFound) return failed(notFound);
   const tree = await processTree();
   let windowsJobName: string | null;
   let containment: Containment;
@@ -85,10 +91,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
   const child = containment.spawn(() =>
-    crossSpawn(file, args, {
+    spawnCommand(file, args, {
       ...options,
       cwd: meta.cwd,
-      env: secrets.env,
+      env: workloadEnv(meta.shell_wrapper, env),
       stdio: [stdin ?? "ignore", "pipe", "pipe"],
       windowsHide: true,
     }),
@@ -105,26 +111,23 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const pid = child.pid!;
   const startedAt = now();
   const startedMs = performance.now();
-  const running: JobState = {
-    ...base,
-    job: { id: meta.job.id, status: "running", started_at: startedAt },
+  const running = started(base, {
     pid,
     // Read before the event loop can reap it: even a workload that already exited is a zombie here.
     pid_start: tree.processStartTime(pid),
     ...processGroupAndSession(pid),
-    updated_at: startedAt,
     windows_job_name: windowsJobName,
     containment: containment.record(),
-  };
+  }, startedAt);
 
   // The pipes are drained from here on, whatever the disk does, so the workload never blocks on a
   // full pipe or dies of SIGPIPE because this process could not write.
   const matcher = new OutputMatcher(dir, meta.shell_wrapper, sinkTimeout, current);
   const observe = (stream: MatchedStream) => ({ data: (chunk: Buffer) => matcher.observe(stream, chunk), flush: () => matcher.flush(stream) });
-  const fullName = meta.full_log_path ?? "full.log";
+  const fullName = meta.full_log_path ?? FULL_LOG;
   const pumps = [
-    new LogPump(child.stdout!, { fd: fds.stdout, name: "stdout.log" }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
-    new LogPump(child.stderr!, { fd: fds.stderr, name: "stderr.log" }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
+    new LogPump(child.stdout!, { fd: fds.stdout, name: STDOUT_LOG }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
+    new LogPump(child.stderr!, { fd: fds.stderr, name: STDERR_LOG }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
   await record(running);
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start, containment);
@@ -142,19 +145,10 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  const outcome: JobState = {
-    ...running,
-    job: { ...running.job, status: endedBy ? "killed" : "exited" },
-    result: { exit_code: code, signal: endedBy, duration_ms: durationMs },
-    finished_at: finishedAt,
-    updated_at: finishedAt,
-    reason: null,
-    windows_job_name: null,
-    tree_usage: containment.usage(),
-  };
+  const end = { exit_code: code, signal: endedBy, duration_ms: durationMs, tree_usage: containment.usage() };
   // The reason is computed at each try, so a state.json written late says why.
-  let terminal = outcome;
-  await writeUntilDone("state.json", () => dir.writeState((terminal = { ...outcome, reason: reasonOf(enforcer, pumps) })), gone);
+  let terminal = finished(running, { ...end, reason: null }, finishedAt);
+  await writeUntilDone(STATE_FILE, () => dir.writeState((terminal = finished(running, { ...end, reason: reasonOf(enforcer, pumps) }, finishedAt))), gone);
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
@@ -226,14 +220,14 @@ function reasonOf(enforcer: TreeEnforcer, pumps: LogPump[]): string | null {
 }
 
 /** The timeout and the progress ticks; long* timers, so a 30-day timeout is not a 1 ms one. */
-function startTimers(meta: JobMeta, dir: JobDir, running: JobState, enforcer: TreeEnforcer) {
+function startTimers(meta: JobMeta, dir: JobDir, running: StateRecord, enforcer: TreeEnforcer) {
   const timeout = meta.timeout_ms > 0 ? longTimeout(() => enforcer.timeout(meta.kill_after_ms), meta.timeout_ms) : undefined;
   // Each tick replaces state.json atomically; readers never see a half-written file.
   const progress =
     meta.progress_every_ms > 0
       ? longInterval(() => {
           try {
-            dir.writeState({ ...running, updated_at: now() });
+            dir.writeState(progressed(running));
           } catch (error) {
             faults.record("write state.json (progress)", error); // the next tick tries again
           }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -38,10 +38,10 @@ export function cli(args: string[], options: CliOptions = {}): CliResult {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: parse(result.stdout) };
 }
 
-/** Same as cli(), without blocking the test process (for concurrency tests). */
-export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--", CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+/** Same as cli(), without blocking the test process (for concurrency tests); `pid` is the CLI's process. */
+export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> & { pid: number } {
+  const child = spawn(process.execPath, ["--", CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  const result = new Promise<CliResult>((done) => {
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -49,6 +49,26 @@ export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliR
     child.on("close", (code) => done({ code, stdout, stderr, json: parse(stdout) }));
     child.stdin.end(options.input ?? "");
   });
+  return Object.assign(result, { pid: child.pid! });
+}
+
+/**
+ * True once process `pid` holds an inotify instance: a CLI that waits on a job (wait, run/start
+ * with --until) watches the job directory, so it is waiting from then on. An event to wait for
+ * instead of a guess at how long the CLI takes to start.
+ */
+export function isWatching(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:inotify";
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // gone
+  }
 }
 
 function parse(stdout: string): any {
@@ -65,8 +85,12 @@ export function tempRoot(): { root: string; cleanup: () => void } {
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Polls `check` until it returns a truthy value or `ms` pass. */
-export async function eventually<T>(check: () => T, ms = 10_000, every = 50): Promise<T> {
+/**
+ * Polls `check` until it returns a truthy value or `ms` pass. The default is generous (half the
+ * test timeout): it only turns a hang into a failure, and 10 s was outlasted on a loaded machine,
+ * where one CLI start took 5 s.
+ */
+export async function eventually<T>(check: () => T, ms = 30_000, every = 50): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();

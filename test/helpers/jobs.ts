@@ -13,7 +13,7 @@ export interface JobFixture {
   readonly work: string;
   /** The CLI with `--root <root>` prepended, run in `work` unless options.cwd says otherwise. */
   x(args: string[], options?: CliOptions): CliResult;
-  xAsync(args: string[], options?: CliOptions): Promise<CliResult>;
+  xAsync(args: string[], options?: CliOptions): Promise<CliResult> & { pid: number };
   /** Another temporary directory, removed after the test. */
   scratch(): string;
   jobDir(id: string): string;

@@ -130,15 +130,7 @@ describe("invalid arguments (exit 1, invalid_argument, no job left behind)", () 
     expect(rootEntries()).toEqual([]);
   });
 
-  test("--env without =", () => {
-    failed(fx.x(["run", "--env", "NOEQUALS", "--", "true"]), "invalid_argument");
-    expect(rootEntries()).toEqual([]);
-  });
-
-  test("--env-file that does not exist", () => {
-    failed(fx.x(["run", "--env-file", join(fx.work, "missing.env"), "--", "true"]), "invalid_argument");
-    expect(rootEntries()).toEqual([]);
-  });
+  // --env without = and a missing --env-file fail the same definition step: test/unit/validation.test.ts.
 });
 
 describe("output discipline", () => {

@@ -145,10 +145,16 @@ describe("gc", () => {
     expect(existsSync(fx.jobDir(c))).toBe(true);
   });
 
-  test.each([["--older-than", "30"], ["--older-than", "1w"], ["--older-than", "-1d"], ["--max-jobs", "-1"], ["--max-jobs", "x"], ["--max-bytes", "1.5"]])(
+  test.each([["--max-jobs", "-1"], ["--max-jobs", "x"], ["--max-bytes", "1.5"]])(
     "%s %s is a usage error",
     (flag, value) => usageError(fx.x(["gc", flag, value])),
   );
+
+  // As in 0.2.31, a malformed retention window is a JSON error (exit 1), not a usage error.
+  test.each(["30", "1w", "-1d", "bogus"])("--older-than %s is a JSON invalid_argument error naming the formats", (value) => {
+    const e = failed(fx.x(["gc", "--older-than", value]), "invalid_argument");
+    expect(e.message).toBe(`--older-than ${JSON.stringify(value)}: expected a duration such as 30d, 24h, 60m or 3600s, at most 36500d`);
+  });
 
   test("an empty or missing root is fine", () => {
     const g = ok(fx.x(["gc"]), "gc");

@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { cli } from "../helpers/cli.js";
+import { cli, eventually } from "../helpers/cli.js";
 import { failed, ok, usageError } from "../helpers/jobs.js";
 
 // `install-skills` copies the bundled skill into .agents/ or .claude/ (here or under $HOME) and
 // records it in the .skill-lock.json beside skills/.
-const BUNDLED = readFileSync(resolve(import.meta.dirname, "../../skills/agent-exec/SKILL.md"), "utf8");
+const BUNDLED_DIR = resolve(import.meta.dirname, "../../skills/agent-exec");
+const BUNDLED = readFileSync(join(BUNDLED_DIR, "SKILL.md"), "utf8");
 
 describe("install-skills", () => {
   let work = "";
@@ -59,6 +60,30 @@ describe("install-skills", () => {
     expect(skills[0].path).toBe(join(base, "skills", "agent-exec"));
     expect(skills[0].installed_at).not.toBe(stale.installed_at);
     expect(skills[1]).toEqual(other);
+  });
+
+  test("the references and scripts are installed too (0.2.31's references, plus hermes.md and its hook)", () => {
+    const path = ok(install(), "install_skills").skills[0].path;
+    for (const file of ["cli-contract.md", "completion-events.md", "openclaw.md", "hermes.md"]) {
+      expect(readFileSync(join(path, "references", file), "utf8"), file).toBe(readFileSync(join(BUNDLED_DIR, "references", file), "utf8"));
+    }
+    const hook = join(path, "scripts", "hermes-notify-hook");
+    expect(statSync(hook).mode & 0o111, "executable").not.toBe(0);
+  });
+
+  // The installed hook is a working completion command: here with a stand-in `hermes`.
+  test.skipIf(process.platform === "win32")("the installed hermes-notify-hook sends the job id and event path to hermes notify", async () => {
+    const hook = join(ok(install(), "install_skills").skills[0].path, "scripts", "hermes-notify-hook");
+    const fakeHermes = join(home, "hermes");
+    const said = join(home, "said.txt");
+    writeFileSync(fakeHermes, `#!/bin/sh\nprintf '%s\\n' "$@" > '${said}'\n`);
+    chmodSync(fakeHermes, 0o755);
+    const root = join(work, "jobs");
+    const env = { HOME: home, HERMES_BIN: fakeHermes, HERMES_NOTIFY_MODEL: "m1" };
+    const run = ok(cli(["--root", root, "run", "--notify-command", hook, "--", "true"], { cwd: work, env }), "run");
+    const lines = await eventually(() => existsSync(said) && readFileSync(said, "utf8").split("\n"), 20_000);
+    expect(lines.slice(0, 6)).toEqual(["notify", "--provider", "cliproxy", "--model", "m1", "-m"]);
+    expect(lines[6]).toBe(`job_id=${run.job_id} event_path=${join(root, run.job_id, "completion_event.json")}`);
   });
 
   test("an installed SKILL.md that was edited is restored", () => {

@@ -190,7 +190,10 @@ describe("agent-exec mcp", () => {
   it("leaves a running job running when the client closes the transport", async () => {
     const { client, transport } = await connect();
     const serverPid = transport.pid!;
-    const run = await okCall(client, "run", { command: ["sh", "-c", "sleep 1; echo done"], until: 0 });
+    // The job ends only when the test creates `go`, after the server is gone: a fixed sleep could
+    // end first on a loaded machine.
+    const go = join(fx.work, "go");
+    const run = await okCall(client, "run", { command: ["sh", "-c", `until [ -e '${go}' ]; do sleep 0.02; done; echo done`], until: 0 });
     const id = run.job_id;
     await eventually(() => fx.readState(id).pid);
     const { pid, supervisor_pid } = fx.readState(id);
@@ -200,6 +203,7 @@ describe("agent-exec mcp", () => {
     expect(isAlive(pid)).toBe(true);
     expect(isAlive(supervisor_pid)).toBe(true);
     expect(fx.readState(id).job.status).toBe("running");
+    writeFileSync(go, "");
     const settled = await fx.settledStatus(id);
     expect(settled).toMatchObject({ state: "exited", exit_code: 0 });
     expect(fx.x(["tail", id]).json.stdout).toBe("done\n");
@@ -211,7 +215,7 @@ describe("agent-exec mcp", () => {
     const send = (message: object) => server.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
     send({ id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
     send({ method: "notifications/initialized" });
-    send({ id: 2, method: "tools/call", params: { name: "run", arguments: { command: ["sh", "-c", "sleep 1; echo done"], until: 0 } } });
+    send({ id: 2, method: "tools/call", params: { name: "run", arguments: { command: ["sh", "-c", "sleep 0.1; echo done"], until: 0 } } });
     server.stdin.end(); // before the answer
     expect(await exited).toBe(0);
     const [id] = await eventually(() => (jobs().length === 1 ? jobs() : undefined), 20_000);

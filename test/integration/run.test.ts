@@ -52,8 +52,8 @@ describe("run: response", () => {
     expect(r).not.toHaveProperty("exit_code");
   });
 
-  test("--until 1 on a long job answers running, without terminal fields", () => {
-    const r = ok(fx.x(["run", "--until", "1", "--", "sleep", "3711"]), "run");
+  test("--until on a long job answers running, without terminal fields", () => {
+    const r = ok(fx.x(["run", "--until", "0.2", "--", "sleep", "3711"]), "run");
     expect(r.state).toBe("running");
     for (const key of ["exit_code", "finished_at", "signal", "duration_ms"]) expect(r).not.toHaveProperty(key);
     expect(processesMatching("sleep 3711").length).toBeGreaterThan(0);
@@ -264,8 +264,12 @@ describe("run: working directory, tags, wrappers", () => {
   });
 });
 
-/** Reads state.json over and over until the job is terminal; throws on the first read that is not whole JSON. */
-async function readStateUntilTerminal(path: string, pauseMs: number) {
+/**
+ * Reads state.json over and over until the job is terminal; throws on the first read that is not
+ * whole JSON. Once `enough` distinct running states were seen, it creates `go` in the job's working
+ * directory, which the workload waits for: the job runs as long as the check needs, not a guess.
+ */
+async function readStateUntilTerminal(path: string, pauseMs: number, enough: number) {
   const seenWhileRunning = new Set<string>();
   let reads = 0;
   let last: any;
@@ -280,11 +284,14 @@ async function readStateUntilTerminal(path: string, pauseMs: number) {
     }
     if (last.job.status === "running") seenWhileRunning.add(last.updated_at);
     else if (last.job.status !== "created") break;
+    if (seenWhileRunning.size >= enough) writeFileSync(join(fx.work, "go"), "");
     if (Date.now() > deadline) throw new Error("job did not finish");
     await sleep(pauseMs);
   }
   return { last, seenWhileRunning, reads };
 }
+
+const UNTIL_GO = "until [ -e go ]; do sleep 0.01; done";
 
 describe("run: state.json", () => {
   test("has the job, result, pid and supervisor fields", () => {
@@ -302,8 +309,8 @@ describe("run: state.json", () => {
   });
 
   test("--progress-every refreshes updated_at while running; state.json is always whole JSON", async () => {
-    const r = ok(fx.x(["run", "--no-wait", "--progress-every", "1", "--", "sh", "-c", "sleep 3", "progress-3715"]), "run");
-    const { last, seenWhileRunning } = await readStateUntilTerminal(join(fx.root, r.job_id, "state.json"), 10);
+    const r = ok(fx.x(["run", "--no-wait", "--progress-every", "0.1", "--", "sh", "-c", UNTIL_GO, "progress-3715"]), "run");
+    const { last, seenWhileRunning } = await readStateUntilTerminal(join(fx.root, r.job_id, "state.json"), 10, 3);
     expect(last.job.status).toBe("exited");
     expect(seenWhileRunning.size, [...seenWhileRunning].join(", ")).toBeGreaterThanOrEqual(2);
     const times = [...seenWhileRunning].sort();
@@ -311,10 +318,10 @@ describe("run: state.json", () => {
   });
 
   test("frequent progress writes never expose a half-written state.json", async () => {
-    // Many writes (every 10 ms for 2 s) and reads with almost no pause: an in-place rewrite
-    // (truncate, then write) would be caught here; the atomic rename never is.
-    const r = ok(fx.x(["run", "--no-wait", "--progress-every", "0.01", "--", "sh", "-c", "sleep 2", "progress-3716"]), "run");
-    const { last, seenWhileRunning } = await readStateUntilTerminal(join(fx.root, r.job_id, "state.json"), 1);
+    // Many writes (every 10 ms, until 150 of them were seen) and reads with almost no pause: an
+    // in-place rewrite (truncate, then write) would be caught here; the atomic rename never is.
+    const r = ok(fx.x(["run", "--no-wait", "--progress-every", "0.01", "--", "sh", "-c", UNTIL_GO, "progress-3716"]), "run");
+    const { last, seenWhileRunning } = await readStateUntilTerminal(join(fx.root, r.job_id, "state.json"), 1, 150);
     expect(last.job.status).toBe("exited");
     expect(seenWhileRunning.size).toBeGreaterThan(2);
   });

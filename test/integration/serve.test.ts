@@ -4,6 +4,7 @@ import { request, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
+import { readJsonIfThere } from "../helpers/files.js";
 import { useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
@@ -167,8 +168,8 @@ describe("serve", () => {
     const forever = await call(`${s.url}/wait/${other.body.job_id}?forever=1`);
     expect(forever.body).toMatchObject({ type: "wait", state: "killed" });
 
-    // timeout_ms ends the tree
-    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3663"], timeout_ms: 300, until: 20 } });
+    // timeout (seconds) ends the tree
+    const timed = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3663"], timeout: 0.3, until: 20 } });
     expect(timed.body).toMatchObject({ ok: true, type: "run", state: "killed", reason: "timeout" });
 
     // GET /jobs: every directory by default; state, limit, cwd, tag filters
@@ -197,7 +198,7 @@ describe("serve", () => {
     expectError(await post("/exec", '{"command":["echo",1]}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"bogus":1}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"env":{"A":1}}'), 400, "invalid_request");
-    expectError(await post("/exec", '{"command":["true"],"timeout_ms":-1}'), 400, "invalid_request");
+    expectError(await post("/exec", '{"command":["true"],"timeout":-1}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"until":1,"forever":true}'), 400, "invalid_request");
     expectError(await post("/exec", '{"command":["true"],"tags":["bad tag"]}'), 400, "invalid_request");
     expectError(await post("/exec", `{"command":["true"],"cwd":${JSON.stringify(join(fx.work, "missing"))}}`), 400, "invalid_argument");
@@ -464,24 +465,20 @@ describe("serve", () => {
 
   test("SIGTERM: stops accepting, lets the in-flight request finish, exits 0", async () => {
     const s = await started();
-    const inFlight = call(`${s.url}/exec`, { method: "POST", json: { command: ["sh", "-c", "sleep 1; echo finished"] } });
-    // the request is in flight once its job exists
-    for (let i = 0; i < 200 && (await listJobs()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The job (and so the request) ends only when the test creates `go`, after the SIGTERM.
+    const go = join(fx.work, "go");
+    const inFlight = call(`${s.url}/exec`, { method: "POST", json: { command: ["sh", "-c", `until [ -e '${go}' ]; do sleep 0.02; done; echo finished`] } });
+    // the request is in flight once its job runs
+    await eventually(() => readdirSync(fx.root).some((id) => readJsonIfThere(join(fx.jobDir(id), "state.json"))?.job.status === "running"), 20_000);
     s.child.kill("SIGTERM");
+    // no longer accepting (within the grace the in-flight request has)
+    while (await fetch(`${s.url}/health`).then(() => true, () => false)) await new Promise((r) => setTimeout(r, 20));
+    expect(s.child.exitCode).toBe(null); // still answering the request in flight
+    writeFileSync(go, "");
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ ok: true, type: "run", state: "exited", exit_code: 0, stdout: "finished\n" });
     expect(await s.exited).toBe(0);
-    await expect(fetch(`${s.url}/health`)).rejects.toThrow();
-
-    async function listJobs(): Promise<string[]> {
-      const { readdirSync } = await import("node:fs");
-      try {
-        return readdirSync(fx.root);
-      } catch {
-        return [];
-      }
-    }
   });
 
   test("200 concurrent POST /exec (wait:false), then GET /wait for each: every job accounted for", { timeout: 300_000 }, async () => {
@@ -514,5 +511,23 @@ describe("serve", () => {
     const killed = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: 0.3 } });
     expect(killed.status).toBe(200);
     expect(killed.body).toMatchObject({ ok: true, type: "kill", sent_signal: "SIGTERM", escalated_to: "SIGKILL", state: "killed", terminated_signal: "SIGKILL" });
+  });
+
+  test("POST /exec refuses timeout_ms (0.2.31: timeout is in seconds), naming the field to use; nothing is started", async () => {
+    const s = await started();
+    const refused = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3664"], timeout_ms: 1000 } });
+    expectError(refused, 400, "invalid_request");
+    expect(refused.body.error.message).toContain('give "timeout" in seconds');
+    expect((await call(`${s.url}/jobs?all=true`)).body.jobs).toEqual([]);
+  });
+
+  test("POST /kill/{id}?no_wait=true signals and answers at once in the legacy shape", async () => {
+    const s = await started();
+    const job = await call(`${s.url}/exec`, { method: "POST", json: { command: ["sleep", "3664"], wait: false } });
+    await eventually(() => fx.readState(job.body.job_id).pgid, 20_000);
+    const killed = await call(`${s.url}/kill/${job.body.job_id}?no_wait=true`, { method: "POST" });
+    expect(killed.status).toBe(200);
+    expect(killed.body).toEqual({ schema_version: "0.1", ok: true, type: "kill", job_id: job.body.job_id, signal: "TERM", sent_signal: "SIGTERM" });
+    expect((await call(`${s.url}/wait/${job.body.job_id}?forever=1`)).body).toMatchObject({ state: "killed", signal: "SIGTERM" });
   });
 });

@@ -18,6 +18,19 @@ describe("stdin", () => {
     expect(ok(fx.x(["run", "--stdin", "no-newline", "--", "cat"]), "run").stdout).toBe("no-newline");
   });
 
+  test("meta.json names the materialized input as stdin_file (0.2.31), for every source; absent without one", () => {
+    const file = join(fx.work, "in.txt");
+    writeFileSync(file, "x");
+    for (const args of [["--stdin", "v"], ["--stdin-file", file], ["--stdin", "-"]]) {
+      const r = ok(fx.x(["run", ...args, "--", "cat"], { input: "piped" }), "run");
+      expect(fx.readMeta(r.job_id).stdin_file, args.join(" ")).toBe("stdin.bin");
+    }
+    const created = ok(fx.x(["create", "--stdin", "v", "--", "cat"]), "create");
+    expect(fx.readMeta(created.job_id).stdin_file).toBe("stdin.bin");
+    const none = ok(fx.x(["run", "--", "true"]), "run");
+    expect(fx.readMeta(none.job_id)).not.toHaveProperty("stdin_file");
+  });
+
   test("--stdin - reads the caller's stdin", () => {
     expect(ok(fx.x(["run", "--stdin", "-", "--", "cat"], { input: "piped\n" }), "run").stdout).toBe("piped\n");
   });

@@ -1,22 +1,33 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { eventually } from "../helpers/cli.js";
+import { eventually, isWatching, type CliResult } from "../helpers/cli.js";
 import { ok, usageError, useJobFixture } from "../helpers/jobs.js";
 import { processesMatching } from "../helpers/procs.js";
 
 // Sleep durations 3741-3749 belong to this file.
 const fx = useJobFixture(["sleep 3741", "sleep 3742"]);
 
+// A workload that ends when the test creates `go` in its working directory.
+const UNTIL_GO = "until [ -e go ]; do sleep 0.02; done";
+
+/** Lets the job end (creates `go`) once the waiting CLI is watching it, and returns the CLI's result. */
+async function endWhileWaiting(waiting: Promise<CliResult> & { pid: number }): Promise<CliResult> {
+  await eventually(() => isWatching(waiting.pid));
+  writeFileSync(join(fx.work, "go"), "");
+  return waiting;
+}
+
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 describe("wait", () => {
-  test("returns the terminal state, exit code, output sizes and updated_at", () => {
+  test("returns the terminal state, exit code, output sizes and updated_at", async () => {
     const { job_id, state } = ok(
-      fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 1; echo out; echo err >&2; exit 4"]),
+      fx.x(["run", "--no-wait", "--", "sh", "-c", `${UNTIL_GO}; echo out; echo err >&2; exit 4`]),
       "run",
     );
     expect(state).toBe("running");
-    const w = ok(fx.x(["wait", job_id]), "wait");
+    const w = ok(await endWhileWaiting(fx.xAsync(["wait", job_id])), "wait");
     expect(w.job_id).toBe(job_id);
     expect(w.state).toBe("exited");
     expect(w.exit_code).toBe(4);
@@ -33,10 +44,10 @@ describe("wait", () => {
     expect(w.exit_code).toBe(5);
   });
 
-  test("--until 1 on a running job answers running with progress hints; the job keeps running", async () => {
+  test("--until on a running job answers running with progress hints; the job keeps running", async () => {
     const { job_id, stdout_log_path } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "echo started; exec sleep 3741"]), "run");
     await eventually(() => readFileSync(stdout_log_path, "utf8") === "started\n");
-    const w = ok(fx.x(["wait", job_id, "--until", "1"]), "wait");
+    const w = ok(fx.x(["wait", job_id, "--until", "0.2"]), "wait");
     expect(w.state).toBe("running");
     for (const key of ["exit_code", "finished_at", "signal", "duration_ms"]) expect(w).not.toHaveProperty(key);
     expect(w.updated_at).toMatch(TIME);
@@ -49,9 +60,9 @@ describe("wait", () => {
     expect(processesMatching("sleep 3741").length).toBeGreaterThan(0);
   });
 
-  test("--forever waits until the job ends", () => {
-    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 2; echo done"]), "run");
-    const w = ok(fx.x(["wait", job_id, "--forever"]), "wait");
+  test("--forever waits until the job ends", async () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", `${UNTIL_GO}; echo done`]), "run");
+    const w = ok(await endWhileWaiting(fx.xAsync(["wait", job_id, "--forever"])), "wait");
     expect(w.state).toBe("exited");
     expect(w.exit_code).toBe(0);
     expect(w.stdout_total_bytes).toBe(5);

@@ -1,14 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { defaultShellWrapper, parseShellWrapper, workloadCommand } from "../../src/supervisor/command-line.js";
+import { CALLER_PATH_VAR, defaultShellWrapper, parseShellWrapper, workloadCommand, workloadEnv } from "../../src/supervisor/command-line.js";
 
 const posixOnly = it.skipIf(process.platform === "win32");
 
 describe("workloadCommand (POSIX)", () => {
+  // A known shell's script begins by putting the caller's PATH back (see CALLER_PATH_VAR).
+  const afterPathRestore = (body: string) => expect.stringMatching(new RegExp(`^if \\[ -n "\\$\\{${CALLER_PATH_VAR}\\+x\\}" \\][^\\n]*; fi; ${body.replace(/[$&|"]/g, "\\$&")}$`));
+
   it("passes a single argument to the wrapper as a shell string", () => {
     expect(workloadCommand(["sh", "-lc"], ["echo hi && exit 3"], false)).toEqual({
       file: "sh",
-      args: ["-lc", "echo hi && exit 3"],
+      args: ["-lc", afterPathRestore("echo hi && exit 3")],
       options: { detached: true },
     });
   });
@@ -16,9 +19,16 @@ describe("workloadCommand (POSIX)", () => {
   it('passes two or more arguments as argv through exec "$@" with -- as $0', () => {
     expect(workloadCommand(["sh", "-lc"], ["printf", "%s\\n", "a b"], false)).toEqual({
       file: "sh",
-      args: ["-lc", 'exec "$@"', "--", "printf", "%s\\n", "a b"],
+      args: ["-lc", afterPathRestore('exec "$@"'), "--", "printf", "%s\\n", "a b"],
       options: { detached: true },
     });
+  });
+
+  it("a wrapper that is not a known shell gets the command as it is, and no carrier variable", () => {
+    expect(workloadCommand(["nice", "sh", "-c"], ["x"], false).args).toEqual(["sh", "-c", "x"]);
+    expect(workloadEnv(["nice", "sh", "-c"], { PATH: "/a" }, false)).toEqual({ PATH: "/a" });
+    expect(workloadEnv(["sh", "-lc"], { PATH: "/a" }, false)).toEqual({ PATH: "/a", [CALLER_PATH_VAR]: "/a" });
+    expect(workloadEnv(["cmd", "/C"], { PATH: "/a" }, true)).toEqual({ PATH: "/a" });
   });
 
   it("always spawns detached, so the workload leads its own process group", () => {
@@ -27,8 +37,8 @@ describe("workloadCommand (POSIX)", () => {
   });
 
   it("works with a wrapper that has no flags or several", () => {
-    expect(workloadCommand(["bash", "-e", "-c"], ["true"], false).args).toEqual(["-e", "-c", "true"]);
-    expect(workloadCommand(["zsh"], ["a", "b"], false)).toMatchObject({ file: "zsh", args: ['exec "$@"', "--", "a", "b"] });
+    expect(workloadCommand(["bash", "-e", "-c"], ["true"], false).args).toEqual(["-e", "-c", afterPathRestore("true")]);
+    expect(workloadCommand(["zsh"], ["a", "b"], false)).toMatchObject({ file: "zsh", args: [afterPathRestore('exec "$@"'), "--", "a", "b"] });
   });
 
   it("throws on an empty wrapper", () => {

@@ -10,28 +10,8 @@ import { readJsonFile, writeJsonAtomic } from "../../src/store/atomic.js";
 import { JobDir, listJobDirs, LOG_FILES } from "../../src/store/job-dir.js";
 import { newJobId, STORED_ID, validateUserJobId } from "../../src/store/job-id.js";
 import { resolveRoot } from "../../src/store/root.js";
-import type { JobMeta, JobState } from "../../src/store/types.js";
-
-function fakeMeta(id: string, root: string): JobMeta {
-  return {
-    job: { id },
-    schema_version: "0.1",
-    command: ["echo", "hi"],
-    created_at: "2025-01-01T00:00:00.000Z",
-    root,
-    cwd: "/",
-    env_keys: [],
-    env_vars: [],
-    mask: [],
-    env_files: [],
-    inherit_env: true,
-    tags: [],
-    timeout_ms: 0,
-    kill_after_ms: 0,
-    progress_every_ms: 0,
-    shell_wrapper: ["sh", "-lc"],
-  };
-}
+import type { JobState } from "../../src/store/types.js";
+import { fakeMeta } from "../helpers/records.js";
 
 function fakeState(id: string): JobState {
   return {
@@ -158,15 +138,11 @@ describe("JobDir.updateMeta", () => {
     JobDir.create(root, fakeMeta(id, root), fakeState(id));
     // Each process appends its own tags one change at a time; without the lock, a change made from
     // a stale read drops the others' tags. Processes, not workers: the lock is per process.
-    const script = `
-      const { JobDir } = await import(${JSON.stringify(pathToFileURL(DIST_JOB_DIR).href)});
-      const dir = new JobDir(process.argv[1], process.argv[2]);
-      for (let i = 0; i < 25; i++) dir.updateMeta((meta) => ({ ...meta, tags: [...meta.tags, process.argv[3] + "-" + i] }));
-    `;
+    const writer = resolve(import.meta.dirname, "../fixtures/update-meta-writer.mjs");
     const writers = ["a", "b", "c", "d"].map(
       (name) =>
         new Promise<number | null>((done) =>
-          spawn(process.execPath, ["--input-type=module", "-e", script, root, id, name], { stdio: "inherit" }).once("exit", done),
+          spawn(process.execPath, [writer, pathToFileURL(DIST_JOB_DIR).href, root, id, name], { stdio: "inherit" }).once("exit", done),
         ),
     );
     expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);

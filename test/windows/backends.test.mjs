@@ -15,73 +15,16 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { SKIP, eventually, isAlive, openJob, sleep } from "./helpers.mjs";
+import { SKIP, copyFixtures, eventually, isAlive, openJob, sleep } from "./helpers.mjs";
 
 const BACKENDS = ["koffi", "addon"];
 const DIST = new URL("../../dist/", import.meta.url);
 
-// heartbeat.mjs <dir> <name> [spawn <name2> detached|attached]: writes <name>.pid, then <name>.hb
-// every 100 ms; with "spawn" it first starts another heartbeat named <name2>.
-const HEARTBEAT = `
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, name, ...rest] = process.argv.slice(2);
-if (rest[0] === "spawn") {
-  spawn(process.execPath, [process.argv[1], dir, rest[1]], { detached: rest[2] === "detached", stdio: "ignore", windowsHide: true });
-}
-writeFileSync(join(dir, name + ".pid"), String(process.pid));
-let beats = 0;
-setInterval(() => writeFileSync(join(dir, name + ".hb"), String(++beats)), 100);
-`;
-
-// helper.mjs <dist url> <backend> <dir> <job id|-> [sibling]: plays the supervisor. With a job id it
-// first puts itself in the Job Object (backend.containSelf); then it starts "child" (attached),
-// which starts "grandchild" (detached), and with "sibling" also a second child "sibling" (attached).
-// It writes helper.json { pid, job, child, sibling }, and lives until its stdin ends. A line "kill"
-// on stdin makes it end the tree itself, through its own job handle, as the supervisor does on
-// --timeout; it writes the result to self-kill.json. A line "kill-child" makes it end only the
-// child's tree, by pid without a job name, as the supervisor ends a notification sink that timed
-// out; it writes the result to child-kill.json.
-const HELPER = `
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dist, backendName, dir, jobId, withSibling] = process.argv.slice(2);
-const { loadBackend } = await import(new URL("platform/process-tree.js", dist).href);
-const { resolveSignal } = await import(new URL("platform/signals.js", dist).href);
-const backend = await loadBackend(backendName);
-const job = jobId === "-" ? null : backend.containSelf(jobId);
-const child = spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "child", "spawn", "grandchild", "detached"], { stdio: "ignore", windowsHide: true });
-const sibling = withSibling === "sibling"
-  ? spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "sibling"], { stdio: "ignore", windowsHide: true })
-  : undefined;
-writeFileSync(join(dir, "helper.json"), JSON.stringify({ pid: process.pid, job, child: child.pid, sibling: sibling?.pid }));
-const attempt = (target) => {
-  try {
-    return { ended: backend.signalTree(target, resolveSignal("TERM")) };
-  } catch (error) {
-    return { error: String(error), code: error.code };
-  }
-};
-let input = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => {
-  input += chunk;
-  if (input.includes("kill-child\\n")) {
-    input = "";
-    writeFileSync(join(dir, "child-kill.json"), JSON.stringify(attempt({ pid: child.pid })));
-  } else if (input.includes("kill\\n")) {
-    input = "";
-    writeFileSync(join(dir, "self-kill.json"), JSON.stringify(attempt({ pid: child.pid, windowsJobName: job, supervisorPid: process.pid })));
-  }
-});
-process.stdin.on("end", () => process.exit(0));
-`;
+// The helper that plays the supervisor: test/fixtures/windows/backend-helper.mjs (it says what it does).
 
 describe("process-tree backends on Windows", { skip: SKIP }, () => {
   let base;
@@ -110,8 +53,7 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
   function subdir(label) {
     const dir = join(base, `${String(++n).padStart(2, "0")}-${label}`);
     mkdirSync(dir);
-    writeFileSync(join(dir, "heartbeat.mjs"), HEARTBEAT);
-    writeFileSync(join(dir, "helper.mjs"), HELPER);
+    copyFixtures(dir, "heartbeat.mjs", "backend-helper.mjs");
     return dir;
   }
 
@@ -121,7 +63,7 @@ describe("process-tree backends on Windows", { skip: SKIP }, () => {
 
   /** Starts helper.mjs (contained in AgentExec-<jobId> when jobId is given) and waits for its tree. */
   async function startHelper(dir, backendName, jobId, { sibling = false } = {}) {
-    const helper = spawn(process.execPath, [join(dir, "helper.mjs"), DIST.href, backendName, dir, jobId ?? "-", ...(sibling ? ["sibling"] : [])], {
+    const helper = spawn(process.execPath, [join(dir, "backend-helper.mjs"), DIST.href, backendName, dir, jobId ?? "-", ...(sibling ? ["sibling"] : [])], {
       stdio: ["pipe", "ignore", "pipe"],
       windowsHide: true,
     });

@@ -12,7 +12,7 @@
 // access rules between sessions and integrity levels, and timing under a real scheduler.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -174,12 +174,11 @@ export async function warmCli() {
   const code = `
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
     const cliUrl = new URL("cli.js", dist);
-    // The CLI imports a verb's command function only when it runs: load them all now (not
-    // cli/main.js, which runs the CLI when imported).
+    // cli.js imports its bundle (scripts/bundle.mjs), which runs the CLI when imported, and the
+    // bundle imports each verb's command function only when it runs: load every chunk now.
     const { readdirSync } = await import("node:fs");
-    for (const dir of ["cli/", "commands/"]) {
-      for (const f of readdirSync(new URL(dir, dist))) if (f.endsWith(".js") && f !== "main.js") await import(new URL(dir + f, dist).href);
-    }
+    const bundleUrl = new URL("bundle/", dist);
+    for (const f of readdirSync(bundleUrl)) if (f.startsWith("chunk-") && f.endsWith(".js")) await import(new URL(f, bundleUrl).href);
     await (await import(new URL("platform/process-tree.js", dist).href)).processTree();
     process.stdout.write("ready\\n");
     let line = "";
@@ -286,69 +285,24 @@ export function isAlive(pid) {
 
 // --- workload scripts -----------------------------------------------------------------------------
 
-// heartbeat.mjs <dir> <name> [spawn <name2> [detached|attached]] [exit]
-// Writes <name>.pid (its pid), then rewrites <name>.hb every 100 ms. With "spawn", it first starts
-// another heartbeat.mjs named <name2>; with "exit" it exits after that (the middle of a double fork).
-const HEARTBEAT = `
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, name, ...rest] = process.argv.slice(2);
-if (rest[0] === "spawn") {
-  const child = spawn(process.execPath, [process.argv[1], dir, rest[1]], { detached: rest[2] !== "attached", stdio: "ignore", windowsHide: true });
-  writeFileSync(join(dir, rest[1] + ".spawned"), String(child.pid));
-  if (rest[3] === "exit") process.exit(0);
-}
-writeFileSync(join(dir, name + ".pid"), String(process.pid));
-let beats = 0;
-const beat = () => writeFileSync(join(dir, name + ".hb"), String(++beats));
-beat();
-setInterval(beat, 100);
-`;
+// The scripts live in test/fixtures/windows/ (each says what it does); a test copies the ones it
+// runs into its own directory, where they find each other (tree.mjs starts <dir>/heartbeat.mjs).
+const FIXTURES = join(REPO, "test", "fixtures", "windows");
 
-// tree.mjs <dir> <plan>: the workload. Its very first action depends on the plan:
-//   now:      start grandchild "gc" (detached) at once, before anything else
-//   tree:     start "gc-detached" (detached: true) and "gc-attached" (default, sharing the job's
-//             stdout) at once
-//   late:     start "gc-late" (detached) after 1 s
-//   daemon:   start "middle" (detached), which starts "daemon" (detached) and exits at once:
-//             the daemon's parent is gone before anyone looks for it
-// Then it writes root.pid and beats like the grandchildren, and prints a line now and then.
-const TREE = `
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, plan] = process.argv.slice(2);
-const heartbeat = join(dir, "heartbeat.mjs");
-function start(args, detached) {
-  const child = spawn(process.execPath, [heartbeat, dir, ...args], detached
-    ? { detached: true, stdio: "ignore", windowsHide: true }
-    : { stdio: ["ignore", "inherit", "inherit"], windowsHide: true });
-  writeFileSync(join(dir, args[0] + ".spawned"), String(child.pid));
-  return child;
+/** Copies the named fixture scripts (e.g. "heartbeat.mjs") into `dir`. */
+export function copyFixtures(dir, ...names) {
+  for (const name of names) copyFileSync(join(FIXTURES, name), join(dir, name));
 }
-if (plan === "now") start(["gc"], true);
-if (plan === "tree") { start(["gc-detached"], true); start(["gc-attached"], false); }
-if (plan === "late") setTimeout(() => start(["gc-late"], true), 1000);
-if (plan === "daemon") start(["middle", "spawn", "daemon", "detached", "exit"], true);
-writeFileSync(join(dir, "root.pid"), String(process.pid));
-let beats = 0;
-const beat = () => writeFileSync(join(dir, "root.hb"), String(++beats));
-beat();
-setInterval(beat, 100);
-setInterval(() => console.log("tick " + beats), 500);
-`;
 
-/** Writes heartbeat.mjs and tree.mjs into `dir`; returns the workload argv for `plan`. */
+/** Copies heartbeat.mjs and tree.mjs into `dir`; returns the workload argv for `plan`. */
 export function treeWorkload(dir, plan) {
-  writeFileSync(join(dir, "heartbeat.mjs"), HEARTBEAT);
-  writeFileSync(join(dir, "tree.mjs"), TREE);
+  copyFixtures(dir, "heartbeat.mjs", "tree.mjs");
   return [NODE, join(dir, "tree.mjs"), dir, plan];
 }
 
 /** The heartbeat script alone: `[node, heartbeat.mjs, dir, name, ...rest]`. */
 export function heartbeatCommand(dir, name, ...rest) {
-  writeFileSync(join(dir, "heartbeat.mjs"), HEARTBEAT);
+  copyFixtures(dir, "heartbeat.mjs");
   return [NODE, join(dir, "heartbeat.mjs"), dir, name, ...rest];
 }
 

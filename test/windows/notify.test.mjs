@@ -21,6 +21,7 @@ import {
   SKIP,
   assertTreeGone,
   cliOk,
+  copyFixtures,
   eventually,
   isAlive,
   isTerminal,
@@ -39,84 +40,16 @@ const q = (s) => `"${s}"`;
 // files at once: a node.exe sink may not have run its first line by then (seen in the full leg),
 // and the test needs it to have started its tree (and recorded its pids) before it is ended.
 const SINK_TIMEOUT_S = 6;
-const EVENT_ENV = ["AGENT_EXEC_EVENT_PATH", "AGENT_EXEC_JOB_ID", "AGENT_EXEC_EVENT_TYPE"];
 
-// heartbeat.mjs <dir> <name>: writes <name>.pid, then <name>.hb every 100 ms, forever.
-const HEARTBEAT = `
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, name] = process.argv.slice(2);
-writeFileSync(join(dir, name + ".pid"), String(process.pid));
-let beats = 0;
-const beat = () => writeFileSync(join(dir, name + ".hb"), String(++beats));
-beat();
-setInterval(beat, 100);
-`;
-
-// sink.mjs <dir> <mode>: a command sink. It reads the event from stdin, then
-//   copy:            appends { event, raw, env } to delivered.ndjson and exits 0;
-//   hang:            hangs: writes sink.pid and sink-shell.pid (its parent, the cmd.exe the
-//                    supervisor started), starts a detached grandchild heartbeat "sink-gc", and
-//                    beats in sink.hb until it is ended;
-//   hang-if-hang:    hangs for an event whose output line contains "hang", copies otherwise.
-const SINK = `
-import { spawn } from "node:child_process";
-import { appendFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, mode] = process.argv.slice(2);
-let raw = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (d) => (raw += d));
-process.stdin.on("end", () => {
-  const event = JSON.parse(raw);
-  const hang = mode === "hang" || (mode === "hang-if-hang" && String(event.line).includes("hang"));
-  if (!hang) {
-    const env = Object.fromEntries(${JSON.stringify(EVENT_ENV)}.map((k) => [k, process.env[k]]));
-    appendFileSync(join(dir, "delivered.ndjson"), JSON.stringify({ event, raw, env }) + "\\n");
-    return;
-  }
-  writeFileSync(join(dir, "sink.pid"), String(process.pid));
-  writeFileSync(join(dir, "sink-shell.pid"), String(process.ppid));
-  const gc = spawn(process.execPath, [join(dir, "heartbeat.mjs"), dir, "sink-gc"], { detached: true, stdio: "ignore", windowsHide: true });
-  writeFileSync(join(dir, "sink-gc.spawned"), String(gc.pid));
-  let beats = 0;
-  const beat = () => writeFileSync(join(dir, "sink.hb"), String(++beats));
-  beat();
-  setInterval(beat, 100);
-});
-`;
-
-// work.mjs <dir> <first line> <later lines...>: the workload. Writes work.pid and beats in
-// work.hb; prints <first line>, waits until the test creates <dir>/go, prints the later lines and
-// ends by itself with exit code 0.
-const WORK = `
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-const [dir, first, ...later] = process.argv.slice(2);
-writeFileSync(join(dir, "work.pid"), String(process.pid));
-let beats = 0;
-const beat = () => writeFileSync(join(dir, "work.hb"), String(++beats));
-beat();
-const heart = setInterval(beat, 100);
-console.log(first);
-const wait = setInterval(() => {
-  if (!existsSync(join(dir, "go"))) return;
-  clearInterval(wait);
-  clearInterval(heart);
-  for (const line of later) console.log(line);
-}, 50);
-`;
-
-/** Writes heartbeat.mjs and sink.mjs into `dir`; returns the cmd string that runs the sink in `mode`. */
+/** Copies heartbeat.mjs and sink.mjs into `dir`; returns the cmd string that runs the sink in `mode`. */
 function sinkCommand(dir, mode) {
-  writeFileSync(join(dir, "heartbeat.mjs"), HEARTBEAT);
-  writeFileSync(join(dir, "sink.mjs"), SINK);
+  copyFixtures(dir, "heartbeat.mjs", "sink.mjs");
   return `${q(NODE)} ${q(join(dir, "sink.mjs"))} ${q(dir)} ${mode}`;
 }
 
-/** Writes work.mjs into `dir`; returns the workload argv. */
+/** Copies work.mjs into `dir`; returns the workload argv. */
 function workload(dir, first, ...later) {
-  writeFileSync(join(dir, "work.mjs"), WORK);
+  copyFixtures(dir, "work.mjs");
   return [NODE, join(dir, "work.mjs"), dir, first, ...later];
 }
 

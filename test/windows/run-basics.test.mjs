@@ -96,3 +96,21 @@ describe("run and the readers", { skip: SKIP }, () => {
     }
   });
 });
+
+describe("command not found, before launch", { skip: SKIP }, () => {
+  const box = SKIP ? undefined : makeSandbox("not-found");
+  after(() => box?.cleanup());
+
+  test("argv mode: a program on neither PATH nor PATHEXT is failed, reason command not found", async () => {
+    const result = await runJob(box.root, ["ae-nosuchcmd", "/?"]);
+    assert.equal(result.state, "failed", JSON.stringify(result));
+    assert.equal(result.reason, "command not found: ae-nosuchcmd");
+  });
+
+  test("argv mode: a bare name resolved through PATHEXT (where.exe) still runs; a cmd string is left to cmd", async () => {
+    const found = await runJob(box.root, ["where", "cmd"]);
+    assert.equal(found.state, "exited", JSON.stringify(found));
+    const builtin = await runJob(box.root, ["ver"]);
+    assert.equal(builtin.state, "exited", JSON.stringify(builtin));
+  });
+});

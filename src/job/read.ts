@@ -1,15 +1,16 @@
 import { isSameProcessAlive } from "../platform/process-info.js";
 import { checkJobWorkload, reusedPidReason } from "../platform/process-identity.js";
 import type { JobDir } from "../store/job-dir.js";
-import { isTerminal, type JobState } from "../store/types.js";
-import { abandonedReason } from "./abandoned.js";
-import { watchUntil, type WatchOptions } from "./watch.js";
+import { isTerminal, type StateRecord } from "../store/types.js";
+import { abandonedReason } from "../observe/abandoned.js";
+import { watchUntil, type WatchOptions } from "../observe/watch.js";
+import { jobState, reportedRecord, type JobState } from "./state.js";
 
 /**
  * Why a `running` job can no longer be trusted to finish: its supervisor is gone (killed with
  * SIGKILL, machine restarted) without writing an outcome. Null while the supervisor lives.
  */
-export function staleReason(state: JobState): string | null {
+export function staleReason(state: StateRecord): string | null {
   const supervisor = state.supervisor_pid;
   if (state.job.status !== "running" || !supervisor) return null;
   if (isSameProcessAlive(supervisor, state.supervisor_start)) return null;
@@ -24,24 +25,32 @@ export function staleReason(state: JobState): string | null {
 }
 
 /**
- * The state as readers report it. A stale job, and a `created` job whose launch was abandoned,
+ * The job in its phase (src/job/state.ts): the record plus a live look at its supervisor or
+ * launcher. An orphan or an abandoned launch is looked at twice, because the supervisor writes its
+ * terminal state just before it exits, and a launcher its outcome just before it releases the
+ * launch claim.
+ */
+export function readJob(dir: JobDir): JobState {
+  const liveness = (record: StateRecord) => ({ lost: staleReason(record), abandoned: abandonedReason(dir, record) });
+  const first = dir.readState();
+  const seen = liveness(first);
+  if (!seen.lost && !seen.abandoned) return jobState(first);
+  const again = dir.readState();
+  return jobState(again, liveness(again));
+}
+
+/**
+ * The state as readers report it: an orphan, and a `created` job whose launch was abandoned,
  * read as `failed` with a reason; the file is left alone, because only `kill` (which also ends
  * the orphaned workload) may record an outcome for a stale job, and `start` may still launch an
  * abandoned one.
  */
-export function readJobState(dir: JobDir): JobState {
-  const state = dir.readState();
-  if (!staleReason(state) && !abandonedReason(dir, state)) return state;
-  // The supervisor writes its terminal state just before it exits, and a launcher its outcome
-  // just before it releases the launch claim: look once more.
-  const again = dir.readState();
-  const reason = staleReason(again) ?? abandonedReason(dir, again);
-  if (!reason) return again;
-  return { ...again, job: { ...again.job, status: "failed" }, reason };
+export function readJobState(dir: JobDir): StateRecord {
+  return reportedRecord(readJob(dir));
 }
 
 /** The job's state once it is terminal, or as it is when the watch gives up. */
-export async function watchUntilTerminal(dir: JobDir, options: WatchOptions): Promise<JobState> {
+export async function watchUntilTerminal(dir: JobDir, options: WatchOptions): Promise<StateRecord> {
   const terminal = await watchUntil(
     dir.path,
     () => {

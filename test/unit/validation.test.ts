@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildDefinition } from "../../src/commands/definition.js";
+import { parseConfig } from "../../src/config.js";
+import { caught } from "../helpers/errors.js";
+
+// The validation cases that used to be one CLI spawn each, called where the rule lives. The
+// front door (JSON error, exit code, no job made) keeps one spawn per rule in
+// test/integration/{durations,bad-input}.test.ts; the value parsers are in cli-args.test.ts.
+
+describe("config.toml: unknown sections and keys, bad values (parseConfig)", () => {
+  it.each([
+    ['[shel]\nunix = ["bash", "-c"]\n', "[shel]"],
+    ['[shell]\nunx = ["bash", "-c"]\n', "shell.unx"],
+    ['[gc]\nolder_thn = "1d"\n', "gc.older_thn"],
+    ['shell_unix = "bash"\n', "shell_unix"],
+    ['[gc]\nolder_than = "104000000d"\n', "gc.older_than"],
+    ['[gc]\nolder_than = "1e3d"\n', "gc.older_than"],
+    ['[compression]\ndefault = "zip"\n', "compression.default"],
+  ])("%j is config_error naming %s and the file", (text, key) => {
+    const file = "/some/where/config.toml";
+    const error = caught(() => parseConfig(text, file));
+    expect(error.code).toBe("config_error");
+    expect(error.message).toContain(key);
+    expect(error.message).toContain(file);
+  });
+
+  it("every section of the reference's config.toml is accepted, [compression] included", () => {
+    expect(() => parseConfig('[shell]\nunix = ["sh", "-c"]\n[gc]\nauto = false\nolder_than = "36500d"\n[compression]\ndefault = "route"\n', "c.toml")).not.toThrow();
+  });
+});
+
+describe("run's definition: bad --cwd, --env, --env-file (buildDefinition)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = join(mkdtempSync(join(tmpdir(), "agent-exec-unit-validation-")), "jobs");
+  });
+  afterEach(() => {
+    rmSync(join(root, ".."), { recursive: true, force: true });
+  });
+  const NO_CONFIG = { shell: {}, gc: {} };
+  const define = (options: Record<string, unknown>) => () => buildDefinition(root, { command: ["true"], ...options }, NO_CONFIG);
+
+  it.each([
+    ["--cwd that does not exist", { cwd: "/nonexistent/agent-exec-test" }, "/nonexistent/agent-exec-test"],
+    ["--env without =", { env: ["NOEQUALS"] }, "NOEQUALS"],
+    ["--env-file that does not exist", { envFiles: ["/nonexistent/agent-exec-test/missing.env"] }, "missing.env"],
+  ])("%s is invalid_argument naming it; nothing is written", (_name, options, named) => {
+    const error = caught(define(options));
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toContain(named);
+    expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
+  });
+});
