@@ -1,11 +1,13 @@
+import { compressionField, compressionModeOf } from "../compress/field.js";
 import { checkWholeNumber, headExcerpt } from "../observe/excerpt.js";
 import { readJobState, watchUntilTerminal } from "../job/read.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { loadConfig } from "../config.js";
-import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS } from "../protocol/options.js";
+import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type CompressionMode } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
+import type { Compression } from "../compress/index.js";
 import type { JobMeta, JobStatus, StateRecord } from "../store/types.js";
 import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
@@ -28,6 +30,8 @@ export interface ObserveOptions {
   forever?: boolean;
   /** Bytes of each stream's head to include (default 65536). */
   maxBytes?: number;
+  /** The `compression` view beside the excerpts (default: config.toml's, else route; off: none). */
+  compress?: CompressionMode;
   /**
    * Stop watching and answer now (the CLI's SIGINT/SIGTERM): the job keeps running, and the
    * answer still carries its id. A launch under way finishes its handshake first.
@@ -51,19 +55,21 @@ export interface RunResult extends Outcome {
   stdout_total_bytes: number;
   stderr_total_bytes: number;
   encoding: "utf-8-lossy";
+  compression?: Compression;
 }
 
 /**
  * Starts the supervisor of a `created` job with its real environment and watches the job.
  * `release` gives up the job's launch claim, which the caller took; `prepare` runs first, under
  * it (checks and resets that must not race another launch). `startedMs` is when the command began
- * (performance.now()), for elapsed_ms.
+ * (performance.now()), for elapsed_ms. `options.compress` is the mode already resolved
+ * (compressionModeOf).
  */
 export async function launchAndObserve(
   dir: JobDir,
   meta: JobMeta,
   env: Record<string, string>,
-  options: ObserveOptions,
+  options: ObserveOptions & { compress: CompressionMode },
   startedMs: number,
   release: () => void,
   prepare?: () => unknown,
@@ -99,6 +105,7 @@ export async function launchAndObserve(
     encoding: "utf-8-lossy",
     ...outcomeOf(view),
     ...(await liveProcessesField(state)),
+    ...compressionField(options.compress, meta.command, stdout, stderr, { stdout: dir.stdoutPath, stderr: dir.stderrPath }),
   };
 }
 
@@ -123,7 +130,7 @@ async function observe(dir: JobDir, options: ObserveOptions): Promise<StateRecor
 
 /** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */
 export interface StoredLaunchOptions extends JobRef, ObserveOptions, AutoGcOptions {
-  /** config.toml for the auto-gc defaults. */
+  /** config.toml for the auto-gc and compression defaults. */
   config?: string;
 }
 
@@ -139,9 +146,10 @@ export async function launchStored(
   checkLaunchDurations(options);
   const root = resolveRoot(options.root);
   const config = loadConfig(options.config); // a config error comes before job_not_found
+  const compress = compressionModeOf(options.compress, config);
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), options, startedMs, claimLaunch(dir), () =>
+  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), { ...options, compress }, startedMs, claimLaunch(dir), () =>
     prepare(dir, meta, root),
   );
   if (!options.interrupt?.aborted) autoGc(root, config, options);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MAX_DURATION_SECONDS, secondsProblem, secondsToMs } from "../commands/duration.js";
-import { DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, LIST_STATES } from "../protocol/options.js";
+import { COMPRESSION_MODES, DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, LIST_STATES } from "../protocol/options.js";
 import { kill, list, run, status, tail, wait } from "../index.js";
 import { AgentExecError } from "../protocol/errors.js";
 
@@ -41,6 +41,10 @@ function effectiveUntil(requested: number | undefined, fallback: number, budget:
 
 const jobId = z.string().describe("job id or an unambiguous prefix of one");
 const count = z.number().int().nonnegative();
+const compress = z
+  .enum(COMPRESSION_MODES)
+  .optional()
+  .describe("condensed view of the output beside the raw excerpts, as `compression` (default: config.toml's [compression].default, else route; off: none)");
 
 export const runInput = z
   .object({
@@ -57,6 +61,7 @@ export const runInput = z
       .string()
       .optional()
       .describe("Path to a file readable by the MCP server process (server-local, not client-local); its bytes are copied into the job directory before launch. Mutually exclusive with `stdin`."),
+    compress,
   })
   .strict();
 
@@ -66,6 +71,7 @@ export const tailInput = z.object({
   job_id: jobId,
   lines: count.optional().describe("lines from the end of each stream (default 50; 0 = no limit)"),
   max_bytes: count.optional().describe("bytes from the end of each stream at most (default 65536)"),
+  compress,
 });
 
 export const waitInput = z.object({
@@ -112,6 +118,7 @@ export function runTool(args: z.infer<typeof runInput>, ctx: ToolContext) {
     stdin: args.stdin,
     stdinLiteral: true,
     stdinFile: args.stdin_file,
+    compress: args.compress,
   });
 }
 
@@ -120,7 +127,7 @@ export function statusTool(args: z.infer<typeof jobInput>, ctx: ToolContext) {
 }
 
 export function tailTool(args: z.infer<typeof tailInput>, ctx: ToolContext) {
-  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes });
+  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes, compress: args.compress });
 }
 
 export function waitTool(args: z.infer<typeof waitInput>, ctx: ToolContext) {

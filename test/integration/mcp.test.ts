@@ -75,7 +75,7 @@ describe("agent-exec mcp", () => {
     const run = byName.run!.inputSchema as any;
     expect(run.additionalProperties).toBe(false);
     expect(run.required).toEqual(["command"]);
-    expect(Object.keys(run.properties).sort()).toEqual(["command", "cwd", "env", "stdin", "stdin_file", "timeout", "until"]);
+    expect(Object.keys(run.properties).sort()).toEqual(["command", "compress", "cwd", "env", "stdin", "stdin_file", "timeout", "until"]);
     expect(run.properties.command).toMatchObject({ type: "array", items: { type: "string" } });
     expect(run.properties.stdin.type).toBe("string");
     expect(run.properties.stdin_file.description).toContain("server-local");

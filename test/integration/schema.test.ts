@@ -125,6 +125,24 @@ describe("schema", { timeout: 180_000 }, () => {
     ]);
   });
 
+  test("compression objects validate: applied, expansion-guarded, on run, start, restart and tail", () => {
+    const repeated = "for i in $(seq 1 20); do printf 'same\\n'; done";
+    const applied = ok(f.x(["run", "--compress", "logs", "--", "sh", "-c", repeated]), "run");
+    expect(applied.compression).toMatchObject({ mode: "logs", applied: true });
+    const guarded = ok(f.x(["run", "--compress", "json", "--", "sh", "-c", "printf '%s' '{\"a\":1}'"]), "run");
+    expect(guarded.compression).toMatchObject({ applied: false, strategy: ["expansion-guard"] });
+    const created = ok(f.x(["create", "--", "sh", "-c", repeated]), "create");
+    const responses = [
+      applied,
+      guarded,
+      ok(f.x(["start", "--rtk", "errors", created.job_id]), "start"),
+      ok(f.x(["restart", "--compress", "route", created.job_id]), "restart"),
+      ok(f.x(["tail", "--compress", "summary", applied.job_id]), "tail"),
+    ];
+    for (const r of responses) expect(r.compression).toBeDefined();
+    expectAllValid(responses);
+  });
+
   test("doctor, install-skills and error responses validate", () => {
     const responses = [ok(f.x(["doctor"]), "doctor"), ok(f.x(["install-skills"]), "install_skills")];
     for (const [result, code] of [
