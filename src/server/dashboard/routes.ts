@@ -6,7 +6,7 @@ import { status } from "../../commands/status.js";
 import { okEnvelope } from "../../protocol/envelope.js";
 import { AgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
-import { LOG_STREAMS, type LogStream } from "./cursor.js";
+import { LOG_STREAMS, type LogStream } from "../../observe/cursor.js";
 import { jobsPageHandler } from "./jobs.js";
 import { streamHandler } from "./stream.js";
 

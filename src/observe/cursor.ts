@@ -3,7 +3,7 @@
 // reader that keeps one resumes exactly where it stopped, whatever was written meanwhile. The
 // dashboard's stream speaks it; `tail --since` can reuse it.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { AgentExecError } from "../../protocol/errors.js";
+import { AgentExecError } from "../protocol/errors.js";
 
 export const LOG_STREAMS = ["stdout", "stderr"] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
