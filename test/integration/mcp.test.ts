@@ -247,6 +247,21 @@ describe("agent-exec mcp", () => {
     expect(await okCall(client, "run", { command: ["echo", "waited"], until: 30 })).toMatchObject({ state: "exited", stdout: "waited\n" });
   });
 
+  it("run and wait take excerpt and until_output, tail takes since; the commands judge the values", async () => {
+    const { client } = await connect();
+    const run = await okCall(client, "run", { command: ["sh", "-c", "echo one; echo ready; sleep 0.3; echo two; exec sleep 3864"], until: 60, until_output: "ready" });
+    expect(run).toMatchObject({ state: "running", until_output: { matched: true, line: "ready" } });
+    const waited = await okCall(client, "wait", { job_id: run.job_id, until: 60, until_output: "^two$", excerpt: "tail", tail_lines: 1 });
+    expect(waited).toMatchObject({ state: "running", stdout: "two\n", stdout_truncated: true, until_output: { matched: true, line: "two" } });
+    const since = await okCall(client, "tail", { job_id: run.job_id, since: run.cursor });
+    expect(since).toMatchObject({ stdout: "two\n", cursor: waited.cursor });
+    expect((await okCall(client, "status", { job_id: run.job_id })).command).toEqual(["sh", "-c", "echo one; echo ready; sleep 0.3; echo two; exec sleep 3864"]);
+    expect((await errorCall(client, "tail", { job_id: run.job_id, since: "nope" }, "invalid_argument")).message).toMatch(/^since "nope": not a cursor/);
+    const before = jobs().length;
+    expect((await errorCall(client, "run", { command: ["true"], until_output: "(x" }, "invalid_argument")).message).toMatch(/^until_output/);
+    expect(jobs().length).toBe(before);
+  });
+
   it("refuses a malformed until variable on stderr before serving, with nothing on stdout", () => {
     for (const name of ["AGENT_EXEC_MCP_DEFAULT_UNTIL_SECONDS", "AGENT_EXEC_MCP_MAX_UNTIL_SECONDS"]) {
       for (const value of ["invalid", "-1.5", "18446744073709551615"]) {
