@@ -79,14 +79,16 @@ describe("agent-exec mcp", () => {
     const run = byName.run!.inputSchema as any;
     expect(run.additionalProperties).toBe(false);
     expect(run.required).toEqual(["command"]);
-    expect(Object.keys(run.properties).sort()).toEqual(["command", "cwd", "env", "stdin", "stdin_file", "timeout", "until"]);
+    // 0.2.31's parameters, then issue 14's output and readiness ones.
+    expect(Object.keys(run.properties).sort()).toEqual(["command", "cwd", "env", "excerpt", "max_bytes", "stdin", "stdin_file", "tail_lines", "timeout", "until", "until_output"]);
     expect(run.properties.command).toMatchObject({ type: "array", items: { type: "string" } });
     expect(run.properties.stdin.type).toBe("string");
     expect(run.properties.stdin_file.description).toContain("server-local");
     expect(byName.status!.inputSchema).toMatchObject({ required: ["job_id"], properties: { job_id: { type: "string" } } });
     expect(byName.kill!.inputSchema).toMatchObject({ required: ["job_id"] });
     expect(byName.tail!.inputSchema).toMatchObject({ properties: { lines: { type: "integer", minimum: 0 }, max_bytes: { type: "integer", minimum: 0 } } });
-    expect(byName.wait!.inputSchema).toMatchObject({ properties: { until: { type: "number" } } });
+    expect(byName.wait!.inputSchema).toMatchObject({ properties: { until: { type: "number" }, until_output: { type: "string" }, excerpt: { enum: ["head", "tail", "both"] } } });
+    expect(byName.tail!.inputSchema).toMatchObject({ properties: { since: { type: "string" } } });
     expect(Object.keys((byName.list!.inputSchema as any).properties).sort()).toEqual(["all", "cwd", "limit", "state", "tags"]);
   });
 
