@@ -31,7 +31,10 @@ const cleanup = () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   rmSync(base, { recursive: true, force: true });
 };
-process.once("SIGINT", () => (cleanup(), process.exit(130)));
+process.once("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
 
 const cli = (args) => {
   const r = spawnSync(process.execPath, [CLI, "--root", root, ...args], { cwd: base, encoding: "utf8" });
@@ -53,7 +56,10 @@ async function startServer() {
   children.push(child);
   const line = await new Promise((ok) => {
     let out = "";
-    child.stdout.on("data", (d) => ((out += d), out.includes("\n") && ok(out.split("\n")[0])));
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) ok(out.split("\n")[0]);
+    });
   });
   return JSON.parse(line).url;
 }

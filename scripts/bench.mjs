@@ -15,7 +15,7 @@
 //   list      `list` (default limit) over 5,000 and 20,000 jobs, `gc --dry-run` over 20,000
 //   backends  the process-tree backends side by side (native addon vs koffi): load, signalTree
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -78,5 +78,9 @@ chmodSync(join(DIST, "cli.js"), 0o755);
 mkdirSync(join(DIST, "supervisor"), { recursive: true });
 writeFileSync(join(DIST, "supervisor", "main.js"), launcher("", "../bundle/supervisor.js"));
 
+// Which sources each bundle file holds, checkout-relative: what a process loads is the sources of
+// the bundle files it loads (test/integration/lazy-cli.test.ts reads this).
+const inputsOf = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, o]) => [relative(ROOT, join(ROOT, file)).replace(/\\/g, "/"), Object.keys(o.inputs)]));
+writeFileSync(join(OUT, "inputs.json"), `${JSON.stringify(inputsOf, null, 1)}\n`);
 const outputs = Object.entries(result.metafile.outputs).map(([file, o]) => `${relative(DIST, join(ROOT, file))} ${(o.bytes / 1024).toFixed(0)} KiB`);
 console.log(`agent-exec: bundled ${outputs.length} files into dist/bundle/ (${outputs.filter((o) => !o.startsWith("bundle/chunk-")).join(", ")})`);

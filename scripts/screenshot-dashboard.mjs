@@ -41,7 +41,10 @@ try {
   server = spawn(process.execPath, [CLI, "--root", root, "serve", "--port", "0"], { cwd: base, env, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((ok) => {
     let out = "";
-    server.stdout.on("data", (d) => ((out += d), out.includes("\n") && ok(JSON.parse(out.split("\n")[0]).url)));
+    server.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) ok(JSON.parse(out.split("\n")[0]).url);
+    });
   });
   browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
   const page = await browser.newPage();

@@ -37,7 +37,10 @@ const checks = [
 let passed = 0;
 let failed = 0;
 for (const [name, check] of checks) {
-  const ok = await check().catch((error) => (console.error(error), false));
+  const ok = await check().catch((error) => {
+    console.error(error);
+    return false;
+  });
   console.log(`${ok ? "ok" : "FAIL"} - ${name}`);
   ok ? passed++ : failed++;
 }

@@ -55,18 +55,10 @@ const die = (text, code = 1) => {
 
 if (!existsSync(join(ROOT, "dist", "cli.js"))) die("dist/cli.js is missing: build first (npm run build)");
 
-switch (process.platform) {
-  case "win32":
-    process.exit(await native());
-  case "linux":
-    process.exit(await underWine());
-  case "darwin":
-    say("the Windows leg runs on Linux (under Wine) or on Windows only; nothing to do on macOS.");
-    process.exit(0);
-  default:
-    say(`the Windows leg runs on Linux (under Wine) or on Windows only; nothing to do on ${process.platform}.`);
-    process.exit(0);
-}
+if (process.platform === "win32") process.exit(await native());
+if (process.platform === "linux") process.exit(await underWine());
+say(`the Windows leg runs on Linux (under Wine) or on Windows only; nothing to do on ${process.platform === "darwin" ? "macOS" : process.platform}.`);
+process.exit(0);
 
 async function native() {
   const require = createRequire(join(ROOT, "package.json"));

@@ -3,9 +3,9 @@
 // case ({name, class, command, exit_code, stdout, stderr}), each stream cut to its last 64 KiB as
 // `agent-exec tail` returns it. The fixture projects are written to a temp dir here.
 //
-//   TOOLS=/tmp/compress-tools node bench/compress/make-corpus.mjs
+//   TOOLS=/tmp/compress-tools [ONLY=case,case] node bench/compress/make-corpus.mjs
 //
-// TOOLS is an npm project with vitest jest mocha typescript eslint @eslint/js installed (outside the
+// TOOLS is an npm project with vitest jest mocha typescript eslint @eslint/js pnpm installed (outside the
 // repository, so none of them is a dependency of agent-exec). pytest, go, cargo, gcc, git, pip come
 // from the system; a case whose tool is missing is skipped and said so.
 import { spawnSync } from "node:child_process";
@@ -34,7 +34,10 @@ const tail = (buf) => {
 };
 
 /** Runs `argv` in `cwd`; `shown` is the command as an agent would type it (what route sees). */
+const only = process.env.ONLY?.split(","); // regenerate just these cases
+
 function capture(name, cls, cwd, argv, shown = argv, env = {}) {
+  if (only && !only.includes(name)) return;
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 256 << 20 });
   if (r.error) {
     console.log(`skip ${name}: ${r.error.message}`);
@@ -123,6 +126,53 @@ for (const failing of [false, true]) {
   write(dir, { "Cargo.toml": `[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n`, "src/lib.rs": `pub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n${tests.join("\n")}}\n` });
   capture(`cargo-test-${failing ? "fail" : "pass"}`, failing ? "test-fail" : "test-pass", dir, ["cargo", "test", "--offline"], ["cargo", "test"], { CARGO_TARGET_DIR: join(work, "target") });
 }
+// a long verbose vitest pass: 40 files x 14 tests, every test named on its own line
+{
+  const dir = join(work, "vitest-verbose");
+  const files = { "lib.mjs": lib, "package.json": `{"type":"module"}` };
+  for (let i = 0; i < 40; i++) {
+    const area = `${areas[i % areas.length]}-${Math.floor(i / areas.length)}`;
+    const tests = [];
+    for (let t = 0; t < 14; t++) tests.push(`  it("${area} handles input ${t} without surprises", () => {\n    assert.equal(add(${t}, ${i}), ${t + i});\n  });`);
+    files[`test/${area}.test.mjs`] = `${assertImport}\nimport { describe, it } from "vitest";\nimport { add } from "../lib.mjs";\n\ndescribe("${area}", () => {\n${tests.join("\n")}\n});\n`;
+  }
+  write(dir, files);
+  capture("vitest-verbose-pass", "test-pass", dir, [bin("vitest"), "run", "--reporter=verbose"], ["npx", "vitest", "run", "--reporter=verbose"]);
+}
+// tsc with many errors in three files, plain and --pretty (code frames, squiggles, colours off)
+{
+  const dir = join(work, "tsc-many");
+  const files = { "tsconfig.json": `{"compilerOptions":{"strict":true,"noEmit":true,"target":"ES2022","module":"NodeNext"},"include":["src"]}` };
+  // What a refactor leaves behind: a renamed field, changed signatures, a dropped helper; varied
+  // names, so that messages repeat only where a real report repeats them.
+  const fields = ["id", "age", "score", "rank"];
+  const typos = ["nmae", "emial", "nam", "adress", "phnoe", "titel", "naem"];
+  for (const [f, name] of ["api/client", "api/routes", "model/user"].entries()) {
+    const body = [`export interface User { id: number; age: number; score: number; rank: number; name: string; email?: string }`, `declare function fetchUser(id: number): User;`];
+    for (let k = 0; k < 14; k++) {
+      body.push(`export function handler${k}(u: User): string {`, `  const v: string = u.${fields[(k + f) % 4]};`, `  const w = fetchUser(${k % 3 === 0 ? `"${k}"` : `${k}, ${f}`});`, `  return u.${typos[(k + f) % 7]} + v + w.email.trim() + ${k % 2 ? `missing${k}` : `u.name`};`, `}`);
+    }
+    files[`src/${name}.ts`] = body.join("\n") + "\n";
+  }
+  write(dir, files);
+  capture("tsc-many-errors", "diagnostics", dir, [bin("tsc"), "-p", "."], ["npx", "tsc", "-p", "."]);
+  capture("tsc-many-errors-pretty", "diagnostics", dir, [bin("tsc"), "-p", ".", "--pretty"], ["npx", "tsc", "-p", ".", "--pretty"]);
+}
+// eslint (stylish) with many problems in few files
+{
+  const dir = join(work, "eslint-many");
+  const files = { "eslint.config.mjs": `import js from "@eslint/js";\nexport default [js.configs.recommended, { rules: { eqeqeq: "error", "no-var": "error", "prefer-const": "error", curly: "warn" } }];\n`, "package.json": `{"type":"module"}` };
+  for (const name of ["src/server.js", "src/util/format.js", "lib/legacy.js"]) {
+    const body = [];
+    for (let k = 0; k < 12; k++) {
+      body.push(`var count${k} = 0;`, `let fixed${k} = ${k};`, `function step${k}(a, b) {`, `  if (a == b) return fixed${k} + helper${k % 3}(a);`, `  try { debugger; } catch (e) {}`, `  return a;`, `}`);
+    }
+    files[name] = body.join("\n") + "\nexport { " + Array.from({ length: 12 }, (_, k) => `step${k}`).join(", ") + " };\n";
+  }
+  write(dir, files);
+  symlinkSync(join(tools, "node_modules"), join(dir, "node_modules"));
+  capture("eslint-many-errors", "diagnostics", dir, [bin("eslint"), "src", "lib"], ["npx", "eslint", "src", "lib"]);
+}
 // tsc errors
 {
   const dir = join(work, "tsc");
@@ -153,18 +203,43 @@ for (const failing of [false, true]) {
   write(dir, { "Cargo.toml": `[package]\nname = "broken"\nversion = "0.1.0"\nedition = "2021"\n`, "src/main.rs": `fn parse(s: &str) -> i32 {\n    let n: i32 = s;\n    n\n}\n\nfn main() {\n    let unused = 3;\n    let v = vec![1, 2, 3];\n    let total: i32 = v.iter().sum();\n    println!("{}", parse("4") + total + missing);\n}\n` });
   capture("cargo-build-errors", "diagnostics", dir, ["cargo", "build", "--offline"], ["cargo", "build"], { CARGO_TARGET_DIR: join(work, "target-build") });
 }
-// npm install (from the registry; a fresh cache-less install prints deprecations and audit)
+// npm install as an agent meets it: a fresh cache, funding on (this machine's npmrc turns fund and
+// audit off; its registry mirror has no audit endpoint and serves no deprecation notices, so those
+// cannot be captured here); then `npm ci` from the lockfile it wrote, plain and with the HTTP log a
+// CI job turns on, and a peer conflict forced through (--force prints the ERESOLVE overrides).
 {
   const dir = join(work, "npm-install");
-  write(dir, { "package.json": `{"name":"fixture","version":"1.0.0","dependencies":{"request":"2.88.2","glob":"7.2.3","rimraf":"3.0.2","uuid":"3.4.0","mkdirp":"0.5.1"}}` });
-  capture("npm-install", "install", dir, ["npm", "install", "--no-fund"], ["npm", "install"]);
-  capture("npm-install-eresolve", "install-fail", dir, ["npm", "install", "eslint@9", "@eslint/js@10"], ["npm", "install", "eslint@9", "@eslint/js@10"]);
+  const cache = (n) => ["--cache", join(work, `npm-cache-${n}`)];
+  write(dir, { "package.json": `{"name":"fixture","version":"1.0.0","dependencies":{"request":"2.88.2","glob":"7.2.3","rimraf":"3.0.2","uuid":"3.4.0","mkdirp":"0.5.1","eslint":"8.57.0","express":"4.18.2","core-js":"2.6.12"}}` });
+  capture("npm-install", "install", dir, ["npm", "install", "--fund", ...cache(1)], ["npm", "install"]);
+  rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+  capture("npm-ci", "install", dir, ["npm", "ci", "--fund", ...cache(2)], ["npm", "ci"]);
+  rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+  capture("npm-ci-http-log", "install", dir, ["npm", "ci", "--fund", "--loglevel=http", ...cache(3)], ["npm", "ci", "--loglevel=http"]);
+  capture("npm-install-force", "install", dir, ["npm", "install", "eslint@9", "@eslint/js@10", "--force", ...cache(2)], ["npm", "install", "eslint@9", "@eslint/js@10", "--force"]);
+  const fail = join(work, "npm-install-fail");
+  write(fail, { "package.json": `{"name":"fixture","version":"1.0.0"}` });
+  capture("npm-install-eresolve", "install-fail", fail, ["npm", "install", "eslint@9", "@eslint/js@10", ...cache(2)], ["npm", "install", "eslint@9", "@eslint/js@10"]);
+  // A version that does not exist (ETARGET, npm's "No matching version"; a missing name is E404).
+  capture("npm-install-etarget", "install-fail", fail, ["npm", "install", "glob@99.0.0", ...cache(2)], ["npm", "install", "glob@99.0.0"]);
 }
-// pip install (into a throwaway target dir)
+// pnpm install (pnpm from TOOLS) of the same set, with a store of its own
+if (existsSync(bin("pnpm"))) {
+  const dir = join(work, "pnpm-install");
+  write(dir, { "package.json": `{"name":"fixture","version":"1.0.0","dependencies":{"request":"2.88.2","glob":"7.2.3","rimraf":"3.0.2","eslint":"8.57.0","express":"4.18.2"}}` });
+  capture("pnpm-install", "install", dir, [bin("pnpm"), "install", "--store-dir", join(work, "pnpm-store"), "--config.confirmModulesPurge=false"], ["pnpm", "install"], { CI: "1" });
+} else console.log("skip pnpm-install: no pnpm in TOOLS");
+// pip install into a fresh venv, from the machine's local package index (PIP_INDEX; no network)
 {
   const dir = join(work, "pip");
+  const index = process.env.PIP_INDEX ?? "file:///opt/pypi/simple";
   mkdirSync(dir, { recursive: true });
-  capture("pip-install", "install", dir, ["python3", "-m", "pip", "install", "--no-cache-dir", "--target", join(dir, "t"), "requests", "rich"], ["pip", "install", "requests", "rich"]);
+  spawnSync("python3", ["-m", "venv", join(dir, "venv")]);
+  const pip = [join(dir, "venv", "bin", "python"), "-m", "pip", "install", "--no-cache-dir", "--index-url", index];
+  capture("pip-install", "install", dir, [...pip, "requests", "rich", "flask", "httpx", "pydantic"], ["pip", "install", "requests", "rich", "flask", "httpx", "pydantic"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "", PIP_DISABLE_PIP_VERSION_CHECK: "0" });
+  // As a sandbox without network meets it: the machine's pip config names indexes it cannot reach.
+  capture("pip-install-offline", "install", dir, ["python3", "-m", "pip", "install", "--no-cache-dir", "--target", join(dir, "t"), "requests", "rich"], ["pip", "install", "requests", "rich"]);
+  capture("pip-install-fail", "install-fail", dir, [...pip, "requests==0.0.1"], ["pip", "install", "requests==0.0.1"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "" });
 }
 // git, on the reference repository's history (a real project)
 {

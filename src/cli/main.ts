@@ -4,7 +4,9 @@ import { bind, collect, collectTag, collectTagPattern, count, duration, increase
 import { log, setVerbosity } from "../log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError } from "../protocol/errors.js";
+import { resolveCliCompression } from "../compress/modes.js";
 import {
+  COMPRESSION_MODES,
   DEFAULT_BIND,
   DEFAULT_GC_OLDER_THAN,
   DEFAULT_LIST_LIMIT,
@@ -174,6 +176,22 @@ function withObservation<A extends unknown[], O extends OptionValues, G extends 
     .option("--auto-gc-max-bytes <bytes>", "auto-gc: keep finished jobs under this many bytes", count);
 }
 
+/** --compress MODE and its alias --rtk MODE: run, start, restart and tail. */
+function withCompression<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return command
+    .addOption(
+      new Option("--compress <MODE>", "add a condensed view of the output as `compression` (default: config.toml's [compression].default, else route; off: none)").choices(
+        COMPRESSION_MODES,
+      ),
+    )
+    .addOption(new Option("--rtk <MODE>", "alias for --compress").choices(COMPRESSION_MODES));
+}
+
+/** The API's `compress` for the flags given: --compress and --rtk naming different modes is a usage error. */
+function compressionOf(flags: { compress?: string; rtk?: string }) {
+  return { compress: resolveCliCompression(flags.compress, flags.rtk) };
+}
+
 /**
  * SIGINT/SIGTERM during run, start or restart stops the watch: the answer is printed at once with
  * the job's id and state, and the job keeps running (an agent whose tool call timed out must not
@@ -191,9 +209,9 @@ function interruptOnSignal(): AbortSignal {
 }
 
 // Piped or redirected input is forwarded without --stdin; see docs/CONTRACT-NOTES.md.
-respond(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds"))), "run", async (o, [command]) => {
+respond(withCompression(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))), "run", async (o, [command]) => {
   const { run } = await import("../commands/run.js");
-  return run({ ...o, ...definitionOf(o, command), interrupt: interruptOnSignal(), forwardPiped: true });
+  return run({ ...o, ...compressionOf(o), ...definitionOf(o, command), interrupt: interruptOnSignal(), forwardPiped: true });
 });
 
 respond(withDefinition(subcommand("create", "define a job without starting it (start it later with start)")), "create", async (o, [command]) => {
@@ -202,20 +220,20 @@ respond(withDefinition(subcommand("create", "define a job without starting it (s
 });
 
 respond(
-  withObservation(subcommand("start", "start a created job and report on it like run"))
+  withCompression(withObservation(subcommand("start", "start a created job and report on it like run")))
     .argument("<job-id>", "job id or unambiguous prefix")
-    .option("--config <path>", "config.toml for the auto-gc defaults"),
+    .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
   "start",
-  async (o, [jobId]) => (await import("../commands/start.js")).start({ ...o, jobId, interrupt: interruptOnSignal() }),
+  async (o, [jobId]) => (await import("../commands/start.js")).start({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
 );
 
 respond(
-  withObservation(subcommand("restart", "run a job's definition again under the same id"))
+  withCompression(withObservation(subcommand("restart", "run a job's definition again under the same id")))
     .argument("<job-id>", "job id or unambiguous prefix")
     .option("--signal <signal>", "signal that ends a running job first", "TERM")
-    .option("--config <path>", "config.toml for the auto-gc defaults"),
+    .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
   "restart",
-  async (o, [jobId]) => (await import("../commands/restart.js")).restart({ ...o, jobId, interrupt: interruptOnSignal() }),
+  async (o, [jobId]) => (await import("../commands/restart.js")).restart({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
 );
 
 const tagSet = withGlobals(new Command("set").description("replace a job's tags; no --tag clears them"))
@@ -259,13 +277,13 @@ respond(
 );
 
 respond(
-  subcommand("tail", "the end of a job's stdout and stderr")
+  withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
     .argument("<job-id>", "job id or unambiguous prefix")
     .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
     .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
     .option("--since <cursor>", "only what came after this cursor (from an earlier answer), from there on; --tail-lines is not used"),
   "tail",
-  async (o, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, jobId }),
+  async (o, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, ...compressionOf(o), jobId }),
 );
 
 respond(

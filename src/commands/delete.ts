@@ -67,7 +67,8 @@ function deleteOne(dir: JobDir, result: DeleteResult): void {
     throw new AgentExecError("invalid_state", `job ${dir.id} is running; kill it before deleting it`, { details: { state: status } });
   }
   if (state && isTerminal(state.job.status) && hasLiveProcesses(state)) {
-    return skip(result, dir.id, status, "pid_alive");
+    skip(result, dir.id, status, "pid_alive");
+    return;
   }
   remove(dir, status, "explicit_delete", result, seen);
 }
@@ -88,11 +89,15 @@ function deleteInScope(dir: JobDir, scope: string, result: DeleteResult): void {
   try {
     state = readJobState(dir);
   } catch {
-    return skip(result, dir.id, "unknown", "state_unreadable");
+    skip(result, dir.id, "unknown", "state_unreadable");
+    return;
   }
   const status = state.job.status;
-  if (!isTerminal(status)) return skip(result, dir.id, status, status);
-  if (hasLiveProcesses(state)) return skip(result, dir.id, status, "pid_alive");
+  const unremovable = !isTerminal(status) ? status : hasLiveProcesses(state) ? "pid_alive" : undefined;
+  if (unremovable) {
+    skip(result, dir.id, status, unremovable);
+    return;
+  }
   remove(dir, status, "terminal_in_cwd", result, seen);
 }
 

@@ -1,3 +1,4 @@
+import { compressionModeOf } from "../compress/field.js";
 import { loadConfig } from "../config.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { claimLaunch } from "../store/launch-claim.js";
@@ -23,10 +24,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
   checkLaunchDurations(options);
   const root = resolveRoot(options.root);
   const config = loadConfig(options.config);
+  const compress = compressionModeOf(options.compress, config);
   const { meta, env } = buildDefinition(root, options, config);
   const stdin = await readStdinInput(options);
   if (options.interrupt?.aborted) throw new AgentExecError("invalid_state", "interrupted before the job was created; nothing ran");
-  let release = () => undefined as void;
+  let release: () => void = () => {};
   // The launch claim is taken as soon as the directory exists, so a `run` killed at any point
   // after that leaves a lock naming a dead process: the job reads as abandoned, not as `created`.
   let dir: JobDir;
@@ -36,7 +38,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     release(); // a long-lived caller (serve) must not keep a half-made job's claim
     throw error;
   }
-  const result = await launchAndObserve(dir, meta, env, options, startedMs, release);
+  const result = await launchAndObserve(dir, meta, env, { ...options, compress }, startedMs, release);
   if (!options.interrupt?.aborted) autoGc(root, config, options);
   return result;
 }

@@ -22,7 +22,7 @@ export function normalizeTags(tags: readonly string[]): string[] {
 export function tagPatternProblem(pattern: string): string | undefined {
   const prefix = pattern.endsWith(".*") ? pattern.slice(0, -2) : pattern;
   const problem = tagProblem(prefix);
-  return problem && problem.replace(JSON.stringify(prefix), JSON.stringify(pattern));
+  return problem?.replace(JSON.stringify(prefix), JSON.stringify(pattern));
 }
 
 /** True when every pattern matches at least one of the job's tags. */

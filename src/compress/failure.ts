@@ -27,9 +27,69 @@ export function failureLines(text: string): string[] {
   return [...seen];
 }
 
-/** A raw failure line is kept when the view holds it, or counts it among "(repeated Nx)" lines. */
-export function isKept(line: string, view: string, repeatedTemplates: ReadonlySet<string>): boolean {
-  return view.includes(line) || repeatedTemplates.has(templateOf(line));
+// A located diagnostic: tsc "file(12,5): msg", tsc --pretty "file:12:5 - msg", gcc/clang
+// "file:12:5: msg", or eslint's "  12:5  error  msg  rule" (its file is the header line above).
+const LOCATED = /^((?:[A-Za-z]:)?[^\s:()][^:()]*?\.[A-Za-z]\w{0,5})(?:\((\d+),(\d+)\)|:(\d+):(\d+))(?::| -) (.+)$/;
+const ESLINT_ENTRY = /^\s*(\d+):(\d+)\s+((?:error|warning)\s.+)$/;
+
+export interface Located { file: string | undefined; loc: string; text: string }
+
+/** The file, "line:col" and message of a diagnostic line; `file` is undefined for an eslint entry. */
+export function located(line: string): Located | undefined {
+  const m = LOCATED.exec(line);
+  if (m) return { file: m[1]!, loc: `${m[2] ?? m[4]}:${m[3] ?? m[5]}`, text: m[6]!.trim() };
+  const e = ESLINT_ENTRY.exec(line);
+  return e ? { file: undefined, loc: `${e[1]}:${e[2]}`, text: e[3]!.trim() } : undefined;
+}
+
+// The diagnostics family groups by file: the path on a line of its own, then one line per distinct
+// message, "  12:5, 30:5 error TS2304: msg". A raw diagnostic is kept when its group holds its
+// location and its message (whitespace aside).
+const GROUP_ENTRY = /^ {2}(\d+:\d+(?:, \d+:\d+)*) (\S.*)$/;
+const squash = (text: string): string => (text.includes("  ") || text.includes("\t") ? text.replace(/\s+/g, " ") : text).trim();
+
+interface GroupedIndex {
+  /** "loc\0message" → the files whose group lists it. */
+  located: Map<string, string[]>;
+  /** The packages family names a report's tag once ("npm error:") above the rest of each line it
+   *  prefixed ("  code ERESOLVE"): tag and rest, joined and squashed, as the raw line read. */
+  tagged: Set<string>;
+}
+
+function groupedIndex(view: string): GroupedIndex {
+  const index: GroupedIndex = { located: new Map(), tagged: new Set() };
+  let header: string | undefined;
+  for (const line of lines(view)) {
+    const entry = GROUP_ENTRY.exec(line);
+    if (entry && header !== undefined) {
+      const text = squash(entry[2]!);
+      for (const loc of entry[1]!.split(", ")) {
+        const key = `${loc}\0${text}`;
+        const files = index.located.get(key);
+        if (files) files.push(header);
+        else index.located.set(key, [header]);
+      }
+    } else if (header !== undefined && line.startsWith("  ")) index.tagged.add(squash(`${header.replace(/:$/, "")} ${line}`));
+    else if (!/^\s/.test(line)) header = line;
+  }
+  return index;
+}
+
+/** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
+export function keptIn(view: string): (line: string) => boolean {
+  const repeated = repeatedTemplates(view);
+  const viewLines = new Set(lines(view).map((l) => l.trim()));
+  let grouped: GroupedIndex | undefined;
+  // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
+  return (line) => {
+    if (viewLines.has(line)) return true;
+    grouped ??= groupedIndex(view);
+    const d = located(line);
+    // An eslint entry names no file: any group that lists its location and message holds it.
+    const files = d === undefined ? undefined : grouped.located.get(`${d.loc}\0${squash(d.text)}`);
+    if (files !== undefined && (d!.file === undefined || files.includes(d!.file))) return true;
+    return repeated.has(templateOf(line)) || grouped.tagged.has(squash(line)) || view.includes(line);
+  };
 }
 
 export function repeatedTemplates(view: string): Set<string> {
@@ -46,8 +106,8 @@ export function repeatedTemplates(view: string): Set<string> {
 const NET_BUDGET_BYTES = 8 * 1024;
 
 export function safetyNet(raw: string, view: string, logPath: string | undefined): { view: string; restored: boolean } {
-  const repeated = repeatedTemplates(view);
-  const missing = failureLines(raw).filter((line) => !isKept(line, view, repeated));
+  const isKept = keptIn(view);
+  const missing = failureLines(raw).filter((line) => !isKept(line));
   if (missing.length === 0) return { view, restored: false };
   const kept: string[] = [];
   let used = 0;

@@ -132,7 +132,7 @@ const SIGNATURES: [RegExp, DetectedKind][] = [
   [/^\s*Test Files\s+\d|^\s*Tests:\s+\d|^\s*\d+ passing \(|^# (?:pass|fail) \d+$|^ℹ (?:pass|fail) \d+$/m, "js-test"],
   [/^=+ (?:test session starts|\d+ (?:passed|failed))/m, "python-test"],
   [/^test result: (?:ok|FAILED)\./m, "cargo-test"],
-  [/^(?:--- FAIL|ok  \t|FAIL\t|=== RUN)/m, "go-test"],
+  [/^(?:--- FAIL|ok {2}\t|FAIL\t|=== RUN)/m, "go-test"],
   [/^\S+\.[cm]?[jt]sx?\(\d+,\d+\): error TS\d+|^\S+\.[cm]?[jt]sx?:\d+:\d+ - error TS\d+/m, "typescript"],
   [/^\s+\d+:\d+\s+(?:error|warning)\s{2}/m, "js-lint"],
   [/^error\[E\d+\]: |^\s+--> \S+:\d+:\d+$|^\s+Compiling \S+ v\d/m, "rust-diagnostics"],

@@ -49,13 +49,18 @@ export function compressEnv(text: string): string {
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
     const entry = `${key}=${SECRET_KEY.test(key) ? "***" : value.length > 80 ? `${value.slice(0, 80)}…` : value}`;
-    if (SECRET_KEY.test(key)) secrets.push(entry);
+    // A secret is shown once, on the secrets line.
+    if (SECRET_KEY.test(key)) {
+      secrets.push(entry);
+      continue;
+    }
     const prefix = key.split("_")[0]!;
     const list = groups.get(prefix);
     if (list) list.push(entry); else groups.set(prefix, [entry]);
   }
   const out = secrets.length > 0 ? [`secrets: ${sample(secrets, 20)}`] : [];
-  for (const [prefix, entries] of [...groups].slice(0, 30)) out.push(`${prefix}: ${sample(entries, 6)}`);
+  // A prefix of one variable is no group: its label would only make the view longer than the raw.
+  for (const [prefix, entries] of [...groups].slice(0, 30)) out.push(entries.length === 1 ? entries[0]! : `${prefix}: ${sample(entries, 6)}`);
   return out.join("\n");
 }
 

@@ -1,14 +1,16 @@
+import { compressionField, compressionModeOf } from "../compress/field.js";
 import { readJobState } from "../job/read.js";
-import { checkExcerptOptions, outputFields, type ExcerptOptions, type OutputFields } from "../observe/output.js";
+import { checkExcerptOptions, excerptOf, outputFields, type ExcerptOptions, type OutputFields } from "../observe/output.js";
 import { compileUntilOutput, watchForOutput, type UntilOutput } from "../observe/until-output.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { loadConfig } from "../config.js";
-import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS } from "../protocol/options.js";
+import { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS, type CompressionMode } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import { type JobMeta, type JobStatus, type StateRecord } from "../store/types.js";
+import type { Compression } from "../compress/index.js";
+import type { JobMeta, JobStatus, StateRecord } from "../store/types.js";
 import { claimLaunch } from "../store/launch-claim.js";
 import { startSupervisor } from "../supervisor/start-supervisor.js";
 import { autoGc, type AutoGcOptions } from "./auto-gc.js";
@@ -30,6 +32,8 @@ export interface ObserveOptions extends ExcerptOptions {
   forever?: boolean;
   /** Answer as soon as a line of stdout or stderr matches this regex (RE2 syntax), still within `until`. */
   untilOutput?: string;
+  /** The `compression` view beside the excerpts (default: config.toml's, else route; off: none). */
+  compress?: CompressionMode;
   /**
    * Stop watching and answer now (the CLI's SIGINT/SIGTERM): the job keeps running, and the
    * answer still carries its id. A launch under way finishes its handshake first.
@@ -47,19 +51,21 @@ export interface RunResult extends Outcome, OutputFields {
   elapsed_ms: number;
   waited_ms: number;
   until_output?: UntilOutput;
+  compression?: Compression;
 }
 
 /**
  * Starts the supervisor of a `created` job with its real environment and watches the job.
  * `release` gives up the job's launch claim, which the caller took; `prepare` runs first, under
  * it (checks and resets that must not race another launch). `startedMs` is when the command began
- * (performance.now()), for elapsed_ms.
+ * (performance.now()), for elapsed_ms. `options.compress` is the mode already resolved
+ * (compressionModeOf).
  */
 export async function launchAndObserve(
   dir: JobDir,
   meta: JobMeta,
   env: Record<string, string>,
-  options: ObserveOptions,
+  options: ObserveOptions & { compress: CompressionMode },
   startedMs: number,
   release: () => void,
   prepare?: () => unknown,
@@ -74,6 +80,7 @@ export async function launchAndObserve(
   const { state, untilOutput } = await observe(dir, options);
   const waitedMs = options.wait === false ? 0 : Math.round(performance.now() - observeStart);
   const view = project(state);
+  const output = outputFields(dir, state, options, { excerpt: "head", maxBytes: DEFAULT_MAX_BYTES, tailLines: 0 });
   return {
     job_id: meta.job.id,
     state: view.state,
@@ -83,10 +90,14 @@ export async function launchAndObserve(
     stderr_log_path: dir.stderrPath,
     elapsed_ms: Math.round(performance.now() - startedMs),
     waited_ms: waitedMs,
-    ...outputFields(dir, state, options, { excerpt: "head", maxBytes: DEFAULT_MAX_BYTES, tailLines: 0 }),
+    ...output,
     ...(untilOutput ? { until_output: untilOutput } : {}),
     ...outcomeOf(view),
     ...(await liveProcessesField(state)),
+    ...compressionField(options.compress, meta.command, excerptOf(output, "stdout"), excerptOf(output, "stderr"), {
+      stdout: dir.stdoutPath,
+      stderr: dir.stderrPath,
+    }),
   };
 }
 
@@ -118,7 +129,7 @@ async function observe(dir: JobDir, options: ObserveOptions): Promise<{ state: S
 
 /** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */
 export interface StoredLaunchOptions extends JobRef, ObserveOptions, AutoGcOptions {
-  /** config.toml for the auto-gc defaults. */
+  /** config.toml for the auto-gc and compression defaults. */
   config?: string;
 }
 
@@ -134,9 +145,10 @@ export async function launchStored(
   checkLaunchDurations(options);
   const root = resolveRoot(options.root);
   const config = loadConfig(options.config); // a config error comes before job_not_found
+  const compress = compressionModeOf(options.compress, config);
   const dir = JobDir.open(root, options.jobId);
   const meta = dir.readMeta();
-  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), options, startedMs, claimLaunch(dir), () =>
+  const result = await launchAndObserve(dir, meta, environmentOf(dir, meta), { ...options, compress }, startedMs, claimLaunch(dir), () =>
     prepare(dir, meta, root),
   );
   if (!options.interrupt?.aborted) autoGc(root, config, options);

@@ -3,6 +3,7 @@ import { delimiter, isAbsolute, resolve } from "node:path";
 import { parse as parseShellWords } from "shell-quote";
 import which from "which";
 import { probeCommand, workloadEnv } from "../supervisor/command-line.js";
+import { WINDOWS_COMMAND_LINES } from "../platform/os.js";
 
 // `run -- nosuchcmd` is `failed` with "command not found: nosuchcmd" instead of an `exited` 127
 // with the shell's message: the program is looked up before anything is spawned, as execa does,
@@ -24,7 +25,7 @@ export interface ResolveInput {
 }
 
 /** "command not found: NAME" when the workload's program cannot be found; undefined otherwise. */
-export async function commandNotFound(input: ResolveInput, windows = process.platform === "win32"): Promise<string | undefined> {
+export async function commandNotFound(input: ResolveInput, windows = WINDOWS_COMMAND_LINES): Promise<string | undefined> {
   const argvMode = input.command.length > 1;
   // cmd.exe strings are left to cmd (its builtins are no files); argv mode is spawned directly.
   if (windows && !argvMode) return undefined;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MAX_DURATION_SECONDS, secondsProblem, secondsToMs } from "../commands/duration.js";
-import { DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, EXCERPT_MODES, LIST_STATES } from "../protocol/options.js";
+import { COMPRESSION_MODES, DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, EXCERPT_MODES, LIST_STATES } from "../protocol/options.js";
 import { kill, list, run, status, tail, wait } from "../index.js";
 import { AgentExecError } from "../protocol/errors.js";
 
@@ -41,6 +41,10 @@ function effectiveUntil(requested: number | undefined, fallback: number, budget:
 
 const jobId = z.string().describe("job id or an unambiguous prefix of one");
 const count = z.number().int().nonnegative();
+const compress = z
+  .enum(COMPRESSION_MODES)
+  .optional()
+  .describe("condensed view of the output beside the raw excerpts, as `compression` (default: config.toml's [compression].default, else route; off: none)");
 
 /** run's and wait's output and readiness arguments (values are the commands' to judge). */
 const observeFields = {
@@ -66,6 +70,7 @@ export const runInput = z
       .optional()
       .describe("Path to a file readable by the MCP server process (server-local, not client-local); its bytes are copied into the job directory before launch. Mutually exclusive with `stdin`."),
     ...observeFields,
+    compress,
   })
   .strict();
 
@@ -76,6 +81,7 @@ export const tailInput = z.object({
   lines: count.optional().describe("lines from the end of each stream (default 50; 0 = no limit)"),
   max_bytes: count.optional().describe("bytes from the end of each stream at most (default 65536)"),
   since: z.string().optional().describe("the `cursor` of an earlier answer: return only what came after it (lines is then not used)"),
+  compress,
 });
 
 export const waitInput = z.object({
@@ -124,6 +130,7 @@ export function runTool(args: z.infer<typeof runInput>, ctx: ToolContext) {
     stdinLiteral: true,
     stdinFile: args.stdin_file,
     ...observeOptions(args),
+    compress: args.compress,
   });
 }
 
@@ -132,7 +139,7 @@ export function statusTool(args: z.infer<typeof jobInput>, ctx: ToolContext) {
 }
 
 export function tailTool(args: z.infer<typeof tailInput>, ctx: ToolContext) {
-  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes, since: args.since });
+  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes, since: args.since, compress: args.compress });
 }
 
 export function waitTool(args: z.infer<typeof waitInput>, ctx: ToolContext) {

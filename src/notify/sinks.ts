@@ -6,7 +6,7 @@ import { resolveSignal } from "../platform/signals.js";
 import { workloadCommand } from "../supervisor/command-line.js";
 import { secondsProblem, secondsToMs } from "../commands/duration.js";
 import { longTimeout, now } from "../time.js";
-import { spawnCommand } from "../spawn-command.js";
+import { spawnCommand } from "../platform/spawn-command.js";
 
 // The two places an event can go. Delivery never throws: every outcome is a SinkResult that the
 // caller records next to the job, and the job's own state is never touched.

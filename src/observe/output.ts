@@ -77,6 +77,11 @@ export function outputFields(dir: JobDir, state: StateRecord, options: ExcerptOp
   };
 }
 
+/** One stream's (first) excerpt back as an Excerpt, for what reads excerpts (the compression view). */
+export function excerptOf(fields: Pick<OutputFields, `${"stdout" | "stderr"}${"" | "_range" | "_total_bytes"}`>, stream: "stdout" | "stderr"): Excerpt {
+  return { text: fields[stream], range: fields[`${stream}_range`], total: fields[`${stream}_total_bytes`] };
+}
+
 /** A cursor at the current end of both logs (status: it returns no output, so what follows is new). */
 export function endCursor(dir: JobDir, state: StateRecord, sizeOf: (path: string) => number): string {
   return encodeCursor({ run: runTag(state.job.started_at), stdout: sizeOf(dir.stdoutPath), stderr: sizeOf(dir.stderrPath) });

@@ -22,7 +22,10 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
     let settled = false;
-    const giveUp = () => (cleanup(), resolve(undefined));
+    const giveUp = () => {
+      cleanup();
+      resolve(undefined);
+    };
     const cleanup = () => {
       settled = true;
       watcher?.close();

@@ -44,8 +44,12 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
         : {}),
     };
   };
+  const c = (): ReturnType<typeof bind> => {
+    libc ??= bind();
+    return libc;
+  };
   // 0 when delivered, ESRCH when nothing is there; any other errno is a real failure.
-  const send = (pid: number, sig: number): number => ((libc ??= bind()).kill(pid, sig) === 0 ? 0 : koffi.errno());
+  const send = (pid: number, sig: number): number => (c().kill(pid, sig) === 0 ? 0 : koffi.errno());
 
   return {
     name: "koffi",
@@ -53,12 +57,12 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
     containSelf: () => null,
     processStartTime,
     signalTree(target: TreeTarget, signal: ResolvedSignal): boolean {
-      const c = (libc ??= bind());
+      const lib = c();
       const pid = guardTarget(target, (p) => {
-        const group = c.getpgid(p);
+        const group = lib.getpgid(p);
         return group === -1 ? null : group;
       });
-      const pgid = c.getpgid(pid);
+      const pgid = lib.getpgid(pid);
       // The root leads its group, or is gone while the rest of its group may live on.
       if (pgid === pid || pgid === -1) {
         const err = send(-pid, signal.number);
@@ -72,16 +76,16 @@ export function createPosixKoffiBackend(): ProcessTreeBackend {
     },
     queryJob: () => null,
     becomeSubreaper(): boolean {
-      const { prctl } = (libc ??= bind());
+      const { prctl } = c();
       return prctl !== undefined && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;
     },
     reapChild(pid: number): boolean {
       if (!Number.isInteger(pid) || pid < 2) return false; // waitpid(0 or -1) would take libuv's children
-      return (libc ??= bind()).waitpid(pid, [0], WNOHANG) === pid;
+      return c().waitpid(pid, [0], WNOHANG) === pid;
     },
     childrenUsage(): ChildrenUsage | null {
       const usage: Record<string, number> = {};
-      if ((libc ??= bind()).getrusage(RUSAGE_CHILDREN, usage) !== 0) return null;
+      if (c().getrusage(RUSAGE_CHILDREN, usage) !== 0) return null;
       return rusageOf(usage.utime_sec!, usage.utime_usec!, usage.stime_sec!, usage.stime_usec!, usage.maxrss!);
     },
   };

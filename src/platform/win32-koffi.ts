@@ -78,7 +78,8 @@ function bind() {
 }
 
 export function createWin32KoffiBackend(): ProcessTreeBackend {
-  const { api, entrySize } = (bindings ??= bind());
+  bindings ??= bind();
+  const { api, entrySize } = bindings;
   // The supervisor's job handle: open for the process's whole life, so the job (and its name) live on.
   let ownJob: Handle | undefined;
 

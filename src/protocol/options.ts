@@ -1,5 +1,7 @@
 import { JOB_STATUSES } from "../store/types.js";
 
+export { COMPRESSION_MODES, type CompressionMode } from "../compress/modes.js";
+
 // The API's option vocabulary: defaults, choices and field names that the front doors (CLI, HTTP,
 // MCP) declare and the command functions apply. It imports nothing heavy, so the CLI can declare
 // every verb from it without loading a single handler.

@@ -13,7 +13,7 @@ import { secondsProblem } from "../commands/duration.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError, type ErrorCode } from "../protocol/errors.js";
-import { DEFAULT_BIND, NOTIFICATION_FIELDS } from "../protocol/options.js";
+import { COMPRESSION_MODES, DEFAULT_BIND, NOTIFICATION_FIELDS, type CompressionMode } from "../protocol/options.js";
 import { resolveRoot } from "../store/root.js";
 import { bearerMatches, isLoopbackHost } from "./auth.js";
 import { parseBind, portProblem } from "./bind.js";
@@ -311,7 +311,7 @@ function queryBool(query: URLSearchParams, name: string): boolean | undefined {
 
 // ---- handlers ----
 
-const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout", "wait", "until", "forever", "max_bytes", "tags", "excerpt", "tail_lines", "until_output", ...Object.keys(NOTIFICATION_FIELDS)];
+const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout", "wait", "until", "forever", "max_bytes", "compress", "tags", "excerpt", "tail_lines", "until_output", ...Object.keys(NOTIFICATION_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
@@ -335,6 +335,7 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
   options.forever = bool(body.forever, "forever");
   if (options.forever && options.until !== undefined) throw invalid("give until or forever, not both");
   options.maxBytes = nonNegative(body.max_bytes, "max_bytes", true);
+  options.compress = compressField(body.compress);
   // Values as sent: run judges them (the same checks as the CLI's, MCP's and the library's).
   options.excerpt = (body.excerpt ?? undefined) as RunOptions["excerpt"];
   options.tailLines = (body.tail_lines ?? undefined) as number | undefined;
@@ -375,11 +376,19 @@ function execEnv(value: unknown): string[] {
   });
 }
 
+/** `compress`, a mode name as on the CLI; which names are modes is the command function's to check. */
+function compressField(value: unknown): CompressionMode | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw invalid(`compress must be one of ${COMPRESSION_MODES.join(", ")}`);
+  return value as CompressionMode;
+}
+
 async function tailHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
   const tailLines = queryNumber(query, "tail_lines", true);
   const maxBytes = queryNumber(query, "max_bytes", true);
   const since = query.get("since") ?? undefined;
-  return ["tail", await tail({ root: ctx.root, jobId: id, tailLines, maxBytes, since })];
+  const compress = compressField(query.get("compress") ?? undefined);
+  return ["tail", await tail({ root: ctx.root, jobId: id, tailLines, maxBytes, since, compress })];
 }
 
 async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal): Promise<[string, object]> {

@@ -141,9 +141,9 @@ function renameRetried(from: string, to: string): void {
  * umask. Without `recursive` an existing path is EEXIST. Returns whether `path` itself was created.
  */
 export function makePrivateDir(path: string, recursive = false): boolean {
-  const created = recursive
-    ? mkdirSync(path, { recursive, mode: PRIVATE_DIR_MODE }) !== undefined
-    : (mkdirSync(path, { mode: PRIVATE_DIR_MODE }), true);
+  let created = true;
+  if (recursive) created = mkdirSync(path, { recursive, mode: PRIVATE_DIR_MODE }) !== undefined;
+  else mkdirSync(path, { mode: PRIVATE_DIR_MODE });
   if (created && !WINDOWS) chmodSync(path, PRIVATE_DIR_MODE);
   return created;
 }

@@ -13,7 +13,7 @@ import { sinkTimeoutMs } from "../notify/sinks.js";
 import { FULL_LOG, STATE_FILE, STDERR_LOG, STDOUT_LOG } from "../job/files.js";
 import { readKillRequest } from "../job/kill-request.js";
 import { failedToStart, finished, progressed, started, supervisorSpawned } from "../job/transitions.js";
-import { JobDir } from "../store/job-dir.js";
+import type { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
 import type { JobMeta, StateRecord } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
@@ -22,7 +22,7 @@ import { workloadCommand, workloadEnv } from "./command-line.js";
 import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
-import { spawnCommand } from "../spawn-command.js";
+import { spawnCommand } from "../platform/spawn-command.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
@@ -148,7 +148,14 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const end = { exit_code: code, signal: endedBy, duration_ms: durationMs, tree_usage: containment.usage() };
   // The reason is computed at each try, so a state.json written late says why.
   let terminal = finished(running, { ...end, reason: null }, finishedAt);
-  await writeUntilDone(STATE_FILE, () => dir.writeState((terminal = finished(running, { ...end, reason: reasonOf(enforcer, pumps) }, finishedAt))), gone);
+  await writeUntilDone(
+    STATE_FILE,
+    () => {
+      terminal = finished(running, { ...end, reason: reasonOf(enforcer, pumps) }, finishedAt);
+      dir.writeState(terminal);
+    },
+    gone,
+  );
 
   await enforcer.settled();
   await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
@@ -233,7 +240,12 @@ function startTimers(meta: JobMeta, dir: JobDir, running: StateRecord, enforcer:
           }
         }, meta.progress_every_ms)
       : undefined;
-  return { cancel: () => (timeout?.(), progress?.()) };
+  return {
+    cancel: () => {
+      timeout?.();
+      progress?.();
+    },
+  };
 }
 
 function spawned(child: ChildProcess): Promise<Error | undefined> {

@@ -1,19 +1,15 @@
 // The dashboard's endpoints over real HTTP, without a browser: paging with a cursor and the
 // output stream from a byte cursor. Marker dash-3674 belongs to this file.
-import { appendFileSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { useJobFixture } from "../helpers/jobs.js";
 import { useServe } from "./serve.js";
+import { ajv } from "../helpers/schema.js";
 
 const fx = useJobFixture(["dash-3674"]);
 const serve = useServe(() => fx.root, () => fx.work);
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-ajv.addSchema(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8")), "agent-exec");
 function expectValid(envelope: any, definition: string): void {
   for (const schema of [`agent-exec#/definitions/${definition}`, "agent-exec"]) {
     const validate = ajv.getSchema(schema)!;
@@ -71,7 +67,7 @@ describe("dashboard endpoints", () => {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += value;
-      for (let cut; (cut = buffer.indexOf("\n\n")) >= 0; buffer = buffer.slice(cut + 2)) {
+      for (let cut = buffer.indexOf("\n\n"); cut >= 0; buffer = buffer.slice(cut + 2), cut = buffer.indexOf("\n\n")) {
         const frame = buffer.slice(0, cut);
         if (frame.startsWith(":")) continue;
         const [, event, data] = /^event: (\w+)\ndata: (.*)$/s.exec(frame)!;

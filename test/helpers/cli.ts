@@ -90,7 +90,8 @@ export function tempRoot(): { root: string; cleanup: () => void } {
  * test timeout): it only turns a hang into a failure, and 10 s was outlasted on a loaded machine,
  * where one CLI start took 5 s.
  */
-export async function eventually<T>(check: () => T, ms = 30_000, every = 50): Promise<T> {
+/** Polls `check` until it returns something truthy, and returns that. */
+export async function eventually<T>(check: () => T | undefined | null | false | "" | 0, ms = 30_000, every = 50): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();

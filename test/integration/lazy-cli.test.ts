@@ -15,12 +15,18 @@ export async function load(url, context, next) {
 }`;
 const REGISTER = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(LOAD_HOOK)}`)});`;
 
-/** The checkout-relative paths of the modules `agent-exec <args>` loads. */
+// dist/cli.js runs esbuild's bundle (scripts/bundle.mjs): a loaded bundle file stands for the
+// sources it holds, named as tsc emits them (src/x.ts as dist/x.js).
+const BUNDLED: Record<string, string[]> = JSON.parse(readFileSync(join(CHECKOUT, "dist/bundle/inputs.json"), "utf8"));
+const asEmitted = (source: string) => (source.startsWith("src/") ? `dist/${source.slice(4).replace(/\.ts$/, ".js")}` : source);
+const sourcesOf = (path: string): string[] => BUNDLED[path]?.map(asEmitted) ?? [path];
+
+/** The checkout-relative paths of the modules `agent-exec <args>` loads (bundled ones as their sources). */
 function modulesLoaded(args: string[]): string[] {
   const out = join(fx.scratch(), "loaded.txt");
   const env = { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, AGENT_EXEC_TEST_LOADED: out };
   ok(fx.x(args, { env }), args[0]!);
-  return readFileSync(out, "utf8").trim().split("\n").map((url) => relative(CHECKOUT, fileURLToPath(url)));
+  return readFileSync(out, "utf8").trim().split("\n").flatMap((url) => sourcesOf(relative(CHECKOUT, fileURLToPath(url))));
 }
 
 test("status loads status's code and none of launch, the supervisor, config.toml, gc, kill or the server", () => {

@@ -1,14 +1,13 @@
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { useJobFixture } from "../helpers/jobs.js";
 import { isAlive } from "../helpers/procs.js";
+import { ajv } from "../helpers/schema.js";
 
 // `agent-exec mcp` driven by the SDK's own client over stdio, spawning the built CLI.
 
@@ -16,9 +15,6 @@ const fx = useJobFixture(["sleep 3861", "sleep 3862", "sleep 3863", "sleep 3864"
 const clients: Client[] = [];
 
 // Every tool result checked against the shipped schema: an envelope by its type, an error as McpToolError.
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-ajv.addSchema(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8")), "agent-exec");
 const DEFINITION: Record<string, string> = { run: "RunResponse", status: "StatusResponse", tail: "TailResponse", wait: "WaitResponse", kill: "KillResponse", list: "ListResponse", error: "McpToolError" };
 
 function expectValid(envelope: any): void {
@@ -80,7 +76,7 @@ describe("agent-exec mcp", () => {
     expect(run.additionalProperties).toBe(false);
     expect(run.required).toEqual(["command"]);
     // 0.2.31's parameters, then issue 14's output and readiness ones.
-    expect(Object.keys(run.properties).sort()).toEqual(["command", "cwd", "env", "excerpt", "max_bytes", "stdin", "stdin_file", "tail_lines", "timeout", "until", "until_output"]);
+    expect(Object.keys(run.properties).sort()).toEqual(["command", "compress", "cwd", "env", "excerpt", "max_bytes", "stdin", "stdin_file", "tail_lines", "timeout", "until", "until_output"]);
     expect(run.properties.command).toMatchObject({ type: "array", items: { type: "string" } });
     expect(run.properties.stdin.type).toBe("string");
     expect(run.properties.stdin_file.description).toContain("server-local");

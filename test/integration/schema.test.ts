@@ -1,19 +1,14 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, test } from "vitest";
 import { CLI, cli, eventually } from "../helpers/cli.js";
 import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { ajv, SHIPPED } from "../helpers/schema.js";
 
 // Every envelope a real command prints must validate against the shipped schema, and each response
 // type is described with additionalProperties: false, so a field added or renamed in code fails here.
-const SHIPPED = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../schema/agent-exec.schema.json"), "utf8"));
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv);
-ajv.addSchema(SHIPPED, "agent-exec");
 const validate = ajv.getSchema("agent-exec")!;
 
 /** The definition whose `type` const matches the envelope's, for a precise error message. */
@@ -140,6 +135,24 @@ describe("schema", { timeout: 180_000 }, () => {
       ok(f.x(["gc", "--older-than", "0s", "--dry-run"]), "gc"),
       ok(f.x(["gc", "--max-jobs", "1"]), "gc"),
     ]);
+  });
+
+  test("compression objects validate: applied, expansion-guarded, on run, start, restart and tail", () => {
+    const repeated = "for i in $(seq 1 20); do printf 'same\\n'; done";
+    const applied = ok(f.x(["run", "--compress", "logs", "--", "sh", "-c", repeated]), "run");
+    expect(applied.compression).toMatchObject({ mode: "logs", applied: true });
+    const guarded = ok(f.x(["run", "--compress", "json", "--", "sh", "-c", "printf '%s' '{\"a\":1}'"]), "run");
+    expect(guarded.compression).toMatchObject({ applied: false, strategy: ["expansion-guard"] });
+    const created = ok(f.x(["create", "--", "sh", "-c", repeated]), "create");
+    const responses = [
+      applied,
+      guarded,
+      ok(f.x(["start", "--rtk", "errors", created.job_id]), "start"),
+      ok(f.x(["restart", "--compress", "route", created.job_id]), "restart"),
+      ok(f.x(["tail", "--compress", "summary", applied.job_id]), "tail"),
+    ];
+    for (const r of responses) expect(r.compression).toBeDefined();
+    expectAllValid(responses);
   });
 
   test("doctor, install-skills and error responses validate", () => {

@@ -23,6 +23,8 @@ interface Served {
   url: string;
   hello: any;
   stderr: () => string;
+  /** What serve printed on stdout up to its hello line. */
+  stdout: string;
   exited: Promise<number | null>;
 }
 
@@ -38,7 +40,7 @@ afterEach(async () => {
 });
 
 /** Starts `agent-exec serve`; resolves with its first stdout line parsed, or with its exit if it ends first. */
-function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served & { code?: number | null; stdout: string }> {
+function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served & { code?: number | null }> {
   const child = spawn(process.execPath, ["--", CLI, "--root", fx.root, "serve", ...args], {
     cwd: fx.work,
     env: { ...process.env, AGENT_EXEC_TOKEN: "", AGENT_EXEC_SERVE_TOKEN: "", ...env },
@@ -393,7 +395,7 @@ describe("serve", () => {
     const json = { "content-type": "application/json" };
 
     // what a page on another site can send without a CORS preflight: text/plain, a form, no body type
-    const forged = [
+    const forged: { method: string; headers: Record<string, string>; code: string; status?: number }[] = [
       { method: "POST", headers: { origin: "https://evil.example", "content-type": "text/plain;charset=UTF-8" }, code: "forbidden_origin" },
       { method: "POST", headers: { origin: "https://evil.example", ...json }, code: "forbidden_origin" },
       { method: "POST", headers: { origin: "null", ...json }, code: "forbidden_origin" },
@@ -521,7 +523,7 @@ describe("serve", () => {
       expect(w.body, `${JSON.stringify(w.body)} ${supervisorLog(w.body.job_id)}`).toMatchObject({ ok: true, type: "wait", state: "exited", exit_code: 0 });
     }
     expect(waits.map((w) => w.body.job_id)).toEqual(ids);
-    ids.forEach((id, n) => expect(readFileSync(join(fx.jobDir(id), "stdout.log"), "utf8")).toBe(`${n}\n`));
+    for (const [n, id] of ids.entries()) expect(readFileSync(join(fx.jobDir(id), "stdout.log"), "utf8")).toBe(`${n}\n`);
     const listed = await call(`${s.url}/jobs?limit=0`);
     expect(listed.body.jobs).toHaveLength(N);
   });

@@ -30,7 +30,7 @@ describe("git views of a real repository", () => {
     const v = routed(["git", "log", "--stat", "-30"], raw);
     expect(v).toMatchObject({ detected_kind: "git-log", applied: true });
     expect(v.stdout.length).toBeLessThan(raw.length);
-    expect(v.stdout).toMatch(/^commit [0-9a-f]{12}  commit 7$/m);
+    expect(v.stdout).toMatch(/^commit [0-9a-f]{12} {2}commit 7$/m);
     expect(v.stdout).toContain("1 files, +2 -0");
     expect(v.stdout).toContain("total: 8 commits, 8 files, +16 -0");
   });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildDefinition } from "../../src/commands/definition.js";
+import { buildDefinition } from "../../src/launch/definition.js";
 import { parseConfig } from "../../src/config.js";
 import { caught } from "../helpers/errors.js";
 

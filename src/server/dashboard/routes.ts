@@ -48,7 +48,11 @@ async function sendLog(root: string, req: IncomingMessage, res: ServerResponse, 
   res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   await new Promise<void>((resolve) => {
     const file = createReadStream(path);
-    file.once("error", () => (res.end(), resolve())); // a job without output yet has no log file
+    // A job without output yet has no log file.
+    file.once("error", () => {
+      res.end();
+      resolve();
+    });
     file.once("end", resolve);
     file.pipe(res);
   });
