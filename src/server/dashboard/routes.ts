@@ -33,9 +33,9 @@ export async function dashboardApi(root: string, req: IncomingMessage, res: Serv
 }
 
 async function jobDetail(root: string, id: string): Promise<object> {
-  const found = await status({ root, jobId: id });
+  const found = await status({ root, jobId: id }); // command and cwd included
   const meta = new JobDir(root, found.job_id).readMeta();
-  return { ...found, command: meta.command, cwd: meta.cwd, tags: meta.tags ?? [] };
+  return { ...found, tags: meta.tags ?? [] };
 }
 
 /** The whole of one log as text/plain: the "full log" button. */
