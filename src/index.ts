@@ -21,6 +21,8 @@ export { doctor, type DoctorOptions, type DoctorResult, type BackendReport } fro
 export { schema, type SchemaResult } from "./commands/schema.js";
 export { installSkills, type InstallSkillsOptions, type InstallSkillsResult, type InstalledSkill } from "./commands/install-skills.js";
 export type { DefinitionOptions } from "./launch/definition.js";
+export type { ExcerptOptions, OutputFields } from "./observe/output.js";
+export type { UntilOutput } from "./observe/until-output.js";
 export { COMPRESSION_MODES, compressOutput, type CompressInput, type Compression, type CompressionMode, type DetectedKind } from "./compress/index.js";
 export { AgentExecError, isAgentExecError, type ErrorCode } from "./protocol/errors.js";
 export type { JobMeta, JobState, JobStatus } from "./store/types.js";

@@ -15,6 +15,7 @@ import {
   DEFAULT_STDIN_MAX_BYTES,
   DEFAULT_TAIL_LINES,
   DEFAULT_WAIT_UNTIL_SECONDS,
+  EXCERPT_MODES,
   LIST_STATES,
   MATCH_STREAMS,
   MATCH_TYPES,
@@ -153,14 +154,22 @@ function definitionOf(flags: NotificationOptions & { envFile?: string[]; tag?: s
   return { command, envFiles: flags.envFile, tags: flags.tag, notification: notificationOf(flags) };
 }
 
+/** run/start/restart and wait: which part of each stream to return, and when output means "ready". */
+function withOutput<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>, part: string, lines: string) {
+  return command
+    .addOption(new Option("--excerpt <part>", `which part of each stream to return: head, tail or both (default ${part})`).choices(EXCERPT_MODES))
+    .option("--tail-lines <n>", `lines of each stream's tail, with --excerpt tail or both (default ${lines})`, count)
+    .option("--until-output <regex>", "answer as soon as a stdout or stderr line matches (RE2 syntax), still within --until");
+}
+
 /** How run, start and restart watch the job, and their best-effort gc afterwards. */
 function withObservation<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
-  return command
+  return withOutput(command, "head", "0: --max-bytes only")
     .option("--wait [true|false]", "wait for the job before answering (default; --wait false = --no-wait)", waitValue)
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
-    .option("--max-bytes <bytes>", "bytes of each stream's head to include (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
+    .option("--max-bytes <bytes>", "bytes of each stream's head (or tail) to include (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
     .option("--no-auto-gc", "skip the best-effort cleanup of old finished jobs afterwards")
     .option("--auto-gc-older-than <duration>", "auto-gc retention window, e.g. 30d, 24h (default: config.toml, else 30d)", duration)
     .option("--auto-gc-max-jobs <n>", "auto-gc: keep at most this many finished jobs", count)
@@ -271,17 +280,19 @@ respond(
   withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
     .argument("<job-id>", "job id or unambiguous prefix")
     .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
-    .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES),
+    .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
+    .option("--since <cursor>", "only what came after this cursor (from an earlier answer), from there on; --tail-lines is not used"),
   "tail",
   async (o, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, ...compressionOf(o), jobId }),
 );
 
 respond(
-  subcommand("wait", "wait until a job ends or --until passes; the job keeps running either way")
+  withOutput(subcommand("wait", "wait until a job ends or --until passes; the job keeps running either way"), "tail", DEFAULT_TAIL_LINES.toString())
     .argument("<job-id>", "job id or unambiguous prefix")
     .option("--poll <seconds>", "fallback check interval; state changes are seen at once", seconds, 1)
     .addOption(new Option("--until <seconds>", `wait at most this long (default ${DEFAULT_WAIT_UNTIL_SECONDS})`).argParser(seconds).conflicts("forever"))
-    .option("--forever", "wait until the job ends, however long"),
+    .option("--forever", "wait until the job ends, however long")
+    .option("--max-bytes <bytes>", "bytes of each stream's tail (or head) to include (default 65536, up to 4 MiB)", count),
   "wait",
   async (o, [jobId]) => (await import("../commands/wait.js")).wait({ ...o, jobId }),
 );

@@ -30,6 +30,9 @@ export interface JobSummary {
   job_id: string;
   short_job_id: string;
   state: ListState;
+  /** The command as defined (argv), and where it runs: to tell jobs apart. */
+  command: string[];
+  cwd: string;
   exit_code?: number;
   created_at: string;
   started_at?: string;
@@ -86,7 +89,7 @@ async function summarize(dir: JobDir, scope: string | undefined, procs: () => Re
     return "skipped";
   }
   if (scope !== undefined && meta.cwd !== scope) return undefined;
-  const base = { job_id: dir.id, created_at: meta.created_at, tags: meta.tags ?? [] };
+  const base = { job_id: dir.id, command: meta.command, cwd: meta.cwd, created_at: meta.created_at, tags: meta.tags ?? [] };
   let state;
   try {
     state = readJobState(dir);

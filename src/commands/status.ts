@@ -2,6 +2,8 @@ import { definedOnly } from "../defined.js";
 import { readJobState } from "../job/read.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, project, type Outcome } from "../job/projection.js";
+import { logSize } from "../observe/excerpt.js";
+import { endCursor } from "../observe/output.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import type { ContainmentKind, JobStatus } from "../store/types.js";
@@ -15,10 +17,15 @@ export interface JobRef {
 export interface StatusResult extends Outcome {
   job_id: string;
   state: JobStatus;
+  /** The command as defined (argv), and where it runs: to tell jobs apart. */
+  command: string[];
+  cwd: string;
   created_at: string;
   started_at?: string;
   /** How the job's processes are held together (cgroup, subreaper, process-group, job-object). */
   containment?: ContainmentKind;
+  /** `tail --since` this: the end of both logs now, so what it returns is what came after. */
+  cursor: string;
 }
 
 export async function status(options: JobRef): Promise<StatusResult> {
@@ -29,9 +36,12 @@ export async function status(options: JobRef): Promise<StatusResult> {
   return {
     job_id: dir.id,
     state: view.state,
+    command: meta.command,
+    cwd: meta.cwd,
     created_at: meta.created_at,
     ...definedOnly({ started_at: view.started_at, containment: view.containment }),
     ...outcomeOf(view),
     ...(await liveProcessesField(state)),
+    cursor: endCursor(dir, state, logSize),
   };
 }

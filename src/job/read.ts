@@ -8,11 +8,20 @@ import { jobState, reportedRecord, type JobState } from "./state.js";
 
 /**
  * Why a `running` job can no longer be trusted to finish: its supervisor is gone (killed with
- * SIGKILL, machine restarted) without writing an outcome. Null while the supervisor lives.
+ * SIGKILL, machine restarted) without writing an outcome, or, with no supervisor recorded, its
+ * workload is. Null while the supervisor (else the workload) lives.
  */
 export function staleReason(state: StateRecord): string | null {
+  if (state.job.status !== "running") return null;
   const supervisor = state.supervisor_pid;
-  if (state.job.status !== "running" || !supervisor) return null;
+  if (!supervisor) {
+    // A state.json written by the reference names no supervisor (ours always does, from
+    // `running` on): the workload's own pid is all there is to judge it by.
+    const check = checkJobWorkload(state);
+    if (check === "ours") return null;
+    const workload = check === "reused" ? reusedPidReason(state.pid!) : state.pid ? `the workload (pid ${state.pid}) is gone` : "no workload pid was recorded";
+    return `no supervisor recorded and ${workload}; its exit status is unknown`;
+  }
   if (isSameProcessAlive(supervisor, state.supervisor_start)) return null;
   const check = checkJobWorkload(state);
   const workload =

@@ -1,6 +1,8 @@
 import { compressionField, compressionModeOf } from "../compress/field.js";
-import { checkWholeNumber, headExcerpt } from "../observe/excerpt.js";
-import { readJobState, watchUntilTerminal } from "../job/read.js";
+import { readJobState } from "../job/read.js";
+import { checkExcerptOptions, excerptOf, outputFields, type ExcerptOptions, type OutputFields } from "../observe/output.js";
+import { compileUntilOutput, watchForOutput, type UntilOutput } from "../observe/until-output.js";
+import { AgentExecError } from "../protocol/errors.js";
 import { liveProcessesField } from "../observe/live-processes.js";
 import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { loadConfig } from "../config.js";
@@ -21,15 +23,15 @@ import type { JobRef } from "../commands/status.js";
 
 export { DEFAULT_MAX_BYTES, DEFAULT_RUN_UNTIL_SECONDS };
 
-/** How long run/start/restart watch the job before answering. */
-export interface ObserveOptions {
+/** How long run/start/restart watch the job before answering, and which output they return. */
+export interface ObserveOptions extends ExcerptOptions {
   /** false: answer as soon as the workload has started. */
   wait?: boolean;
   /** Seconds to wait for a terminal state (default 10); ignored with `forever`. */
   until?: number;
   forever?: boolean;
-  /** Bytes of each stream's head to include (default 65536). */
-  maxBytes?: number;
+  /** Answer as soon as a line of stdout or stderr matches this regex (RE2 syntax), still within `until`. */
+  untilOutput?: string;
   /** The `compression` view beside the excerpts (default: config.toml's, else route; off: none). */
   compress?: CompressionMode;
   /**
@@ -39,7 +41,7 @@ export interface ObserveOptions {
   interrupt?: AbortSignal;
 }
 
-export interface RunResult extends Outcome {
+export interface RunResult extends Outcome, OutputFields {
   job_id: string;
   state: JobStatus;
   tags: string[];
@@ -48,13 +50,7 @@ export interface RunResult extends Outcome {
   stderr_log_path: string;
   elapsed_ms: number;
   waited_ms: number;
-  stdout: string;
-  stderr: string;
-  stdout_range: [number, number];
-  stderr_range: [number, number];
-  stdout_total_bytes: number;
-  stderr_total_bytes: number;
-  encoding: "utf-8-lossy";
+  until_output?: UntilOutput;
   compression?: Compression;
 }
 
@@ -81,12 +77,10 @@ export async function launchAndObserve(
     release(); // from here on the job is no longer `created`, so no other launch can begin
   }
   const observeStart = performance.now();
-  const state = await observe(dir, options);
+  const { state, untilOutput } = await observe(dir, options);
   const waitedMs = options.wait === false ? 0 : Math.round(performance.now() - observeStart);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const stdout = headExcerpt(dir.stdoutPath, maxBytes);
-  const stderr = headExcerpt(dir.stderrPath, maxBytes);
   const view = project(state);
+  const output = outputFields(dir, state, options, { excerpt: "head", maxBytes: DEFAULT_MAX_BYTES, tailLines: 0 });
   return {
     job_id: meta.job.id,
     state: view.state,
@@ -96,16 +90,14 @@ export async function launchAndObserve(
     stderr_log_path: dir.stderrPath,
     elapsed_ms: Math.round(performance.now() - startedMs),
     waited_ms: waitedMs,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    stdout_range: stdout.range,
-    stderr_range: stderr.range,
-    stdout_total_bytes: stdout.total,
-    stderr_total_bytes: stderr.total,
-    encoding: "utf-8-lossy",
+    ...output,
+    ...(untilOutput ? { until_output: untilOutput } : {}),
     ...outcomeOf(view),
     ...(await liveProcessesField(state)),
-    ...compressionField(options.compress, meta.command, stdout, stderr, { stdout: dir.stdoutPath, stderr: dir.stderrPath }),
+    ...compressionField(options.compress, meta.command, excerptOf(output, "stdout"), excerptOf(output, "stderr"), {
+      stdout: dir.stdoutPath,
+      stderr: dir.stderrPath,
+    }),
   };
 }
 
@@ -114,18 +106,25 @@ function observeTimeoutMs(options: ObserveOptions): number | null {
   return options.forever ? null : secondsToMs(options.until ?? DEFAULT_RUN_UNTIL_SECONDS, "until");
 }
 
-/** A bad duration (or byte cap) is refused before anything is defined or started, not found after the run. */
+/**
+ * A bad duration, byte cap, excerpt or pattern is refused before anything is defined or started,
+ * not found after the run.
+ */
 export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): void {
   observeTimeoutMs(options);
-  checkWholeNumber(options.maxBytes, "max_bytes");
+  checkExcerptOptions(options);
+  compileUntilOutput(options.untilOutput);
+  if (options.untilOutput !== undefined && options.wait === false) {
+    throw new AgentExecError("invalid_argument", "until_output needs the watch: it cannot be used with wait false", { fields: ["until_output", "wait"] });
+  }
   if (options.autoGcOlderThan !== undefined) durationOrThrow(options.autoGcOlderThan, "auto_gc_older_than");
 }
 
-/** Waits until the job is terminal or the observation budget is spent, and returns its state. */
-async function observe(dir: JobDir, options: ObserveOptions): Promise<StateRecord> {
-  if (options.wait === false) return readJobState(dir);
+/** Waits until the job is terminal, its output matches, or the observation budget is spent. */
+async function observe(dir: JobDir, options: ObserveOptions): Promise<{ state: StateRecord; untilOutput?: UntilOutput }> {
+  if (options.wait === false) return { state: readJobState(dir) };
   const timeoutMs = observeTimeoutMs(options);
-  return watchUntilTerminal(dir, { timeoutMs, pollMs: 250, signal: options.interrupt });
+  return watchForOutput(dir, options.untilOutput, { timeoutMs, pollMs: 250, signal: options.interrupt });
 }
 
 /** What start and restart take: a stored job, how to watch it, and the auto-gc afterwards. */

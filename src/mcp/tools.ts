@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MAX_DURATION_SECONDS, secondsProblem, secondsToMs } from "../commands/duration.js";
-import { COMPRESSION_MODES, DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, LIST_STATES } from "../protocol/options.js";
+import { COMPRESSION_MODES, DEFAULT_RUN_UNTIL_SECONDS, DEFAULT_WAIT_UNTIL_SECONDS, EXCERPT_MODES, LIST_STATES } from "../protocol/options.js";
 import { kill, list, run, status, tail, wait } from "../index.js";
 import { AgentExecError } from "../protocol/errors.js";
 
@@ -46,6 +46,14 @@ const compress = z
   .optional()
   .describe("condensed view of the output beside the raw excerpts, as `compression` (default: config.toml's [compression].default, else route; off: none)");
 
+/** run's and wait's output and readiness arguments (values are the commands' to judge). */
+const observeFields = {
+  excerpt: z.enum(EXCERPT_MODES).optional().describe("which part of each stream to return: head (run's default), tail (wait's default) or both"),
+  max_bytes: count.optional().describe("bytes of each stream per part at most (default 65536, up to 4 MiB)"),
+  tail_lines: count.optional().describe("lines of each stream's tail (run: 0 = bytes only; wait: default 50)"),
+  until_output: z.string().optional().describe("answer as soon as a stdout/stderr line matches this regex (RE2 syntax), still bounded by until"),
+};
+
 export const runInput = z
   .object({
     command: z.array(z.string()).describe("argv: the program and its arguments"),
@@ -61,6 +69,7 @@ export const runInput = z
       .string()
       .optional()
       .describe("Path to a file readable by the MCP server process (server-local, not client-local); its bytes are copied into the job directory before launch. Mutually exclusive with `stdin`."),
+    ...observeFields,
     compress,
   })
   .strict();
@@ -71,12 +80,14 @@ export const tailInput = z.object({
   job_id: jobId,
   lines: count.optional().describe("lines from the end of each stream (default 50; 0 = no limit)"),
   max_bytes: count.optional().describe("bytes from the end of each stream at most (default 65536)"),
+  since: z.string().optional().describe("the `cursor` of an earlier answer: return only what came after it (lines is then not used)"),
   compress,
 });
 
 export const waitInput = z.object({
   job_id: jobId,
   until: z.number().optional().describe("seconds to wait at most (default 30); the job keeps running after"),
+  ...observeFields,
 });
 
 export const listInput = z.object({
@@ -118,6 +129,7 @@ export function runTool(args: z.infer<typeof runInput>, ctx: ToolContext) {
     stdin: args.stdin,
     stdinLiteral: true,
     stdinFile: args.stdin_file,
+    ...observeOptions(args),
     compress: args.compress,
   });
 }
@@ -127,13 +139,17 @@ export function statusTool(args: z.infer<typeof jobInput>, ctx: ToolContext) {
 }
 
 export function tailTool(args: z.infer<typeof tailInput>, ctx: ToolContext) {
-  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes, compress: args.compress });
+  return tail({ root: ctx.root, jobId: args.job_id, tailLines: args.lines, maxBytes: args.max_bytes, since: args.since, compress: args.compress });
 }
 
 export function waitTool(args: z.infer<typeof waitInput>, ctx: ToolContext) {
   // No `forever`: a host's request deadline would end the call, not the wait (as in 0.2.31).
   const until = effectiveUntil(args.until, DEFAULT_WAIT_UNTIL_SECONDS, ctx.budget);
-  return wait({ root: ctx.root, jobId: args.job_id, until, signal: ctx.signal });
+  return wait({ root: ctx.root, jobId: args.job_id, until, ...observeOptions(args), signal: ctx.signal });
+}
+
+function observeOptions(args: { excerpt?: (typeof EXCERPT_MODES)[number]; max_bytes?: number; tail_lines?: number; until_output?: string }) {
+  return { excerpt: args.excerpt, maxBytes: args.max_bytes, tailLines: args.tail_lines, untilOutput: args.until_output };
 }
 
 export function killTool(args: z.infer<typeof jobInput>, ctx: ToolContext) {

@@ -24,10 +24,13 @@ function re2(): typeof RE2JS {
   return engine;
 }
 
-/** An unanchored search for `pattern` in a line; throws invalid_argument with the engine's reason. */
-export function compileLineRegex(pattern: string): (line: string) => boolean {
+/**
+ * An unanchored search for `pattern` in a line; throws invalid_argument with the engine's reason,
+ * naming the API `field` the pattern came in (output_pattern, until_output).
+ */
+export function compileLineRegex(pattern: string, field = "output_pattern"): (line: string) => boolean {
   const refuse = (reason: string) =>
-    new AgentExecError("invalid_argument", `output_pattern ${JSON.stringify(pattern)}: ${reason}`, { details: { pattern } });
+    new AgentExecError("invalid_argument", `${field} ${JSON.stringify(pattern)}: ${reason}`, { details: { pattern } });
   let regex: RE2JS;
   try {
     regex = re2().compile(pattern);

@@ -33,10 +33,7 @@ export function checkWholeNumber(value: unknown, what: string): void {
 
 /** The first `maxBytes` bytes of a log (at most MAX_EXCERPT_BYTES). Reads only what it returns, however large the log. */
 export function headExcerpt(path: string, maxBytes: number): Excerpt {
-  return withFile(path, (fd, total) => {
-    const bytes = readAt(fd, 0, Math.min(total, maxBytes, MAX_EXCERPT_BYTES));
-    return { text: bytes.toString("utf8"), range: [0, bytes.length], total };
-  });
+  return withFile(path, (fd, total) => headOf(fd, total, maxBytes), EMPTY);
 }
 
 /**
@@ -45,12 +42,35 @@ export function headExcerpt(path: string, maxBytes: number): Excerpt {
  * last line, and CRLF counts as one line end.
  */
 export function tailExcerpt(path: string, lines: number, maxBytes: number): Excerpt {
-  return withFile(path, (fd, total) => {
-    const windowStart = Math.max(0, total - Math.min(maxBytes, MAX_EXCERPT_BYTES));
-    const window = readAt(fd, windowStart, total - windowStart);
-    const start = lines > 0 ? startOfLastLines(window, lines) : 0;
-    return { text: window.subarray(start).toString("utf8"), range: [windowStart + start, windowStart + window.length], total };
-  });
+  return withFile(path, (fd, total) => tailOf(fd, total, 0, lines, maxBytes), EMPTY);
+}
+
+/**
+ * Both ends of a log from one open (so one file size): the head, and the tail of what follows it
+ * (never a byte of the head again; empty when the head holds the whole log).
+ */
+export function headAndTail(path: string, lines: number, maxBytes: number): { head: Excerpt; tail: Excerpt } {
+  return withFile(
+    path,
+    (fd, total) => {
+      const head = headOf(fd, total, maxBytes);
+      return { head, tail: tailOf(fd, total, head.range[1], lines, maxBytes) };
+    },
+    { head: EMPTY, tail: EMPTY },
+  );
+}
+
+function headOf(fd: number, total: number, maxBytes: number): Excerpt {
+  const bytes = readAt(fd, 0, Math.min(total, maxBytes, MAX_EXCERPT_BYTES));
+  return { text: bytes.toString("utf8"), range: [0, bytes.length], total };
+}
+
+/** The tail within [floor, total). */
+function tailOf(fd: number, total: number, floor: number, lines: number, maxBytes: number): Excerpt {
+  const windowStart = Math.max(floor, total - Math.min(maxBytes, MAX_EXCERPT_BYTES));
+  const window = readAt(fd, windowStart, total - windowStart);
+  const start = lines > 0 ? startOfLastLines(window, lines) : 0;
+  return { text: window.subarray(start).toString("utf8"), range: [windowStart + start, windowStart + window.length], total };
 }
 
 function startOfLastLines(window: Buffer, lines: number): number {
@@ -63,14 +83,14 @@ function startOfLastLines(window: Buffer, lines: number): number {
   return 0;
 }
 
-function withFile(path: string, read: (fd: number, size: number) => Excerpt): Excerpt {
+function withFile<T>(path: string, read: (fd: number, size: number) => T, empty: T): T {
   let fd: number;
   try {
     fd = openJobFile(path, "read");
   } catch (error) {
     // A log that does not exist (yet) has no content; a link, FIFO or device in its place is
     // unsafe_job_file, said out loud rather than shown as an empty log.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return EMPTY;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return empty;
     if (isAgentExecError(error)) throw error;
     throw ioError(error, "read", path);
   }
@@ -94,5 +114,5 @@ function readAt(fd: number, position: number, length: number): Buffer {
 
 /** Size of a log in bytes, 0 when it does not exist. */
 export function logSize(path: string): number {
-  return withFile(path, (_fd, total) => ({ ...EMPTY, total })).total;
+  return withFile(path, (_fd, total) => total, 0);
 }

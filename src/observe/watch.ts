@@ -9,6 +9,8 @@ export interface WatchOptions {
   pollMs: number;
   /** Stop early, as if the timeout had passed (a client that went away). */
   signal?: AbortSignal;
+  /** The files of the directory whose changes trigger a check (default: state.json alone). */
+  names?: readonly string[];
 }
 
 /**
@@ -45,9 +47,10 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
       }
     };
     try {
-      // Log writes land in the same directory; only the rename that replaces state.json matters.
+      // Log writes land in the same directory; by default only the rename that replaces state.json matters.
+      const names = options.names ?? [STATE_FILE];
       watcher = watch(dir, (_event, name) => {
-        if (name === null || name === STATE_FILE) tick();
+        if (name === null || names.includes(name)) tick();
       });
       watcher.on("error", () => undefined); // polling still covers us
     } catch {

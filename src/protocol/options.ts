@@ -18,6 +18,10 @@ export const DEFAULT_BIND = "127.0.0.1:19263";
 export const LIST_STATES = [...JOB_STATUSES, "unknown"] as const;
 export type ListState = (typeof LIST_STATES)[number];
 
+/** Which part of each log run/wait return: run defaults to the head, wait (as 0.2.31) to the tail. */
+export const EXCERPT_MODES = ["head", "tail", "both"] as const;
+export type ExcerptMode = (typeof EXCERPT_MODES)[number];
+
 export const MATCH_TYPES = ["contains", "regex"] as const;
 export const MATCH_STREAMS = ["stdout", "stderr", "either"] as const;
 export type MatchType = (typeof MATCH_TYPES)[number];

@@ -8,7 +8,7 @@ import { DEFAULT_LIST_LIMIT, list, LIST_STATES, type ListState } from "../comman
 import { run, type RunOptions } from "../commands/run.js";
 import { status } from "../commands/status.js";
 import { tail } from "../commands/tail.js";
-import { wait } from "../commands/wait.js";
+import { wait, type WaitOptions } from "../commands/wait.js";
 import { secondsProblem } from "../commands/duration.js";
 import { log } from "../log.js";
 import { errorEnvelope, okEnvelope } from "../protocol/envelope.js";
@@ -311,7 +311,7 @@ function queryBool(query: URLSearchParams, name: string): boolean | undefined {
 
 // ---- handlers ----
 
-const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout", "wait", "until", "forever", "max_bytes", "compress", "tags", ...Object.keys(NOTIFICATION_FIELDS)];
+const EXEC_FIELDS = ["command", "cwd", "env", "mask", "timeout", "wait", "until", "forever", "max_bytes", "compress", "tags", "excerpt", "tail_lines", "until_output", ...Object.keys(NOTIFICATION_FIELDS)];
 
 async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string, object]> {
   const body = await readJsonObject(req, true);
@@ -336,6 +336,10 @@ async function execHandler(ctx: Context, req: IncomingMessage): Promise<[string,
   if (options.forever && options.until !== undefined) throw invalid("give until or forever, not both");
   options.maxBytes = nonNegative(body.max_bytes, "max_bytes", true);
   options.compress = compressField(body.compress);
+  // Values as sent: run judges them (the same checks as the CLI's, MCP's and the library's).
+  options.excerpt = (body.excerpt ?? undefined) as RunOptions["excerpt"];
+  options.tailLines = (body.tail_lines ?? undefined) as number | undefined;
+  options.untilOutput = (body.until_output ?? undefined) as string | undefined;
   if (body.tags !== undefined && body.tags !== null) {
     if (!Array.isArray(body.tags) || !body.tags.every((t) => typeof t === "string")) throw invalid("tags must be an array of strings");
     options.tags = body.tags as string[];
@@ -382,8 +386,9 @@ function compressField(value: unknown): CompressionMode | undefined {
 async function tailHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {
   const tailLines = queryNumber(query, "tail_lines", true);
   const maxBytes = queryNumber(query, "max_bytes", true);
+  const since = query.get("since") ?? undefined;
   const compress = compressField(query.get("compress") ?? undefined);
-  return ["tail", await tail({ root: ctx.root, jobId: id, tailLines, maxBytes, compress })];
+  return ["tail", await tail({ root: ctx.root, jobId: id, tailLines, maxBytes, since, compress })];
 }
 
 async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearchParams, id: string, gone: AbortSignal): Promise<[string, object]> {
@@ -393,8 +398,14 @@ async function waitHandler(ctx: Context, _req: IncomingMessage, query: URLSearch
   const until = raw === null ? undefined : Number(raw);
   const forever = queryBool(query, "forever");
   if (forever && until !== undefined) throw invalid("give until or forever, not both");
+  const output = {
+    excerpt: (query.get("excerpt") ?? undefined) as WaitOptions["excerpt"],
+    maxBytes: queryNumber(query, "max_bytes", true),
+    tailLines: queryNumber(query, "tail_lines", true),
+    untilOutput: query.get("until_output") ?? undefined,
+  };
   // A client that went away stops the wait: its watcher is not kept until the job ends.
-  return ["wait", await wait({ root: ctx.root, jobId: id, until, forever, signal: gone })];
+  return ["wait", await wait({ root: ctx.root, jobId: id, until, forever, ...output, signal: gone })];
 }
 
 async function killHandler(ctx: Context, req: IncomingMessage, query: URLSearchParams, id: string): Promise<[string, object]> {

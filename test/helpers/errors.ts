@@ -10,3 +10,14 @@ export function caught(fn: () => unknown): AgentExecError {
   }
   throw new Error("expected an AgentExecError, nothing was thrown");
 }
+
+/** caught() for a promise: the AgentExecError it rejects with. */
+export async function rejected(fn: () => Promise<unknown>): Promise<AgentExecError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (isAgentExecError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected an AgentExecError, the promise resolved");
+}

@@ -75,14 +75,16 @@ describe("agent-exec mcp", () => {
     const run = byName.run!.inputSchema as any;
     expect(run.additionalProperties).toBe(false);
     expect(run.required).toEqual(["command"]);
-    expect(Object.keys(run.properties).sort()).toEqual(["command", "compress", "cwd", "env", "stdin", "stdin_file", "timeout", "until"]);
+    // 0.2.31's parameters, then issue 14's output and readiness ones.
+    expect(Object.keys(run.properties).sort()).toEqual(["command", "compress", "cwd", "env", "excerpt", "max_bytes", "stdin", "stdin_file", "tail_lines", "timeout", "until", "until_output"]);
     expect(run.properties.command).toMatchObject({ type: "array", items: { type: "string" } });
     expect(run.properties.stdin.type).toBe("string");
     expect(run.properties.stdin_file.description).toContain("server-local");
     expect(byName.status!.inputSchema).toMatchObject({ required: ["job_id"], properties: { job_id: { type: "string" } } });
     expect(byName.kill!.inputSchema).toMatchObject({ required: ["job_id"] });
     expect(byName.tail!.inputSchema).toMatchObject({ properties: { lines: { type: "integer", minimum: 0 }, max_bytes: { type: "integer", minimum: 0 } } });
-    expect(byName.wait!.inputSchema).toMatchObject({ properties: { until: { type: "number" } } });
+    expect(byName.wait!.inputSchema).toMatchObject({ properties: { until: { type: "number" }, until_output: { type: "string" }, excerpt: { enum: ["head", "tail", "both"] } } });
+    expect(byName.tail!.inputSchema).toMatchObject({ properties: { since: { type: "string" } } });
     expect(Object.keys((byName.list!.inputSchema as any).properties).sort()).toEqual(["all", "cwd", "limit", "state", "tags"]);
   });
 
@@ -241,6 +243,21 @@ describe("agent-exec mcp", () => {
     expect((await okCall(client, "wait", { job_id: run.job_id })).state).toMatch(/^(created|running)$/);
     // An explicit until wins over the default: the job is watched until it exits.
     expect(await okCall(client, "run", { command: ["echo", "waited"], until: 30 })).toMatchObject({ state: "exited", stdout: "waited\n" });
+  });
+
+  it("run and wait take excerpt and until_output, tail takes since; the commands judge the values", async () => {
+    const { client } = await connect();
+    const run = await okCall(client, "run", { command: ["sh", "-c", "echo one; echo ready; sleep 0.3; echo two; exec sleep 3864"], until: 60, until_output: "ready" });
+    expect(run).toMatchObject({ state: "running", until_output: { matched: true, line: "ready" } });
+    const waited = await okCall(client, "wait", { job_id: run.job_id, until: 60, until_output: "^two$", excerpt: "tail", tail_lines: 1 });
+    expect(waited).toMatchObject({ state: "running", stdout: "two\n", stdout_truncated: true, until_output: { matched: true, line: "two" } });
+    const since = await okCall(client, "tail", { job_id: run.job_id, since: run.cursor });
+    expect(since).toMatchObject({ stdout: "two\n", cursor: waited.cursor });
+    expect((await okCall(client, "status", { job_id: run.job_id })).command).toEqual(["sh", "-c", "echo one; echo ready; sleep 0.3; echo two; exec sleep 3864"]);
+    expect((await errorCall(client, "tail", { job_id: run.job_id, since: "nope" }, "invalid_argument")).message).toMatch(/^since "nope": not a cursor/);
+    const before = jobs().length;
+    expect((await errorCall(client, "run", { command: ["true"], until_output: "(x" }, "invalid_argument")).message).toMatch(/^until_output/);
+    expect(jobs().length).toBe(before);
   });
 
   it("refuses a malformed until variable on stderr before serving, with nothing on stdout", () => {

@@ -83,6 +83,18 @@ describe("schema", { timeout: 180_000 }, () => {
     expectAllValid(responses);
   });
 
+  test("excerpts, cursors, until_output and tail --since validate (run, wait, tail)", () => {
+    const both = ok(f.x(["run", "--excerpt", "both", "--max-bytes", "4", "--until-output", "b", "--", "sh", "-c", "echo aaaa; echo bbbb; echo cccc"]), "run");
+    expect(both.until_output.matched).toBe(true);
+    expect(both.stdout_truncated).toBe(true);
+    const waited = ok(f.x(["wait", "--excerpt", "both", "--until-output", "nothing-prints-this", both.job_id]), "wait");
+    expect(waited.until_output).toEqual({ pattern: "nothing-prints-this", matched: false });
+    const since = ok(f.x(["tail", "--since", both.cursor, both.job_id]), "tail");
+    const reset = ok(f.x(["tail", "--since", "v1.1.1.0", both.job_id]), "tail");
+    expect(reset.since_reset).toBe("restarted");
+    expectAllValid([both, waited, since, reset]);
+  });
+
   test("kill responses with escalated_to and with a hint validate", async () => {
     const stubborn = () => ok(f.x(["run", "--no-wait", "--", "sh", "-c", "trap '' TERM; sleep 3793"]), "run").job_id;
     const [first, second] = [stubborn(), stubborn()];

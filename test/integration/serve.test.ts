@@ -189,6 +189,32 @@ describe("serve", () => {
     expect((await call(`${s.url}/jobs?tag=web`)).body.jobs).toHaveLength(0);
   });
 
+  test("GET /wait returns output; /exec and /wait take excerpt and until_output, /tail since, judged by the commands", async () => {
+    const s = await started();
+    const exec = await call(`${s.url}/exec`, {
+      method: "POST",
+      json: { command: ["sh", "-c", "echo one; echo ready; sleep 0.3; echo two; exec sleep 3664"], until: 60, until_output: "^ready$", excerpt: "tail", tail_lines: 1 },
+    });
+    expect(exec.body).toMatchObject({ ok: true, type: "run", state: "running", stdout: "ready\n", until_output: { pattern: "^ready$", matched: true, stream: "stdout", line: "ready" } });
+    const id = exec.body.job_id as string;
+    const w = await call(`${s.url}/wait/${id}?until=60&until_output=two&excerpt=head&max_bytes=4`);
+    expect(w.body).toMatchObject({ ok: true, type: "wait", state: "running", stdout: "one\n", stdout_truncated: true, encoding: "utf-8-lossy", until_output: { matched: true, line: "two" } });
+    const since = await call(`${s.url}/tail/${id}?since=${exec.body.cursor}`);
+    expect(since.body).toMatchObject({ ok: true, type: "tail", stdout: "two\n", stdout_range: [10, 14] });
+    // A head excerpt's cursor continues after the head.
+    expect((await call(`${s.url}/tail/${id}?since=${w.body.cursor}`)).body.stdout).toBe("ready\ntwo\n");
+    // The same validation as the CLI's, in the API's words.
+    expectError(await call(`${s.url}/tail/${id}?since=nope`), 400, "invalid_argument");
+    expectError(await call(`${s.url}/wait/${id}?excerpt=middle`), 400, "invalid_argument");
+    expectError(await call(`${s.url}/wait/${id}?until_output=(x`), 400, "invalid_argument");
+    const before = readdirSync(fx.root).length;
+    const bad = await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], until_output: "(x" } });
+    expectError(bad, 400, "invalid_argument");
+    expect(bad.body.error.message).toMatch(/^until_output "\(x": not a valid regex/);
+    expectError(await call(`${s.url}/exec`, { method: "POST", json: { command: ["true"], excerpt: 3 } }), 400, "invalid_argument");
+    expect(readdirSync(fx.root).length).toBe(before);
+  });
+
   test("errors: 400, 404, 405, 413 and 500 with error codes", async () => {
     const s = await started();
     const post = (path: string, body: string) => call(`${s.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json" } });

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { parseCursor, readChunk, wholeCharacters } from "../../src/server/dashboard/cursor.js";
+import { parseCursor, readChunk, wholeCharacters } from "../../src/observe/cursor.js";
 
 const dirs: string[] = [];
 afterEach(() => {

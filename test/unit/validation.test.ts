@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildDefinition } from "../../src/launch/definition.js";
 import { parseConfig } from "../../src/config.js";
-import { caught } from "../helpers/errors.js";
+import { caught, rejected } from "../helpers/errors.js";
+import { run } from "../../src/commands/run.js";
+import { tail } from "../../src/commands/tail.js";
+import { wait } from "../../src/commands/wait.js";
 
 // The validation cases that used to be one CLI spawn each, called where the rule lives. The
 // front door (JSON error, exit code, no job made) keeps one spawn per rule in
@@ -54,3 +57,39 @@ describe("run's definition: bad --cwd, --env, --env-file (buildDefinition)", () 
     expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
   });
 });
+
+describe("excerpt, tail_lines, until_output and since: judged by the command functions every front door calls", () => {
+  let root: string;
+  beforeEach(() => {
+    root = join(mkdtempSync(join(tmpdir(), "agent-exec-unit-validation-")), "jobs");
+  });
+  afterEach(() => {
+    rmSync(join(root, ".."), { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ excerpt: "middle" }, /^excerpt "middle": expected one of head, tail, both$/],
+    [{ excerpt: 3 }, /^excerpt 3:/],
+    [{ tailLines: -1 }, /^tail_lines -1:/],
+    [{ untilOutput: "" }, /^until_output "": expected a non-empty regex/],
+    [{ untilOutput: "(x" }, /^until_output "\(x": not a valid regex/],
+    [{ untilOutput: 5 }, /^until_output 5:/],
+  ])("run %j is invalid_argument and defines no job", async (bad, message) => {
+    const error = await rejected(() => run({ root, command: ["true"], ...(bad as object) }));
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toMatch(message);
+    expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);
+  });
+
+  it("wait and tail refuse the same values before they look for the job", async () => {
+    for (const call of [() => wait({ root, jobId: "NOPE", excerpt: "x" as never }), () => wait({ root, jobId: "NOPE", untilOutput: "(x" })]) {
+      expect((await rejected(call)).code).toBe("invalid_argument");
+    }
+    for (const since of ["", "v1.0.1", "v1.0.-1.0", "v1.0.1.1 ", 7]) {
+      const error = await rejected(() => tail({ root, jobId: "NOPE", since: since as string }));
+      expect(error.code).toBe("invalid_argument");
+      expect(error.message).toMatch(/^since .*: not a cursor/);
+    }
+  });
+});
+

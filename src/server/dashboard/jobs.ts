@@ -1,5 +1,5 @@
 // GET /dashboard/jobs: one page of the root's jobs for the dashboard, newest first, with what a
-// person scanning them wants (command, cwd, containment, tree usage) beside `list`'s summary.
+// person scanning them wants (containment, tree usage) beside `list`'s summary (command, cwd, …).
 // `list` does the filtering and the order; the page holds `limit` rows after `cursor`, the sort key
 // of the last row of the previous page, so a page boundary stays put while new jobs arrive on top.
 import type { IncomingMessage } from "node:http";
@@ -13,8 +13,6 @@ export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
 export interface DashboardJob extends JobSummary {
-  command?: string[];
-  cwd?: string;
   containment?: string;
   duration_ms?: number;
   tree_usage?: object;
@@ -89,10 +87,9 @@ function sortKey(job: JobSummary): string {
 function withDetails(root: string, job: JobSummary): DashboardJob {
   const dir = new JobDir(root, job.job_id);
   try {
-    const meta = dir.readMeta();
     const view = project(readJobState(dir));
     const { duration_ms, tree_usage } = outcomeOf(view);
-    return { ...job, command: meta.command, cwd: meta.cwd, ...(view.containment ? { containment: view.containment } : {}), duration_ms, tree_usage };
+    return { ...job, ...(view.containment ? { containment: view.containment } : {}), duration_ms, tree_usage };
   } catch {
     return job; // changed or removed since `list` read it: the summary is still true of that moment
   }

@@ -6,7 +6,7 @@ import { status } from "../../commands/status.js";
 import { okEnvelope } from "../../protocol/envelope.js";
 import { AgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
-import { LOG_STREAMS, type LogStream } from "./cursor.js";
+import { LOG_STREAMS, type LogStream } from "../../observe/cursor.js";
 import { jobsPageHandler } from "./jobs.js";
 import { streamHandler } from "./stream.js";
 
@@ -33,9 +33,9 @@ export async function dashboardApi(root: string, req: IncomingMessage, res: Serv
 }
 
 async function jobDetail(root: string, id: string): Promise<object> {
-  const found = await status({ root, jobId: id });
+  const found = await status({ root, jobId: id }); // command and cwd included
   const meta = new JobDir(root, found.job_id).readMeta();
-  return { ...found, command: meta.command, cwd: meta.cwd, tags: meta.tags ?? [] };
+  return { ...found, tags: meta.tags ?? [] };
 }
 
 /** The whole of one log as text/plain: the "full log" button. */

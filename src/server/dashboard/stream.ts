@@ -15,7 +15,7 @@ import { outcomeOf, project } from "../../job/projection.js";
 import { asAgentExecError } from "../../protocol/errors.js";
 import { JobDir } from "../../store/job-dir.js";
 import { isTerminal, type JobState } from "../../store/types.js";
-import { LOG_STREAMS, parseCursor, readChunk, type LogChunk, type LogStream } from "./cursor.js";
+import { LOG_STREAMS, parseCursor, readChunk, type LogChunk, type LogStream } from "../../observe/cursor.js";
 
 export const POLL_MS = 100;
 export const CHUNK_BYTES = 16 * 1024;

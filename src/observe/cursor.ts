@@ -1,9 +1,11 @@
 // A log cursor: the byte offset reached in each of a job's two logs (stdout.log, stderr.log). The
 // logs only grow (the supervisor appends), so an offset names a position once and for all; a
 // reader that keeps one resumes exactly where it stopped, whatever was written meanwhile. The
-// dashboard's stream speaks it; `tail --since` can reuse it.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { AgentExecError } from "../../protocol/errors.js";
+// dashboard's stream speaks it as query offsets; run/status/wait/tail hand it out as a token
+// (encodeCursor) that `tail --since` takes back.
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js";
+import { openJobFile } from "../store/job-file.js";
 
 export const LOG_STREAMS = ["stdout", "stderr"] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
@@ -19,6 +21,38 @@ export function parseCursor(query: URLSearchParams): LogCursor {
     cursor[stream] = Number(raw);
   }
   return cursor;
+}
+
+/**
+ * A cursor as callers hold it: `v1.<run>.<stdout>.<stderr>`, the offsets in decimal and `run` the
+ * run it was taken in (its started_at in ms, base 36; 0 before the job started). Only the logs of
+ * that run continue the offsets: `restart` empties them, and a cursor of an earlier run starts over.
+ */
+export interface CursorToken extends LogCursor {
+  run: string;
+}
+
+const TOKEN = /^v1\.([0-9a-z]{1,12})\.(\d{1,15})\.(\d{1,15})$/;
+
+/** The run tag of a state's started_at ("0" while the job has not started). */
+export function runTag(startedAt: string | null | undefined): string {
+  const ms = startedAt ? Date.parse(startedAt) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms.toString(36) : "0";
+}
+
+export function encodeCursor(token: CursorToken): string {
+  return `v1.${token.run}.${token.stdout}.${token.stderr}`;
+}
+
+/** A cursor from a caller, who may send anything: malformed is invalid_argument naming `field`. */
+export function decodeCursor(raw: unknown, field = "since"): CursorToken {
+  const match = typeof raw === "string" ? TOKEN.exec(raw) : null;
+  if (!match) {
+    throw new AgentExecError("invalid_argument", `${field} ${JSON.stringify(raw)}: not a cursor (expected the \`cursor\` of an earlier run, status, wait or tail answer, like v1.<run>.<stdout>.<stderr>)`, {
+      fields: [field],
+    });
+  }
+  return { run: match[1]!, stdout: Number(match[2]), stderr: Number(match[3]) };
 }
 
 export interface LogChunk {
@@ -43,10 +77,11 @@ export interface LogChunk {
 export function readChunk(path: string, offset: number, maxBytes: number, options: { maxLag?: number; align?: number; final?: boolean } = {}): LogChunk {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openJobFile(path, "read"); // a link or FIFO planted in place of a log is refused, not followed
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { from: offset, to: offset, bytes: Buffer.alloc(0), size: 0, skipped: 0 };
-    throw error;
+    if (isAgentExecError(error)) throw error;
+    throw ioError(error, "read", path);
   }
   try {
     const size = fstatSync(fd).size;
