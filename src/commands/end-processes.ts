@@ -1,6 +1,7 @@
 import { jobCgroupDir, killCgroup, removeCgroup } from "../platform/cgroup.js";
 import type { ResolvedSignal } from "../platform/signals.js";
 import { liveProcessesOf, mayHaveLiveProcesses, outsideGroup } from "../observe/live-processes.js";
+import type { ProcEntry } from "../platform/proc-table.js";
 import { processTree } from "../platform/process-tree.js";
 import type { StateRecord } from "../store/types.js";
 import { sleep } from "../time.js";
@@ -57,8 +58,8 @@ export async function endLeftovers(state: StateRecord, signal: ResolvedSignal, o
  * says for the root alone): forgetting it would leave them untracked for good. An empty cgroup
  * is removed on the way, since the job directory is about to go.
  */
-export function hasLiveProcesses(state: StateRecord): boolean {
-  if (mayHaveLiveProcesses(state)) return true;
+export function hasLiveProcesses(state: StateRecord, table?: () => ProcEntry[]): boolean {
+  if (mayHaveLiveProcesses(state, table)) return true;
   removeEmptyCgroup(state);
   return false;
 }

@@ -1,10 +1,11 @@
 import { incompleteSince } from "../observe/abandoned.js";
 import { readJobState } from "../job/read.js";
 import { hasLiveProcesses } from "./end-processes.js";
+import { mayHaveLiveProcesses, memo, procTable } from "../observe/live-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
 import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
-import { isTerminal } from "../store/types.js";
+import { isTerminal, type StateRecord } from "../store/types.js";
 import { durationOrThrow } from "./duration.js";
 import { DEFAULT_GC_OLDER_THAN } from "../protocol/options.js";
 
@@ -98,6 +99,9 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   const candidates: Candidate[] = [];
   // Half-made directories are removed whatever the policy, and count against none of its limits.
   const incomplete: Candidate[] = [];
+  const procs = memo(procTable); // one /proc scan for every job looked at, not one per job
+  // A dry run changes nothing: it leaves an empty cgroup for the real run to remove.
+  const alive = (state: StateRecord) => (policy.dryRun ? mayHaveLiveProcesses(state, procs) : hasLiveProcesses(state, procs));
   for (const id of listJobIds(root)) {
     if (policy.scanLimit !== undefined && out.scanned_dirs >= policy.scanLimit) break;
     out.scanned_dirs++;
@@ -117,7 +121,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
       skip(id, status, "active_job");
       continue;
     }
-    if (hasLiveProcesses(state)) {
+    if (alive(state)) {
       skip(id, status, "pid_alive"); // a descendant of a finished job may still write to its logs
       continue;
     }

@@ -75,10 +75,15 @@ export async function kill(options: KillOptions): Promise<KillResult> {
   // The live supervisor reaped the root a moment ago and its pid is someone else's: it is
   // recording the exit right now, so there is nothing to send, only that outcome to observe.
   const ours = (current: StateRecord) => checkJobWorkload(current, startOf) !== "reused";
+  // A supervisor that gets no exit signal (a Windows Job Object) learns from the request what
+  // ended the tree, so there it is written first; elsewhere the exit status tells, the request is
+  // only a record, and its atomic write (an fsync) is not worth delaying the signal for.
+  const requestFirst = Boolean(state.windows_job_name);
   const send = async (sig: ResolvedSignal) => {
-    writeKillRequest(dir, sig.name);
+    if (requestFirst) writeKillRequest(dir, sig.name);
     tree.signalTree(treeOf(state, state.pid!), sig);
     await signalJobProcesses(state, sig, true); // those that left the group (setsid, double fork)
+    if (!requestFirst) writeKillRequest(dir, sig.name);
   };
   if (ours(state)) await send(signal);
   if (options.noWait) return base;

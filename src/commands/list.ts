@@ -5,9 +5,10 @@ import { project } from "../job/projection.js";
 import { readJobState } from "../job/read.js";
 import { liveProcessesField, memo, procTable, type LiveProcesses } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
-import { JobDir, listJobDirs } from "../store/job-dir.js";
+import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
 import { DEFAULT_LIST_LIMIT, LIST_STATES, type ListState } from "../protocol/options.js";
+import { candidatesNewestFirst, insertRow, settled } from "./list-selection.js";
 import { matchesAllPatterns, tagPatternProblem } from "./tags.js";
 
 export { DEFAULT_LIST_LIMIT, LIST_STATES, type ListState };
@@ -63,20 +64,23 @@ export async function list(options: ListOptions = {}): Promise<ListResult> {
     if (problem) throw new AgentExecError("usage_error", problem);
   }
   const scope = options.all ? undefined : canonical(options.cwd ?? process.cwd());
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+  // Sorted newest first (list-selection.ts); with a limit, only the first limit + 1 are kept.
   const jobs: Omit<JobSummary, "short_job_id">[] = [];
+  let matched = 0;
   let skipped = 0;
   const procs = memo(procTable); // read /proc once, and only when some finished job needs it
-  for (const name of listJobDirs(root)) {
-    const summary = await summarize(new JobDir(root, name), scope, procs);
+  const candidates = candidatesNewestFirst(root);
+  for (let i = 0; i < candidates.length; i++) {
+    const summary = await summarize(new JobDir(root, candidates[i]!.name), scope, procs);
     if (summary === "skipped") skipped++;
     else if (summary && (!options.state || summary.state === options.state) && matchesAllPatterns(summary.tags, patterns)) {
-      jobs.push(summary);
+      matched++;
+      insertRow(jobs, summary, limit > 0 ? limit + 1 : 0);
     }
+    if (settled(jobs, limit, candidates[i + 1])) break;
   }
-  // Newest start first; jobs never started sort last; ids (ULIDs, time-ordered) break ties.
-  jobs.sort((a, b) => compare(b.started_at ?? "", a.started_at ?? "") || compare(b.job_id, a.job_id));
-  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
-  const truncated = limit > 0 && jobs.length > limit;
+  const truncated = limit > 0 && matched > limit;
   const shown = truncated ? jobs.slice(0, limit) : jobs;
   return { root, jobs: withShortIds(shown), truncated, skipped };
 }
@@ -129,9 +133,5 @@ function canonical(path: string): string {
   } catch {
     return absolute; // a directory that no longer exists can still have jobs
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 

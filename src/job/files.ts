@@ -34,3 +34,5 @@ export const LAUNCH_LOCK = "launch.lock";
 export const META_LOCK = "meta.lock";
 /** In the root, not a job directory: while auto-gc collects (src/launch/auto-gc.ts). */
 export const GC_LOCK = ".gc.lock";
+/** In the root, not a job directory: one empty file per job started long after it was made (src/job/late-starts.ts). */
+export const LATE_STARTS_DIR = ".late-starts";

@@ -35,8 +35,8 @@ export async function liveProcessesOf(state: JobState, table?: () => ProcEntry[]
  * Without the backend: whether the job may still have processes. A Windows supervisor stays
  * while its Job Object holds any, so there its liveness answers (erring on the side of "yes").
  */
-export function mayHaveLiveProcesses(state: JobState): boolean {
-  if (state.containment?.kind !== "job-object") return jobProcesses(state).length > 0;
+export function mayHaveLiveProcesses(state: JobState, table?: () => ProcEntry[]): boolean {
+  if (state.containment?.kind !== "job-object") return jobProcesses(state, table).length > 0;
   return Boolean(state.supervisor_pid && isSameProcessAlive(state.supervisor_pid, state.supervisor_start));
 }
 

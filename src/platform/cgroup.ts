@@ -31,9 +31,14 @@ export function ownCgroup(): CgroupPath | null {
   return line ? line.slice(3) : null;
 }
 
+// Mounts do not move under a running process: one mountinfo read per process, not one per job
+// (gc and list look at thousands).
+let ownMount: string | null | undefined;
+
 /** The job's cgroup directory, or null when `path` is not one this program could have made for `jobId`. */
 export function jobCgroupDir(path: unknown, jobId: string): string | null {
-  const mount = cgroup2Mount();
+  if (ownMount === undefined) ownMount = cgroup2Mount();
+  const mount = ownMount;
   if (!mount || typeof path !== "string" || !path.startsWith("/")) return null;
   const normal = posix.normalize(path);
   // Never trust a path from a file: it must name exactly this job's cgroup, with no way out of the mount.

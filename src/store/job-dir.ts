@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, readdirSync } from "node:fs";
+import { closeSync, lstatSync, readdirSync, type Dirent } from "node:fs";
 import { join } from "node:path";
 import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js";
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
@@ -8,7 +8,7 @@ import { STORED_ID, validateUserJobId } from "./job-id.js";
 import { checkRoot } from "./root.js";
 import { JOB_STATUSES, type JobMeta, type StateRecord } from "./types.js";
 import { pidProblem } from "../platform/tree-errors.js";
-import { FULL_LOG, LOG_FILES, META_FILE, META_LOCK, SECRETS_FILE, STATE_FILE, STDERR_LOG, STDIN_FILE, STDOUT_LOG } from "../job/files.js";
+import { FULL_LOG, LATE_STARTS_DIR, LOG_FILES, META_FILE, META_LOCK, SECRETS_FILE, STATE_FILE, STDERR_LOG, STDIN_FILE, STDOUT_LOG } from "../job/files.js";
 
 // A meta.json change takes milliseconds; a holder this slow is stuck.
 const META_LOCK_WAIT_MS = 5000;
@@ -163,26 +163,31 @@ export class JobDir {
 
 /**
  * The root's job directories: subdirectories named by a full job id, optionally only those whose
- * upper-cased id starts with `prefix`. Names are filtered before any directory is stat'ed.
+ * upper-cased id starts with `prefix`.
  */
 export function listJobIds(root: string, prefix = ""): string[] {
   return subdirectories(root, (name) => STORED_ID.test(name) && name.toUpperCase().startsWith(prefix));
 }
 
-/** Names of the root's subdirectories (symlinks are not followed); a missing root has none. */
+/**
+ * Names of the root's subdirectories (symlinks are not followed) but the store's own
+ * LATE_STARTS_DIR; a missing root has none.
+ */
 export function listJobDirs(root: string): string[] {
-  return subdirectories(root, () => true);
+  return subdirectories(root, (name) => name !== LATE_STARTS_DIR);
 }
 
 function subdirectories(root: string, wanted: (name: string) => boolean): string[] {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(root);
+    // The entry types come with the names (no lstat per job on Linux; node stats only where the
+    // file system does not say); a symlink is reported as one, never followed.
+    entries = readdirSync(root, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw ioError(error, "read jobs root", root);
   }
-  return names.filter((name) => wanted(name) && isDirectory(join(root, name)));
+  return entries.filter((entry) => entry.isDirectory() && wanted(entry.name)).map((entry) => entry.name);
 }
 
 function isDirectory(path: string): boolean {

@@ -4,6 +4,7 @@ import { LAUNCH_LOCK, STATE_FILE } from "../job/files.js";
 import { tryLock } from "./file-lock.js";
 import { STORED_ID } from "./job-id.js";
 import { sleepSync } from "../time.js";
+import { forgetLateStart } from "../job/late-starts.js";
 
 // Removing job directories. Only a real directory named by a full job id directly under the root
 // is removed; symlinks inside it are unlinked, never followed, so nothing outside the root is touched.
@@ -52,6 +53,7 @@ export function removeJobDir(root: string, id: string, seen: string): RemoveOutc
       renameSync(aside, path); // what is left stays visible as the job, to be deleted again
       throw error;
     }
+    forgetLateStart(root, id);
   } catch (error) {
     return { removed: false, reason: `delete_failed: ${(error as Error).message}` };
   } finally {

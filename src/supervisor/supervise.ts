@@ -23,6 +23,7 @@ import { commandNotFound } from "../launch/resolve-command.js";
 import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
 import { spawnCommand } from "../platform/spawn-command.js";
+import { noteLateStart } from "../job/late-starts.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
@@ -60,6 +61,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const failed = async (reason: string) => {
     const at = now();
     const state = failedToStart(base, reason, at, at);
+    noteLateStart(dir.root, dir.id, at);
     if (await record(state)) await deliverCompletion(dir, state, sinkTimeout, current);
   };
   if (!secrets) return failed("launch interrupted: the launching process ended before handing over the job's environment; nothing ran");
@@ -129,6 +131,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     new LogPump(child.stdout!, { fd: fds.stdout, name: STDOUT_LOG }, { fd: fds.full, name: fullName }, "STDOUT", observe("stdout")),
     new LogPump(child.stderr!, { fd: fds.stderr, name: STDERR_LOG }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
+  noteLateStart(dir.root, dir.id, startedAt); // before started_at is recorded, for list's order
   await record(running);
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start, containment);
   const timers = startTimers(meta, dir, running, enforcer);
