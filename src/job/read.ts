@@ -16,10 +16,12 @@ export function staleReason(state: StateRecord): string | null {
   const supervisor = state.supervisor_pid;
   if (!supervisor) {
     // A state.json written by the reference names no supervisor (ours always does, from
-    // `running` on): the workload's own pid is all there is to judge it by.
+    // `running` on): the workload's own pid is all there is to judge it by. With no pid either,
+    // nothing can be judged, so the job keeps its word (and gc keeps it).
+    if (!state.pid) return null;
     const check = checkJobWorkload(state);
     if (check === "ours") return null;
-    const workload = check === "reused" ? reusedPidReason(state.pid!) : state.pid ? `the workload (pid ${state.pid}) is gone` : "no workload pid was recorded";
+    const workload = check === "reused" ? reusedPidReason(state.pid) : `the workload (pid ${state.pid}) is gone`;
     return `no supervisor recorded and ${workload}; its exit status is unknown`;
   }
   if (isSameProcessAlive(supervisor, state.supervisor_start)) return null;
