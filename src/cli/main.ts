@@ -280,10 +280,11 @@ respond(
   withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
     .argument("<job-id>", "job id or unambiguous prefix")
     .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
+    .addOption(new Option("--lines <n>", "the same as --tail-lines (agent-exec 0.2.31's name)").argParser(count).conflicts("tailLines"))
     .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
     .option("--since <cursor>", "only what came after this cursor (from an earlier answer), from there on; --tail-lines is not used"),
   "tail",
-  async (o, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, ...compressionOf(o), jobId }),
+  async ({ lines, ...o }, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, tailLines: lines ?? o.tailLines, ...compressionOf(o), jobId }),
 );
 
 respond(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { CLI, cli } from "../helpers/cli.js";
-import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
 
 // Sleep durations 3721-3729 belong to this file.
 const fx = useJobFixture(["sleep 3721"]);
@@ -115,6 +115,15 @@ describe("tail", () => {
     expect(t.stdout_range).toEqual([6, 10]);
     expect(t.stdout_total_bytes).toBe(10);
     expect(t.encoding).toBe("utf-8-lossy");
+  });
+
+  test("--lines is --tail-lines (0.2.31's name); both at once, or a bad count, is a usage error", () => {
+    const { job_id } = ok(fx.x(["run", "--", "printf", "1\\n2\\n3\\n4\\n5\\n"]), "run");
+    const t = ok(fx.x(["tail", job_id, "--lines", "2"]), "tail");
+    expect(t.stdout).toBe("4\n5\n");
+    expect(t.stdout_range).toEqual([6, 10]);
+    usageError(fx.x(["tail", job_id, "--lines", "2", "--tail-lines", "3"]));
+    usageError(fx.x(["tail", job_id, "--lines", "x"]));
   });
 
   test("--max-bytes limits the excerpt to the end of the log", () => {
