@@ -209,19 +209,26 @@ function interruptOnSignal(): AbortSignal {
 }
 
 // Piped or redirected input is forwarded without --stdin; see docs/CONTRACT-NOTES.md.
-respond(withCompression(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))), "run", async (o, [command]) => {
+const RUN_STDIN_HELP = `
+Stdin: piped or redirected (non-tty) caller stdin is forwarded automatically, so
+\`producer | agent-exec run -- consumer\` works; --stdin or --stdin-file takes precedence and
+suppresses that detection. A tty stdin is never read. (\`create\` never captures stdin implicitly.)`;
+const CREATE_STDIN_HELP = `
+Stdin: \`create\` never captures piped stdin implicitly; give --stdin or --stdin-file.`;
+
+respond(withCompression(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))).addHelpText("after", RUN_STDIN_HELP), "run", async (o, [command]) => {
   const { run } = await import("../commands/run.js");
   return run({ ...o, ...compressionOf(o), ...definitionOf(o, command), interrupt: interruptOnSignal(), forwardPiped: true });
 });
 
-respond(withDefinition(subcommand("create", "define a job without starting it (start it later with start)")), "create", async (o, [command]) => {
+respond(withDefinition(subcommand("create", "define a job without starting it (start it later with start)")).addHelpText("after", CREATE_STDIN_HELP), "create", async (o, [command]) => {
   const { create } = await import("../commands/create.js");
   return create({ ...o, ...definitionOf(o, command) });
 });
 
 respond(
   withCompression(withObservation(subcommand("start", "start a created job and report on it like run")))
-    .argument("<job-id>", "job id or unambiguous prefix")
+    .argument("<JOB_ID>", "job id or unambiguous prefix")
     .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
   "start",
   async (o, [jobId]) => (await import("../commands/start.js")).start({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
@@ -229,7 +236,7 @@ respond(
 
 respond(
   withCompression(withObservation(subcommand("restart", "run a job's definition again under the same id")))
-    .argument("<job-id>", "job id or unambiguous prefix")
+    .argument("<JOB_ID>", "job id or unambiguous prefix")
     .option("--signal <signal>", "signal that ends a running job first", "TERM")
     .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
   "restart",
@@ -238,14 +245,14 @@ respond(
 
 const tagSet = withGlobals(new Command("set").description("replace a job's tags; no --tag clears them"))
   .exitOverride()
-  .argument("<job-id>", "job id or unambiguous prefix")
+  .argument("<JOB_ID>", "job id or unambiguous prefix")
   .option("--tag <tag>", "a tag (repeatable)", collectTag);
 respond(tagSet, "tag_set", async (o, [jobId]) => (await import("../commands/tag-set.js")).tagSet({ root: o.root, jobId, tags: o.tag }));
 program.command("tag").description("change a job's tags").exitOverride().addCommand(tagSet);
 
 const notifySet = withOutputMatch(withGlobals(new Command("set").description("change where a job's events go; metadata only, no sink runs now")))
   .exitOverride()
-  .argument("<job-id>", "job id or unambiguous prefix")
+  .argument("<JOB_ID>", "job id or unambiguous prefix")
   .option("--command <command>", "replace the job.finished command sink ('' removes it; --notify-file is kept)");
 respond(notifySet, "notify.set", async (o, [jobId]) => (await import("../commands/notify-set.js")).notifySet({ ...o, jobId }));
 program.command("notify").description("change a job's notification sinks").exitOverride().addCommand(notifySet);
@@ -253,7 +260,7 @@ program.command("notify").description("change a job's notification sinks").exitO
 respond(
   subcommand("delete", "delete a finished job, or with --all every finished job of this directory")
     .alias("rm")
-    .argument("[job-id]", "job id or unambiguous prefix")
+    .argument("[JOB_ID]", "job id or unambiguous prefix")
     .option("--all", "every finished job whose cwd is the current directory")
     .option("--dry-run", "report what would be deleted, delete nothing"),
   "delete",
@@ -271,14 +278,14 @@ respond(
 );
 
 respond(
-  subcommand("status", "state, exit code and times of a job").argument("<job-id>", "job id or unambiguous prefix"),
+  subcommand("status", "state, exit code and times of a job").argument("<JOB_ID>", "job id or unambiguous prefix"),
   "status",
   async (o, [jobId]) => (await import("../commands/status.js")).status({ root: o.root, jobId }),
 );
 
 respond(
   withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
-    .argument("<job-id>", "job id or unambiguous prefix")
+    .argument("<JOB_ID>", "job id or unambiguous prefix")
     .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
     .addOption(new Option("--lines <n>", "the same as --tail-lines (agent-exec 0.2.31's name)").argParser(count).conflicts("tailLines"))
     .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
@@ -289,7 +296,7 @@ respond(
 
 respond(
   withOutput(subcommand("wait", "wait until a job ends or --until passes; the job keeps running either way"), "tail", DEFAULT_TAIL_LINES.toString())
-    .argument("<job-id>", "job id or unambiguous prefix")
+    .argument("<JOB_ID>", "job id or unambiguous prefix")
     .option("--poll <seconds>", "fallback check interval; state changes are seen at once", seconds, 1)
     .addOption(new Option("--until <seconds>", `wait at most this long (default ${DEFAULT_WAIT_UNTIL_SECONDS})`).argParser(seconds).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
@@ -300,7 +307,7 @@ respond(
 
 respond(
   subcommand("kill", "signal a job's whole process tree and report the outcome")
-    .argument("<job-id>", "job id or unambiguous prefix")
+    .argument("<JOB_ID>", "job id or unambiguous prefix")
     .option("--signal <signal>", "TERM, INT, KILL or another signal name or number", "TERM")
     .option("--no-wait", "do not watch for the outcome (legacy response shape)")
     .option("--grace <seconds>", "if the job still runs this long after --signal, send SIGKILL"),
