@@ -6,7 +6,8 @@ import { logSize } from "../observe/excerpt.js";
 import { endCursor } from "../observe/output.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import type { ContainmentKind, JobStatus } from "../store/types.js";
+import type { ContainmentKind, JobStatus, StateRecord } from "../store/types.js";
+import { AgentExecError } from "../protocol/errors.js";
 
 export interface JobRef {
   /** A job id or an unambiguous prefix of one, in any case. */
@@ -24,8 +25,12 @@ export interface StatusResult extends Outcome {
   started_at?: string;
   /** How the job's processes are held together (cgroup, subreaper, process-group, job-object). */
   containment?: ContainmentKind;
-  /** `tail --since` this: the end of both logs now, so what it returns is what came after. */
-  cursor: string;
+  /**
+   * `tail --since` this: the end of both logs now, so what it returns is what came after. Absent
+   * when a log is not a file agent-exec opens (a planted link: unsafe_job_file), so that status
+   * still reports such a job's state.
+   */
+  cursor?: string;
 }
 
 export async function status(options: JobRef): Promise<StatusResult> {
@@ -42,6 +47,15 @@ export async function status(options: JobRef): Promise<StatusResult> {
     ...definedOnly({ started_at: view.started_at, containment: view.containment }),
     ...outcomeOf(view),
     ...(await liveProcessesField(state)),
-    cursor: endCursor(dir, state, logSize),
+    ...cursorField(dir, state),
   };
+}
+
+function cursorField(dir: JobDir, state: StateRecord): { cursor?: string } {
+  try {
+    return { cursor: endCursor(dir, state, logSize) };
+  } catch (error) {
+    if (error instanceof AgentExecError && error.code === "unsafe_job_file") return {};
+    throw error;
+  }
 }
