@@ -159,7 +159,16 @@ async function underWine() {
       // an older CLI without doctor: say so and go on
     }
     say(`process-tree backend under node.exe: ${backend}${process.env.AGENT_EXEC_BACKEND ? ` (AGENT_EXEC_BACKEND=${process.env.AGENT_EXEC_BACKEND})` : ""}`);
-    code = await runTests(wineEnv, join(checkoutDir, "windows-leg"));
+    code = await runTests(wineEnv, join(checkoutDir, "windows-leg"), TESTS);
+    // Under Wine, a few tests race process start-up against a loaded machine (docs/WINDOWS.md,
+    // "Known flakes"). A failed file is run once more, on its own, and both results are printed:
+    // the leg passes only if every failed file passes that second time.
+    const failedFiles = code === 0 ? [] : failingFiles(join(checkoutDir, "windows-leg", "spec.log"));
+    if (failedFiles.length > 0) {
+      say(`RETRY: ${failedFiles.join(" ")} failed; running them once more (the first report stays in windows-leg/spec.log)`);
+      code = await runTests(wineEnv, join(checkoutDir, "windows-leg-retry"), failedFiles.map((file) => join(ROOT, file)));
+      say(code === 0 ? `FLAKY: ${failedFiles.join(" ")} failed once and passed on the retry` : "the retry failed too");
+    }
   } finally {
     spawnSync(wineserver, ["-k"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
     spawnSync(wineserver, ["-w"], { env: wineEnv, stdio: "ignore", timeout: 30_000 });
@@ -226,7 +235,13 @@ function reportOrphanedPrefixes(checkouts) {
 }
 
 /** Runs node.exe --test under Wine; streams the spec report (written to a file) to stdout. */
-async function runTests(wineEnv, out) {
+/** The test files (checkout-relative) that the spec report names as failing. */
+function failingFiles(report) {
+  const text = readFileSync(report, "utf8");
+  return [...new Set([...text.matchAll(/^test at (test[\\/]windows[\\/][^:]+\.test\.mjs):\d+/gm)].map((m) => m[1].replaceAll("\\", "/")))];
+}
+
+async function runTests(wineEnv, out, files) {
   mkdirSync(out, { recursive: true });
   const report = join(out, "spec.log");
   writeFileSync(report, ""); // must exist: wine-node.sh converts existing absolute paths to Z:\...
@@ -238,9 +253,9 @@ async function runTests(wineEnv, out) {
     report,
     `--test-concurrency=${CONCURRENCY}`,
     `--test-timeout=${TEST_TIMEOUT_S * 1000}`,
-    ...TESTS,
+    ...files,
   ];
-  say(`running ${TESTS.map((t) => t.slice(ROOT.length + 1) || ".").join(" ")} (concurrency ${CONCURRENCY}) ...`);
+  say(`running ${files.map((t) => t.slice(ROOT.length + 1) || ".").join(" ")} (concurrency ${CONCURRENCY}) ...`);
   const started = Date.now();
   const child = spawn("bash", args, { cwd: ROOT, env: wineEnv, stdio: ["ignore", "pipe", "pipe"] });
   let extra = "";
