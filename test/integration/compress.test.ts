@@ -1,11 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import { CLI } from "../helpers/cli.js";
 import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
+import { makeGitRepo } from "../helpers/git-repo.js";
+import { serversEndedAfterEach } from "../helpers/servers.js";
 
 // The `compression` object wired into run, start, restart and tail on the CLI (--compress, --rtk),
 // config.toml, HTTP and MCP; 0.2.31's compression tests (tests/integration.rs) are ported here.
@@ -128,15 +130,7 @@ describe("compression on the CLI", { timeout: 120_000 }, () => {
 describe("route sees the job's command and output (0.2.31's route tests, through the CLI)", { timeout: 120_000 }, () => {
   function gitRepo(): string {
     const repo = f.scratch();
-    const git = (...args: string[]) => expect(spawnSync("git", args, { cwd: repo }).status).toBe(0);
-    git("init", "-q");
-    git("config", "user.email", "agent-exec@example.invalid");
-    git("config", "user.name", "Agent Exec");
-    for (let i = 0; i < 8; i++) {
-      writeFileSync(join(repo, `file${i}.txt`), `line ${i}\nold ${i}\n`);
-      git("add", ".");
-      git("commit", "-qm", `commit ${i}`);
-    }
+    makeGitRepo(repo);
     writeFileSync(join(repo, "file1.txt"), "line 1\nnew 1\nadded\n");
     return repo;
   }
@@ -197,15 +191,7 @@ describe("route sees the job's command and output (0.2.31's route tests, through
 
 // ---- HTTP ----
 
-const servers: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of servers.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
-    }
-  }
-});
+const servers = serversEndedAfterEach();
 
 /** `agent-exec serve --port 0`: its URL once it listens. */
 function serve(): Promise<string> {

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { readJsonIfThere } from "../helpers/files.js";
 import { useJobFixture } from "../helpers/jobs.js";
+import { serversEndedAfterEach } from "../helpers/servers.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
 const fx = useJobFixture(["sleep 3661", "sleep 3662", "sleep 3663", "sleep 3664"]);
@@ -28,16 +29,7 @@ interface Served {
   exited: Promise<number | null>;
 }
 
-const servers: ChildProcess[] = [];
-
-afterEach(async () => {
-  for (const child of servers.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
-    }
-  }
-});
+const servers = serversEndedAfterEach();
 
 /** Starts `agent-exec serve`; resolves with its first stdout line parsed, or with its exit if it ends first. */
 function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served & { code?: number | null }> {

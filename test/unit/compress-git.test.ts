@@ -4,23 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
+import { gitIn, makeGitRepo } from "../helpers/git-repo.js";
 
 // The reference's git fixture (8 commits of 8 files), with real git; what 0.2.31's compression
 // tests assert of git log --stat, diff, show, branch, and of grep and find.
 let repo: string;
-const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" });
+const git = (...args: string[]) => gitIn(repo, ...args);
 const routed = (command: string[], stdout: string) => compressOutput({ mode: "route", command, stdout, stderr: "" })!;
 
 beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), "agent-exec-unit-compress-git-"));
-  git("init", "-q");
-  git("config", "user.email", "agent-exec@example.invalid");
-  git("config", "user.name", "Agent Exec");
-  for (let i = 0; i < 8; i++) {
-    writeFileSync(join(repo, `file${i}.txt`), `line ${i}\nold ${i}\n`);
-    git("add", ".");
-    git("commit", "-qm", `commit ${i}`);
-  }
+  makeGitRepo(repo);
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
