@@ -150,18 +150,22 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${CHROMIUM ? "" : " (skipped: n
     page.setDefaultTimeout(60_000);
     // What the server answered, from the browser's network layer: a refused cross-origin answer
     // never reaches the page (CORS, ORB), so puppeteer's "response" event does not see it either.
-    const answers: { path: string; status: number }[] = [];
+    // The ExtraInfo event may come before or after requestWillBeSent for the same request, so the
+    // two halves are kept by request id and joined when read.
+    const statuses = new Map<string, number>();
     const urls = new Map<string, string>();
+    const answers = () =>
+      [...statuses].flatMap(([requestId, status]) => {
+        const at = urls.get(requestId);
+        return at !== undefined && new URL(at).port === target.port ? [{ path: new URL(at).pathname, status }] : [];
+      });
     const cdp = await page.createCDPSession();
     cdp.on("Network.requestWillBeSent", (event) => urls.set(event.requestId, event.request.url));
-    cdp.on("Network.responseReceivedExtraInfo", (event) => {
-      const at = new URL(urls.get(event.requestId) ?? "http://unknown.invalid/");
-      if (at.port === target.port) answers.push({ path: at.pathname, status: event.statusCode });
-    });
+    cdp.on("Network.responseReceivedExtraInfo", (event) => statuses.set(event.requestId, event.statusCode));
     await cdp.send("Network.enable");
     await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
-    await expect.poll(() => answers.map((a) => a.path).sort(), { timeout: 60_000 }).toEqual(["/", "/dashboard/jobs", `/kill/${id}`]);
-    expect(answers.every((a) => a.status === 403)).toBe(true);
+    await expect.poll(() => answers().map((a) => a.path).sort(), { timeout: 60_000 }).toEqual(["/", "/dashboard/jobs", `/kill/${id}`]);
+    expect(answers().every((a) => a.status === 403)).toBe(true);
     expect(fx.readState(id).job.status).toBe("running");
 
     // A name re-pointed at 127.0.0.1 (DNS rebinding) gets neither the page nor the API.

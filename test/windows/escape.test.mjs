@@ -90,7 +90,10 @@ describe("no escape window", { skip: SKIP }, () => {
       const killed = await warmKill(warm, box.root, started.job_id);
       t.diagnostic(`kill sent ${sentAfter} ms after run returned; outcome ${JSON.stringify(killed)}`);
       await assertTreeGone(dir);
-      assert.equal(killed.state, "killed", `the job must still be running when kill arrives: ${JSON.stringify(killed)}`);
+      // cmd returns as soon as `start /B` has launched node, so the root may already have exited
+      // when kill arrives (under Wine it sometimes has): the job is then "exited" with node as its
+      // leftover, and kill must have ended that just the same. Nothing left is what this asserts.
+      assert.ok(["killed", "exited"].includes(killed.state), JSON.stringify(killed));
     } finally {
       warm.dispose();
     }
