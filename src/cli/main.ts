@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option, type OptionValues } from "@commander-js/extra-typings";
 import { completionScript, SHELLS } from "./completions.js";
-import { bind, collect, collectTag, collectTagPattern, count, duration, increase, port, seconds, waitValue } from "./args.js";
+import { bind, collect, collectTag, collectTagPattern, count, duration, increase, normalizeWait, port, seconds, waitValue } from "./args.js";
 import { log, setVerbosity } from "../log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError } from "../protocol/errors.js";
@@ -21,6 +21,7 @@ import {
   MATCH_TYPES,
   notificationOf,
   type NotificationOptions,
+  tailLinesProblem,
 } from "../protocol/options.js";
 import { AGENT_EXEC_VERSION } from "../version.js";
 
@@ -164,8 +165,14 @@ function withOutput<A extends unknown[], O extends OptionValues, G extends Optio
 
 /** How run, start and restart watch the job, and their best-effort gc afterwards. */
 function withObservation<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
-  return withOutput(command, "head", "0: --max-bytes only")
-    .option("--wait [true|false]", "wait for the job before answering (default; --wait false = --no-wait)", waitValue)
+  const parseOptions = command.parseOptions.bind(command);
+  const takesValue = (flag: string) => command.options.some((o) => (o.long === flag || o.short === flag) && (o.required || o.optional));
+  command.parseOptions = (args) => parseOptions(normalizeWait(args, takesValue, command.name() === "run"));
+  command.hook("preAction", () => {
+    if (tailLinesProblem(command.opts(), "head")) throw new AgentExecError("usage_error", "--tail-lines needs --excerpt tail or both: the head excerpt is cut by --max-bytes only");
+  });
+  return withOutput(command, "head", "none; needs --excerpt tail|both")
+    .option("--wait [true|false]", "wait for the job before answering (the default; --wait false = --no-wait)", waitValue)
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
@@ -272,7 +279,8 @@ respond(
     .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
     .option("--max-jobs <n>", "keep at most this many newest finished jobs", count)
     .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
-    .option("--dry-run", "report what would be deleted, delete nothing"),
+    .option("--dry-run", "report what would be deleted, delete nothing")
+    .option("--details", "add `jobs`: each job directory looked at, with its action and reason"),
   "gc",
   async (o) => (await import("../commands/gc.js")).gc(o),
 );

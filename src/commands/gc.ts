@@ -20,6 +20,8 @@ export interface GcOptions {
   /** Keep the terminal jobs' total size under this many bytes, deleting oldest first. */
   maxBytes?: number;
   dryRun?: boolean;
+  /** Add `jobs`, each directory's action and reason (0.2.31 answers with the counts only). */
+  details?: boolean;
 }
 
 export interface GcPolicy {
@@ -51,7 +53,9 @@ export interface GcOutcome {
   jobs: GcJobResult[];
 }
 
-export interface GcResult extends GcOutcome {
+export interface GcResult extends Omit<GcOutcome, "jobs"> {
+  /** Only with `details`. */
+  jobs?: GcJobResult[];
   root: string;
   dry_run: boolean;
   older_than: string;
@@ -68,12 +72,14 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
     maxBytes: options.maxBytes,
     dryRun: options.dryRun ?? false,
   };
+  const { jobs, ...counts } = collectGarbage(root, policy);
   return {
     root,
     dry_run: policy.dryRun,
     older_than: olderThan,
     older_than_source: options.olderThan === undefined ? "default" : "flag",
-    ...collectGarbage(root, policy),
+    ...counts,
+    ...(options.details ? { jobs } : {}),
   };
 }
 

@@ -38,7 +38,7 @@ export interface WaitResult extends Outcome, OutputFields {
 export async function wait(options: WaitOptions): Promise<WaitResult> {
   const timeoutMs = options.forever ? null : secondsToMs(options.until ?? DEFAULT_WAIT_UNTIL_SECONDS, "until");
   const pollMs = Math.max(10, secondsToMs(options.poll ?? 1, "poll"));
-  checkExcerptOptions(options);
+  checkExcerptOptions(options, "tail");
   compileUntilOutput(options.untilOutput);
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta();

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { eventually } from "../helpers/cli.js";
-import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
 import { isAlive } from "../helpers/procs.js";
 
 // Sleep durations 3871-3879 belong to this file. Issue 14 items 2, 3 and 6: wait's output, command
@@ -37,6 +37,11 @@ describe("wait returns output like 0.2.31", () => {
     const b = ok(fx.x(["run", "--excerpt", "both", "--max-bytes", "6", "--tail-lines", "1", "--", "sh", "-c", script]), "run");
     expect([b.stdout, b.stdout_tail]).toEqual(["l1\nl2\n", "l40\n"]);
     expect(b.stdout_tail_range[0]).toBeGreaterThanOrEqual(b.stdout_range[1]);
+    // --tail-lines with the head excerpt (run's default) would be ignored: a usage error, as in 0.2.31
+    const before = readdirSync(fx.root).length;
+    usageError(fx.x(["run", "--tail-lines", "10", "echo", "hi"]));
+    usageError(fx.x(["start", "--excerpt", "head", "--tail-lines", "1", "NOPE"]));
+    expect(readdirSync(fx.root).length).toBe(before);
     const small = ok(fx.x(["run", "--excerpt", "both", "--", "echo", "hi"]), "run");
     expect([small.stdout, small.stdout_tail, small.stdout_truncated]).toEqual(["hi\n", "", false]);
     // The default is still the head, untruncated when it all fits.
