@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option, type OptionValues } from "@commander-js/extra-typings";
-import { completionScript, SHELLS } from "./completions.js";
+import { clapCompletionRequest, completionScript, type CompletionRequest, SHELLS } from "./completions.js";
 import { bind, collect, collectTag, collectTagPattern, count, duration, increase, normalizeWait, port, seconds, waitValue } from "./args.js";
 import { log, setVerbosity } from "../log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "../protocol/envelope.js";
@@ -370,11 +370,13 @@ program
   .argument("[words...]")
   .helpOption(false)
   .allowUnknownOption()
-  .action(async (cword, words) => {
-    const { complete } = await import("./complete.js");
-    const candidates = await complete(program, words, Number(cword)).catch(() => []);
-    await finish(candidates.map((c) => `${c}\n`).join(""), 0);
-  });
+  .action((cword, words) => printCandidates({ words, cword: Number(cword), separator: "\n" }));
+
+async function printCandidates({ words, cword, separator }: CompletionRequest): Promise<never> {
+  const { complete } = await import("./complete.js");
+  const candidates = await complete(program, words, cword).catch(() => []);
+  return finish(candidates.map((c) => `${c}${separator}`).join(""), 0);
+}
 
 // serve is long-running: it prints one line when listening instead of going through respond().
 const serve = subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
@@ -435,6 +437,8 @@ function rejectBoth<A extends unknown[], O extends OptionValues, G extends Optio
 }
 
 try {
+  const clap = clapCompletionRequest(process.argv.slice(2), process.env);
+  if (clap) await printCandidates(clap);
   await program.parseAsync(process.argv.slice(2), { from: "user" });
 } catch (error) {
   if (error instanceof CommanderError) {
