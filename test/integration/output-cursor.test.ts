@@ -8,7 +8,7 @@ import { isAlive } from "../helpers/procs.js";
 
 // Sleep durations 3871-3879 belong to this file. Issue 14 items 2, 3 and 6: wait's output, command
 // and cwd in status/list/ps, cursors and tail --since, --until-output, --excerpt.
-const fx = useJobFixture(["sleep 3871", "sleep 3872", "sleep 3873"]);
+const fx = useJobFixture(["sleep 3871", "sleep 3872", "sleep 3873", "sleep 3874"]);
 
 // A workload that ends when the test creates `go` in its working directory.
 const UNTIL_GO = "until [ -e go ]; do sleep 0.02; done";
@@ -27,6 +27,24 @@ describe("wait returns output like 0.2.31", () => {
     // --excerpt head gives the start instead; --tail-lines and --max-bytes bound the tail.
     expect(ok(fx.x(["wait", "--excerpt", "head", "--max-bytes", "6", job_id]), "wait").stdout).toBe("l1\nl2\n");
     expect(ok(fx.x(["wait", "--tail-lines", "2", job_id]), "wait").stdout).toBe("l59\nl60\n");
+  });
+
+  // 0.2.31's wait waits for logs_drained: output a descendant writes after the root exited is in it.
+  test("output a background child writes after the root exited is in wait's answer, even past --until", () => {
+    const r = ok(fx.x(["run", "--", "sh", "-c", "(sleep 1; echo late; echo late-err >&2) &"]), "run");
+    expect([r.state, r.stdout]).toEqual(["exited", ""]);
+    const w = ok(fx.x(["wait", "--until", "0.1", r.job_id]), "wait");
+    expect([w.state, w.stdout, w.stderr]).toEqual(["exited", "late\n", "late-err\n"]);
+    expect(fx.readState(r.job_id)).not.toHaveProperty("logs_drained");
+  });
+
+  test("a descendant that keeps the pipes open holds wait only as long as the supervisor copies its output", () => {
+    const r = ok(fx.x(["run", "--", "sh", "-c", "echo early; sleep 3874 &"]), "run");
+    expect(r.state).toBe("exited");
+    const w = ok(fx.x(["wait", r.job_id]), "wait");
+    expect([w.state, w.stdout]).toEqual(["exited", "early\n"]);
+    // the supervisor said it stopped copying before wait answered
+    expect(fx.readState(r.job_id)).not.toHaveProperty("logs_drained");
   });
 
   test("run --excerpt tail returns the end of a failed command, both returns head and tail without overlap", () => {
