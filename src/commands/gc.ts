@@ -3,6 +3,7 @@ import { readJobState } from "../job/read.js";
 import { hasLiveProcesses } from "./end-processes.js";
 import { mayHaveLiveProcesses, memo, procTable } from "../observe/live-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
+import { STORED_ID } from "../store/job-id.js";
 import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal, type StateRecord } from "../store/types.js";
@@ -117,7 +118,8 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
     try {
       state = readJobState(dir);
     } catch {
-      const since = incompleteSince(dir, nowMs);
+      // Only our own ids: a half-made directory under another name may be anyone's.
+      const since = STORED_ID.test(id) ? incompleteSince(dir, nowMs) : undefined;
       if (since) incomplete.push({ id, state: "unknown", at: since, bytes: dirBytes(dir.path), reasons: ["incomplete"], seen });
       else skip(id, "unknown", "state_unreadable");
       continue;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cli } from "../helpers/cli.js";
@@ -159,6 +159,30 @@ describe("gc", () => {
   test("an empty or missing root is fine", () => {
     const g = ok(fx.x(["gc", "--details"]), "gc");
     expect(g).toMatchObject({ deleted: 0, scanned_dirs: 0, jobs: [] });
+  });
+
+  // 0.2.31's own tests write jobs under names such as `old-job-01`: a directory whose meta.json
+  // names it is a job, one that does not (or has none) is never touched, however old.
+  test("a job under another well-formed name is collected by gc and auto-gc; a directory that is no job is not", () => {
+    const renamed = (from: string, name: string, metaId = name) => {
+      cpSync(fx.jobDir(from), join(fx.root, name), { recursive: true });
+      for (const [file, id] of [["meta.json", metaId], ["state.json", name]]) {
+        const path = join(fx.root, name, file);
+        const json = JSON.parse(readFileSync(path, "utf8"));
+        writeFileSync(path, JSON.stringify({ ...json, job: { ...json.job, id } }));
+      }
+      fx.age(name, 40);
+    };
+    const id = quick();
+    renamed(id, "old-job-01");
+    renamed(id, "old-job-02");
+    renamed(id, "someone-elses", "01M8TH1NMXTXCJX3WFC24G1KMK");
+    mkdirSync(join(fx.root, "backup"));
+    expect(ok(fx.x(["status", "old-job-01"]), "status").state).toBe("exited");
+    const g = ok(fx.x(["gc", "--details", "--dry-run"]), "gc");
+    expect(g.jobs.map((j: any) => j.job_id).sort()).toEqual(["old-job-01", "old-job-02", id].sort());
+    ok(fx.x(["run", "--", "true"]), "run"); // auto-gc
+    expect(["old-job-01", "old-job-02", "someone-elses", "backup"].map((n) => existsSync(join(fx.root, n)))).toEqual([false, false, true, true]);
   });
 
   // 0.2.31's tests pin that gc answers with counts only; the per-job list is opt-in.
