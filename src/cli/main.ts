@@ -277,7 +277,7 @@ respond(
 respond(
   subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
     .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
-    .option("--max-jobs <n>", "keep at most this many newest finished jobs", count)
+    .option("--max-jobs <n>", "keep the newest N finished jobs, whatever their age, and delete the others", count)
     .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
     .option("--dry-run", "report what would be deleted, delete nothing")
     .option("--details", "add `jobs`: each job directory looked at, with its action and reason"),

@@ -16,7 +16,7 @@ export interface GcOptions {
   root?: string;
   /** Retention window such as "30d" (default). */
   olderThan?: string;
-  /** Keep at most this many newest terminal jobs. */
+  /** Keep the newest this many finished jobs, whatever their age, and delete the others. */
   maxJobs?: number;
   /** Keep the terminal jobs' total size under this many bytes, deleting oldest first. */
   maxBytes?: number;
@@ -93,6 +93,8 @@ interface Candidate {
   reasons: string[];
   /** state.json when the job was judged: removal re-checks it under the launch claim. */
   seen: string;
+  /** Why a job a rule would delete is kept (skip reason), when not simply too recent. */
+  kept?: string;
 }
 
 export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now()): GcOutcome {
@@ -142,8 +144,14 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   }
 
   candidates.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1)); // oldest first
-  if (policy.maxJobs !== undefined && candidates.length > policy.maxJobs) {
-    for (const c of candidates.slice(0, candidates.length - policy.maxJobs)) c.reasons.push("max_jobs");
+  if (policy.maxJobs !== undefined) {
+    // The newest max_jobs are kept whatever their age (0.2.31: they lose older_than); the rest go.
+    const cut = Math.max(0, candidates.length - policy.maxJobs);
+    for (const c of candidates.slice(0, cut)) c.reasons.push("max_jobs");
+    for (const c of candidates.slice(cut)) {
+      if (c.reasons.length > 0) c.kept = "newest_max_jobs";
+      c.reasons = [];
+    }
   }
   if (policy.maxBytes !== undefined) {
     // What the other rules already remove no longer counts against the size limit.
@@ -159,7 +167,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   let deletions = 0;
   for (const c of [...candidates, ...incomplete]) {
     if (c.reasons.length === 0) {
-      skip(c.id, c.state, "too_recent", c.bytes);
+      skip(c.id, c.state, c.kept ?? "too_recent", c.bytes);
       continue;
     }
     out.candidate_count++;
