@@ -59,13 +59,41 @@ export function bind(value: string): string {
 }
 
 /**
- * The optional value of `--wait [true|false]`, as the reference's clap bool: a word right after
- * --wait is its value, so `--wait 30` and `--wait echo` are usage errors, not the workload.
+ * The optional value of `--wait [true|false]` (0.2.31's old bool form); normalizeWait has already
+ * turned a bare `--wait` into `--wait=true`, so what reaches here was meant as a value.
  */
 export function waitValue(value: string): boolean {
   const word = value.toLowerCase();
-  if (word !== "true" && word !== "false") throw new InvalidArgumentError("expected true or false, or no value: the word right after --wait is its value (put the command after --, the job id before --wait)");
+  if (word !== "true" && word !== "false") throw new InvalidArgumentError("--wait is a flag and takes no value but true or false (a time limit is --until SECONDS)");
   return word === "true";
+}
+
+// What `run --wait WORD` must not run as a command: a number, a duration, a yes/no word.
+const MISTAKEN_WAIT_VALUE = /^(?:(?:\d+(?:\.\d*)?|\.\d+)[smhd]?|yes|no|on|off|y|n)$/i;
+
+/**
+ * 0.2.31's `--wait` (run, start, restart): a flag, optionally followed by `true` or `false`. Any
+ * other word after it is not its value: for run it begins the command (`run --wait echo hi`), for
+ * start/restart it is the job id (`start --wait ID`). commander's optional values take any word,
+ * so a bare --wait becomes `--wait=true` before it parses. For run, a word that looks like a
+ * mistaken value (`--wait 30`, `--wait no`) is left to waitValue to refuse, rather than run.
+ * Nothing after `--`, and for run nothing after the command's first word, is touched.
+ */
+export function normalizeWait(args: readonly string[], takesValue: (flag: string) => boolean, commandOperands: boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === "--" || (commandOperands && !word.startsWith("-"))) return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (word === "--wait") {
+      const bare = next === undefined || next.startsWith("-") || /^(?:true|false)$/i.test(next) ? false : !(commandOperands && MISTAKEN_WAIT_VALUE.test(next));
+      out.push(bare ? "--wait=true" : word);
+      continue;
+    }
+    out.push(word);
+    if (word.startsWith("-") && !word.includes("=") && takesValue(word) && next !== undefined) out.push(args[++i]!);
+  }
+  return out;
 }
 
 export function increase(_value: string, previous: number): number {

@@ -23,15 +23,16 @@ _agent_exec_complete() {
 }
 complete -o default -F _agent_exec_complete agent-exec
 `;
+    // zsh speaks clap's protocol (see clapCompletionRequest), under clap's function name, as 0.2.31's does.
     case "zsh":
       return `#compdef agent-exec
 # agent-exec completion for zsh: save as _agent-exec in a directory on $fpath, or source it
-_agent_exec() {
+_clap_dynamic_completer_agent_exec() {
   local -a candidates
-  candidates=(\${(f)"$(${LAUNCHER.map(posixQuote).join(" ")} __complete "$((CURRENT - 2))" -- "\${(@)words[2,-1]}" 2>/dev/null)"})
+  candidates=(\${(f)"$(_CLAP_COMPLETE_INDEX="$((CURRENT - 1))" COMPLETE="zsh" ${LAUNCHER.map(posixQuote).join(" ")} -- "\${(@)words}" 2>/dev/null)"})
   if (( \${#candidates} )); then compadd -a candidates; else _files; fi
 }
-if [[ "\${funcstack[1]}" == _agent_exec ]]; then _agent_exec "$@"; else compdef _agent_exec agent-exec; fi
+if [[ "\${funcstack[1]}" == _clap_dynamic_completer_agent_exec ]]; then _clap_dynamic_completer_agent_exec "$@"; else compdef _clap_dynamic_completer_agent_exec agent-exec; fi
 `;
     case "fish":
       return `# agent-exec completion for fish: save as ~/.config/fish/completions/agent-exec.fish
@@ -55,6 +56,32 @@ Register-ArgumentCompleter -Native -CommandName 'agent-exec' -ScriptBlock {
 }
 `;
   }
+}
+
+export interface CompletionRequest {
+  /** The command line after the program name. */
+  words: string[];
+  /** The index in `words` of the word being completed. */
+  cword: number;
+  /** What goes between candidates. */
+  separator: string;
+}
+
+/**
+ * clap_complete's CompleteEnv protocol, which 0.2.31's completion scripts (and our zsh script)
+ * speak: COMPLETE=<shell> and `[completer] -- <program> <words…>`, the index of the word being
+ * completed (the program is 0) in _CLAP_COMPLETE_INDEX, else the last; candidates joined by
+ * _CLAP_IFS, else newlines. Only when COMPLETE names a shell, `--` is the first or second argument
+ * and the word after it is agent-exec, so a stray COMPLETE cannot turn `run -- cmd` into this.
+ */
+export function clapCompletionRequest(argv: readonly string[], env: NodeJS.ProcessEnv): CompletionRequest | undefined {
+  if (!(SHELLS as readonly string[]).includes(env.COMPLETE ?? "")) return undefined;
+  const dashes = argv.indexOf("--");
+  const program = argv[dashes + 1];
+  if (dashes < 0 || dashes > 1 || program === undefined || !/^agent-exec(?:\.\w+)?$/.test(program.split(/[\\/]/).at(-1)!)) return undefined;
+  const words = argv.slice(dashes + 2);
+  const index = env._CLAP_COMPLETE_INDEX === undefined ? words.length : Number(env._CLAP_COMPLETE_INDEX);
+  return { words, cword: index - 1, separator: env._CLAP_IFS || "\n" };
 }
 
 function posixQuote(word: string): string {

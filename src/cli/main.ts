@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option, type OptionValues } from "@commander-js/extra-typings";
-import { completionScript, SHELLS } from "./completions.js";
-import { bind, collect, collectTag, collectTagPattern, count, duration, increase, port, seconds, waitValue } from "./args.js";
+import { clapCompletionRequest, completionScript, type CompletionRequest, SHELLS } from "./completions.js";
+import { bind, collect, collectTag, collectTagPattern, count, duration, increase, normalizeWait, port, seconds, waitValue } from "./args.js";
 import { log, setVerbosity } from "../log.js";
 import { errorEnvelope, formatEnvelope, okEnvelope } from "../protocol/envelope.js";
 import { AgentExecError, asAgentExecError } from "../protocol/errors.js";
@@ -21,6 +21,7 @@ import {
   MATCH_TYPES,
   notificationOf,
   type NotificationOptions,
+  tailLinesProblem,
 } from "../protocol/options.js";
 import { AGENT_EXEC_VERSION } from "../version.js";
 
@@ -164,8 +165,14 @@ function withOutput<A extends unknown[], O extends OptionValues, G extends Optio
 
 /** How run, start and restart watch the job, and their best-effort gc afterwards. */
 function withObservation<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
-  return withOutput(command, "head", "0: --max-bytes only")
-    .option("--wait [true|false]", "wait for the job before answering (default; --wait false = --no-wait)", waitValue)
+  const parseOptions = command.parseOptions.bind(command);
+  const takesValue = (flag: string) => command.options.some((o) => (o.long === flag || o.short === flag) && (o.required || o.optional));
+  command.parseOptions = (args) => parseOptions(normalizeWait(args, takesValue, command.name() === "run"));
+  command.hook("preAction", () => {
+    if (tailLinesProblem(command.opts(), "head")) throw new AgentExecError("usage_error", "--tail-lines needs --excerpt tail or both: the head excerpt is cut by --max-bytes only");
+  });
+  return withOutput(command, "head", "none; needs --excerpt tail|both")
+    .option("--wait [true|false]", "wait for the job before answering (the default; --wait false = --no-wait)", waitValue)
     .option("--no-wait", "answer as soon as the job has started")
     .addOption(new Option("--until <seconds>", "wait at most this long").argParser(seconds).default(DEFAULT_RUN_UNTIL_SECONDS).conflicts("forever"))
     .option("--forever", "wait until the job ends, however long")
@@ -270,9 +277,10 @@ respond(
 respond(
   subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
     .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
-    .option("--max-jobs <n>", "keep at most this many newest finished jobs", count)
+    .option("--max-jobs <n>", "keep the newest N finished jobs, whatever their age, and delete the others", count)
     .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
-    .option("--dry-run", "report what would be deleted, delete nothing"),
+    .option("--dry-run", "report what would be deleted, delete nothing")
+    .option("--details", "add `jobs`: each job directory looked at, with its action and reason"),
   "gc",
   async (o) => (await import("../commands/gc.js")).gc(o),
 );
@@ -362,11 +370,13 @@ program
   .argument("[words...]")
   .helpOption(false)
   .allowUnknownOption()
-  .action(async (cword, words) => {
-    const { complete } = await import("./complete.js");
-    const candidates = await complete(program, words, Number(cword)).catch(() => []);
-    await finish(candidates.map((c) => `${c}\n`).join(""), 0);
-  });
+  .action((cword, words) => printCandidates({ words, cword: Number(cword), separator: "\n" }));
+
+async function printCandidates({ words, cword, separator }: CompletionRequest): Promise<never> {
+  const { complete } = await import("./complete.js");
+  const candidates = await complete(program, words, cword).catch(() => []);
+  return finish(candidates.map((c) => `${c}${separator}`).join(""), 0);
+}
 
 // serve is long-running: it prints one line when listening instead of going through respond().
 const serve = subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
@@ -427,6 +437,8 @@ function rejectBoth<A extends unknown[], O extends OptionValues, G extends Optio
 }
 
 try {
+  const clap = clapCompletionRequest(process.argv.slice(2), process.env);
+  if (clap) await printCandidates(clap);
   await program.parseAsync(process.argv.slice(2), { from: "user" });
 } catch (error) {
   if (error instanceof CommanderError) {

@@ -3,6 +3,7 @@ import { readJobState } from "../job/read.js";
 import { hasLiveProcesses } from "./end-processes.js";
 import { mayHaveLiveProcesses, memo, procTable } from "../observe/live-processes.js";
 import { JobDir, listJobIds } from "../store/job-dir.js";
+import { STORED_ID } from "../store/job-id.js";
 import { dirBytes, removeJobDir, stateSnapshot } from "../store/remove-job.js";
 import { resolveRoot } from "../store/root.js";
 import { isTerminal, type StateRecord } from "../store/types.js";
@@ -15,11 +16,13 @@ export interface GcOptions {
   root?: string;
   /** Retention window such as "30d" (default). */
   olderThan?: string;
-  /** Keep at most this many newest terminal jobs. */
+  /** Keep the newest this many finished jobs, whatever their age, and delete the others. */
   maxJobs?: number;
   /** Keep the terminal jobs' total size under this many bytes, deleting oldest first. */
   maxBytes?: number;
   dryRun?: boolean;
+  /** Add `jobs`, each directory's action and reason (0.2.31 answers with the counts only). */
+  details?: boolean;
 }
 
 export interface GcPolicy {
@@ -51,7 +54,9 @@ export interface GcOutcome {
   jobs: GcJobResult[];
 }
 
-export interface GcResult extends GcOutcome {
+export interface GcResult extends Omit<GcOutcome, "jobs"> {
+  /** Only with `details`. */
+  jobs?: GcJobResult[];
   root: string;
   dry_run: boolean;
   older_than: string;
@@ -68,12 +73,14 @@ export async function gc(options: GcOptions = {}): Promise<GcResult> {
     maxBytes: options.maxBytes,
     dryRun: options.dryRun ?? false,
   };
+  const { jobs, ...counts } = collectGarbage(root, policy);
   return {
     root,
     dry_run: policy.dryRun,
     older_than: olderThan,
     older_than_source: options.olderThan === undefined ? "default" : "flag",
-    ...collectGarbage(root, policy),
+    ...counts,
+    ...(options.details ? { jobs } : {}),
   };
 }
 
@@ -86,6 +93,8 @@ interface Candidate {
   reasons: string[];
   /** state.json when the job was judged: removal re-checks it under the launch claim. */
   seen: string;
+  /** Why a job a rule would delete is kept (skip reason), when not simply too recent. */
+  kept?: string;
 }
 
 export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now()): GcOutcome {
@@ -111,7 +120,8 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
     try {
       state = readJobState(dir);
     } catch {
-      const since = incompleteSince(dir, nowMs);
+      // Only our own ids: a half-made directory under another name may be anyone's.
+      const since = STORED_ID.test(id) ? incompleteSince(dir, nowMs) : undefined;
       if (since) incomplete.push({ id, state: "unknown", at: since, bytes: dirBytes(dir.path), reasons: ["incomplete"], seen });
       else skip(id, "unknown", "state_unreadable");
       continue;
@@ -134,8 +144,14 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   }
 
   candidates.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1)); // oldest first
-  if (policy.maxJobs !== undefined && candidates.length > policy.maxJobs) {
-    for (const c of candidates.slice(0, candidates.length - policy.maxJobs)) c.reasons.push("max_jobs");
+  if (policy.maxJobs !== undefined) {
+    // The newest max_jobs are kept whatever their age (0.2.31: they lose older_than); the rest go.
+    const cut = Math.max(0, candidates.length - policy.maxJobs);
+    for (const c of candidates.slice(0, cut)) c.reasons.push("max_jobs");
+    for (const c of candidates.slice(cut)) {
+      if (c.reasons.length > 0) c.kept = "newest_max_jobs";
+      c.reasons = [];
+    }
   }
   if (policy.maxBytes !== undefined) {
     // What the other rules already remove no longer counts against the size limit.
@@ -151,7 +167,7 @@ export function collectGarbage(root: string, policy: GcPolicy, nowMs = Date.now(
   let deletions = 0;
   for (const c of [...candidates, ...incomplete]) {
     if (c.reasons.length === 0) {
-      skip(c.id, c.state, "too_recent", c.bytes);
+      skip(c.id, c.state, c.kept ?? "too_recent", c.bytes);
       continue;
     }
     out.candidate_count++;

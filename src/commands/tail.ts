@@ -39,7 +39,7 @@ export interface TailResult extends Omit<OutputFields, "stdout_tail" | "stderr_t
 }
 
 export async function tail(options: TailOptions): Promise<TailResult> {
-  checkExcerptOptions(options);
+  checkExcerptOptions(options, "tail");
   const since = options.since === undefined ? undefined : decodeCursor(options.since);
   const compress = compressionModeOf(options.compress, loadConfig(options.config));
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);

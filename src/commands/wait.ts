@@ -5,7 +5,8 @@ import { outcomeOf, project, type Outcome } from "../job/projection.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES, DEFAULT_WAIT_UNTIL_SECONDS } from "../protocol/options.js";
 import { JobDir } from "../store/job-dir.js";
 import { resolveRoot } from "../store/root.js";
-import type { JobStatus } from "../store/types.js";
+import { isTerminal, type JobStatus } from "../store/types.js";
+import { watchUntilDrained } from "../job/read.js";
 import { secondsToMs } from "./duration.js";
 import type { JobRef } from "./status.js";
 
@@ -38,12 +39,15 @@ export interface WaitResult extends Outcome, OutputFields {
 export async function wait(options: WaitOptions): Promise<WaitResult> {
   const timeoutMs = options.forever ? null : secondsToMs(options.until ?? DEFAULT_WAIT_UNTIL_SECONDS, "until");
   const pollMs = Math.max(10, secondsToMs(options.poll ?? 1, "poll"));
-  checkExcerptOptions(options);
+  checkExcerptOptions(options, "tail");
   compileUntilOutput(options.untilOutput);
   const dir = JobDir.open(resolveRoot(options.root), options.jobId);
   dir.readMeta();
   const startedMs = performance.now();
-  const { state, untilOutput } = await watchForOutput(dir, options.untilOutput, { timeoutMs, pollMs, signal: options.signal });
+  const seen = await watchForOutput(dir, options.untilOutput, { timeoutMs, pollMs, signal: options.signal });
+  const { untilOutput } = seen;
+  // Output of descendants that outlived the root is still being copied: answer once it is in.
+  const state = isTerminal(seen.state.job.status) ? await watchUntilDrained(dir, seen.state, { pollMs, signal: options.signal }) : seen.state;
   const view = project(state);
   return {
     job_id: dir.id,

@@ -1,7 +1,7 @@
 import { isSameProcessAlive } from "../platform/process-info.js";
 import { checkJobWorkload, reusedPidReason } from "../platform/process-identity.js";
 import type { JobDir } from "../store/job-dir.js";
-import { isTerminal, type StateRecord } from "../store/types.js";
+import { isTerminal, LINGER_DRAIN_MS, type StateRecord } from "../store/types.js";
 import { abandonedReason } from "../observe/abandoned.js";
 import { watchUntil, type WatchOptions } from "../observe/watch.js";
 import { jobState, reportedRecord, type JobState } from "./state.js";
@@ -71,4 +71,25 @@ export async function watchUntilTerminal(dir: JobDir, options: WatchOptions): Pr
     options,
   );
   return terminal ?? readJobState(dir);
+}
+
+/**
+ * A terminal state written while descendants still held the output pipes (`logs_drained: false`),
+ * once the supervisor has stopped copying their output, as 0.2.31's `wait` does. Bounded by the
+ * supervisor's own LINGER_DRAIN_MS after `finished_at` (plus a second), so a supervisor that died
+ * meanwhile cannot hold the answer.
+ */
+export async function watchUntilDrained(dir: JobDir, terminal: StateRecord, options: Omit<WatchOptions, "timeoutMs">): Promise<StateRecord> {
+  if (terminal.logs_drained !== false) return terminal;
+  const finishedMs = Date.parse(terminal.finished_at ?? terminal.updated_at);
+  const timeoutMs = Math.max(0, Math.min(finishedMs + LINGER_DRAIN_MS + 1000 - Date.now(), LINGER_DRAIN_MS + 1000));
+  const seen = await watchUntil(
+    dir.path,
+    () => {
+      const state = readJobState(dir);
+      return state.logs_drained === false && state.job.started_at === terminal.job.started_at ? undefined : state;
+    },
+    { ...options, timeoutMs },
+  );
+  return seen ?? readJobState(dir);
 }

@@ -68,6 +68,8 @@ export interface Finished {
   duration_ms: number;
   reason: string | null;
   tree_usage: TreeUsage | null;
+  /** false: descendants still hold the output pipes (see StateRecord.logs_drained). */
+  logs_drained?: boolean;
 }
 
 /** The root process exited: `killed` when a signal ended it, otherwise `exited`. */
@@ -81,7 +83,14 @@ export function finished(running: StateRecord, end: Finished, at = now()): State
     reason: end.reason,
     windows_job_name: null,
     tree_usage: end.tree_usage,
+    ...(end.logs_drained === false ? { logs_drained: false } : {}),
   };
+}
+
+/** The same terminal state once the supervisor stopped copying lingering descendants' output. */
+export function drained(terminal: StateRecord): StateRecord {
+  const { logs_drained: _, ...rest } = terminal;
+  return rest;
 }
 
 /** `kill` ended an orphan (`signal` names what ended it) or found nothing left to signal (null: failed). */

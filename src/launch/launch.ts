@@ -112,7 +112,7 @@ function observeTimeoutMs(options: ObserveOptions): number | null {
  */
 export function checkLaunchDurations(options: ObserveOptions & AutoGcOptions): void {
   observeTimeoutMs(options);
-  checkExcerptOptions(options);
+  checkExcerptOptions(options, "head");
   compileUntilOutput(options.untilOutput);
   if (options.untilOutput !== undefined && options.wait === false) {
     throw new AgentExecError("invalid_argument", "until_output needs the watch: it cannot be used with wait false", { fields: ["until_output", "wait"] });

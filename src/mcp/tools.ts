@@ -50,7 +50,7 @@ const compress = z
 const observeFields = {
   excerpt: z.enum(EXCERPT_MODES).optional().describe("which part of each stream to return: head (run's default), tail (wait's default) or both"),
   max_bytes: count.optional().describe("bytes of each stream per part at most (default 65536, up to 4 MiB)"),
-  tail_lines: count.optional().describe("lines of each stream's tail (run: 0 = bytes only; wait: default 50)"),
+  tail_lines: count.optional().describe("lines of each stream's tail, with excerpt tail or both (wait: default 50)"),
   until_output: z.string().optional().describe("answer as soon as a stdout/stderr line matches this regex (RE2 syntax), still bounded by until"),
 };
 

@@ -1,5 +1,5 @@
 import { AgentExecError } from "../protocol/errors.js";
-import { EXCERPT_MODES, type ExcerptMode } from "../protocol/options.js";
+import { EXCERPT_MODES, tailLinesProblem, type ExcerptMode } from "../protocol/options.js";
 import type { JobDir } from "../store/job-dir.js";
 import type { StateRecord } from "../store/types.js";
 import { encodeCursor, runTag } from "./cursor.js";
@@ -39,12 +39,14 @@ export interface OutputFields {
 }
 
 /** Checks the excerpt options of a library, HTTP or MCP caller before anything is launched or read. */
-export function checkExcerptOptions(options: ExcerptOptions): void {
+export function checkExcerptOptions(options: ExcerptOptions, defaultExcerpt: ExcerptMode): void {
   if (options.excerpt !== undefined && !(EXCERPT_MODES as readonly unknown[]).includes(options.excerpt)) {
     throw new AgentExecError("invalid_argument", `excerpt ${JSON.stringify(options.excerpt)}: expected one of ${EXCERPT_MODES.join(", ")}`);
   }
   checkWholeNumber(options.maxBytes, "max_bytes");
   checkWholeNumber(options.tailLines, "tail_lines");
+  const problem = tailLinesProblem(options, defaultExcerpt);
+  if (problem) throw new AgentExecError("invalid_argument", problem, { fields: ["tail_lines", "excerpt"] });
 }
 
 /** Reads both logs of `dir` as `options` ask (defaults: `defaults`); `state` names the run the cursor belongs to. */

@@ -22,6 +22,15 @@ export type ListState = (typeof LIST_STATES)[number];
 export const EXCERPT_MODES = ["head", "tail", "both"] as const;
 export type ExcerptMode = (typeof EXCERPT_MODES)[number];
 
+/**
+ * tail_lines shapes only a tail: with the head excerpt (run's default) it would be ignored, so it is
+ * refused (0.2.31's run has no --tail-lines; its tests pin `run --tail-lines 10 …` as an error).
+ */
+export function tailLinesProblem(options: { excerpt?: ExcerptMode; tailLines?: number }, defaultExcerpt: ExcerptMode): string | undefined {
+  if (options.tailLines === undefined || (options.excerpt ?? defaultExcerpt) !== "head") return undefined;
+  return "tail_lines needs excerpt tail or both: the head excerpt is cut by max_bytes only";
+}
+
 export const MATCH_TYPES = ["contains", "regex"] as const;
 export const MATCH_STREAMS = ["stdout", "stderr", "either"] as const;
 export type MatchType = (typeof MATCH_TYPES)[number];

@@ -4,7 +4,7 @@ import { AgentExecError, ioError, isAgentExecError } from "../protocol/errors.js
 import { readJsonFile, writeJsonAtomic } from "./atomic.js";
 import { waitLock } from "./file-lock.js";
 import { makePrivateDir, openJobFile } from "./job-file.js";
-import { STORED_ID, validateUserJobId } from "./job-id.js";
+import { STORED_ID, USER_ID, validateUserJobId } from "./job-id.js";
 import { checkRoot } from "./root.js";
 import { JOB_STATUSES, type JobMeta, type StateRecord } from "./types.js";
 import { pidProblem } from "../platform/tree-errors.js";
@@ -162,11 +162,23 @@ export class JobDir {
 }
 
 /**
- * The root's job directories: subdirectories named by a full job id, optionally only those whose
- * upper-cased id starts with `prefix`.
+ * The root's job directories, optionally only those whose upper-cased id starts with `prefix`:
+ * subdirectories named by a full job id, and those with another well-formed name whose meta.json
+ * names the directory (a job another tool made; 0.2.31's own tests write `old-job-01`), so a
+ * directory that is no job is never taken for one.
  */
 export function listJobIds(root: string, prefix = ""): string[] {
-  return subdirectories(root, (name) => STORED_ID.test(name) && name.toUpperCase().startsWith(prefix));
+  return subdirectories(root, (name) => name.toUpperCase().startsWith(prefix) && (STORED_ID.test(name) || namesItself(root, name)));
+}
+
+/** A well-formed name that is not one of our ids, whose meta.json says it is this job. */
+export function namesItself(root: string, name: string): boolean {
+  if (!USER_ID.test(name)) return false;
+  try {
+    return new JobDir(root, name).readMeta().job?.id === name;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ export const STORED_ID = /^(?:[0-9A-HJKMNP-TV-Z]{26}|[0-9a-f]{32})$/;
 // What a user may type: letters, digits, '_' and '-'. No dot and no separator ever reaches a path,
 // so ids such as "..", "/etc" or "../x" can never name a directory outside the root; anything
 // else that is well-formed but names no job is job_not_found.
-const USER_ID = /^[0-9A-Za-z_-]{1,64}$/;
+export const USER_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 export function validateUserJobId(input: string): string {
   if (!USER_ID.test(input)) {

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { LAUNCH_LOCK, STATE_FILE } from "../job/files.js";
 import { tryLock } from "./file-lock.js";
 import { STORED_ID } from "./job-id.js";
+import { namesItself } from "./job-dir.js";
 import { sleepSync } from "../time.js";
 import { forgetLateStart } from "../job/late-starts.js";
 
-// Removing job directories. Only a real directory named by a full job id directly under the root
-// is removed; symlinks inside it are unlinked, never followed, so nothing outside the root is touched.
+// Removing job directories. Only a real directory directly under the root, named by a full job id
+// or by another name its meta.json gives it (listJobIds), is removed; symlinks inside it are unlinked, never followed, so nothing outside the root is touched.
 //
 // gc and delete decide from a state they read, and `restart` may launch the job again right
 // after: so the removal takes the job's launch claim (src/store/launch-claim.ts), checks that
@@ -32,7 +33,7 @@ export function stateSnapshot(root: string, id: string): string {
  * claim), "changed" (the job moved on meanwhile).
  */
 export function removeJobDir(root: string, id: string, seen: string): RemoveOutcome {
-  if (!STORED_ID.test(id)) return { removed: false, reason: "not_a_job_id" };
+  if (!STORED_ID.test(id) && !namesItself(root, id)) return { removed: false, reason: "not_a_job_id" };
   const path = join(root, id);
   let release: () => void;
   try {

@@ -71,7 +71,16 @@ export interface StateRecord {
   containment?: ContainmentRecord;
   /** CPU time (and peak memory, where the OS gives it) of the whole tree, in the terminal state. */
   tree_usage?: TreeUsage | null;
+  /**
+   * false in a terminal state written while descendants still held the output pipes: the
+   * supervisor copies their output for up to LINGER_DRAIN_MS more, then removes the field (0.2.31's
+   * `logs_drained`; absent means drained). `wait` answers after that.
+   */
+  logs_drained?: boolean;
 }
+
+/** How long after the root's exit a supervisor still copies the output of descendants holding the pipes. */
+export const LINGER_DRAIN_MS = 2000;
 
 /** The record's older name, which src/platform/ and the library API (src/index.ts) still import. */
 export type JobState = StateRecord;

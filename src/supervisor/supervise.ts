@@ -12,10 +12,10 @@ import { OutputMatcher, type MatchedStream } from "../notify/output-match.js";
 import { sinkTimeoutMs } from "../notify/sinks.js";
 import { FULL_LOG, STATE_FILE, STDERR_LOG, STDOUT_LOG } from "../job/files.js";
 import { readKillRequest } from "../job/kill-request.js";
-import { failedToStart, finished, progressed, started, supervisorSpawned } from "../job/transitions.js";
+import { drained, failedToStart, finished, progressed, started, supervisorSpawned } from "../job/transitions.js";
 import type { JobDir } from "../store/job-dir.js";
 import { makePrivateDir, openJobFile } from "../store/job-file.js";
-import type { JobMeta, StateRecord } from "../store/types.js";
+import { LINGER_DRAIN_MS, type JobMeta, type StateRecord } from "../store/types.js";
 import { storedMsProblem } from "../commands/duration.js";
 import { longInterval, longTimeout, now, sleep } from "../time.js";
 import { workloadCommand, workloadEnv } from "./command-line.js";
@@ -28,8 +28,6 @@ import { noteLateStart } from "../job/late-starts.js";
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
 const EXIT_DRAIN_MS = 150;
-// How long a lingering grandchild's output is still copied after the terminal state is written.
-const LINGER_DRAIN_MS = 2000;
 
 /** What the front end hands the supervisor on stdin: values that must not be written to disk. */
 export interface LaunchSecrets {
@@ -141,14 +139,18 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
   const durationMs = Math.round(performance.now() - startedMs);
   timers.cancel();
-  await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(EXIT_DRAIN_MS)]);
+  let pipesClosed = false;
+  const allDone = Promise.all(pumps.map((p) => p.done)).then(() => {
+    pipesClosed = true;
+  });
+  await Promise.race([allDone, sleep(EXIT_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
 
   // Windows has no signals: a tree we ended exits with a plain code, so what ended it is known
   // from the timeout or from the request `kill` left in the job directory.
   const endedBy = signal ?? (windowsJobName ? (enforcer.sent ?? readKillRequest(dir)) : null);
   const finishedAt = now();
-  const end = { exit_code: code, signal: endedBy, duration_ms: durationMs, tree_usage: containment.usage() };
+  const end = { exit_code: code, signal: endedBy, duration_ms: durationMs, tree_usage: containment.usage(), ...(pipesClosed ? {} : { logs_drained: false }) };
   // The reason is computed at each try, so a state.json written late says why.
   let terminal = finished(running, { ...end, reason: null }, finishedAt);
   await writeUntilDone(
@@ -161,9 +163,15 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   );
 
   await enforcer.settled();
-  await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(LINGER_DRAIN_MS)]);
+  await Promise.race([allDone, sleep(LINGER_DRAIN_MS)]);
   for (const pump of pumps) pump.flush();
   closeAll(fds);
+  // `wait` holds its answer until the lingering output is in (or LINGER_DRAIN_MS passed): say so,
+  // unless a restart made state.json another run's meanwhile.
+  if (terminal.logs_drained === false && current()) {
+    terminal = drained(terminal);
+    await record(terminal);
+  }
   // The job's state is final; notifications follow it and cannot change it. Matches first, so
   // job.finished is the last event of the run.
   await matcher.drain(sinkTimeout);

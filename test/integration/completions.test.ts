@@ -51,10 +51,11 @@ describe("completions", { timeout: 180_000 }, () => {
   }
   const ids = (words: string[], env?: NodeJS.ProcessEnv) => candidates(["--root", f.root, ...words], env).sort();
 
-  test.each(SHELLS)("%s: prints a script that calls back into __complete", (shell) => {
+  test.each(SHELLS)("%s: prints a script that calls back into __complete (zsh: clap's COMPLETE protocol)", (shell) => {
     const r = cli(["completions", shell]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("__complete");
+    if (shell === "zsh") expect(r.stdout).toMatch(/_clap_dynamic_completer_agent_exec[\s\S]*COMPLETE="zsh"/);
+    else expect(r.stdout).toContain("__complete");
     expect(r.stdout).toContain("agent-exec");
     const check = SYNTAX_CHECK[shell];
     if (!check || !hasProgram(check[0]!)) return; // PowerShell (pwsh) is not installed here: content only
@@ -114,6 +115,28 @@ describe("completions", { timeout: 180_000 }, () => {
     expect(candidates(["run", "--", "ec"])).toEqual([]); // the workload's own words
   });
 
+  // What 0.2.31's scripts (clap_complete's CompleteEnv) send: COMPLETE=<shell> [completer] -- agent-exec words…
+  test("clap's protocol: COMPLETE=<shell>, the words after --, _CLAP_COMPLETE_INDEX and _CLAP_IFS", () => {
+    writeAllStates();
+    const clap = (args: string[], env: NodeJS.ProcessEnv) => {
+      const r = cli(args, { cwd: f.work, env: { COMPLETE: "bash", ...env } });
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+      return r.stdout;
+    };
+    const lines = (text: string) => text.split("\n").filter(Boolean).sort();
+    expect(lines(clap(["/bin/agent-exec", "--", "agent-exec", "kill", ""], { AGENT_EXEC_ROOT: f.root, _CLAP_COMPLETE_INDEX: "2" }))).toEqual([IDS.running]);
+    expect(lines(clap(["--", "agent-exec", "--root", f.root, "status", "01c"], { COMPLETE: "zsh", _CLAP_COMPLETE_INDEX: "4" }))).toEqual([IDS.exited]);
+    // no index: the last word; _CLAP_IFS separates the candidates
+    expect(clap(["--", "/usr/local/bin/agent-exec", "--root", f.root, "start", ""], { _CLAP_IFS: "\u000b" })).toBe(`${IDS.created}\u000b`);
+    expect(lines(clap(["x", "--", "agent-exec", "status", ""], { AGENT_EXEC_ROOT: "/nonexistent/path", _CLAP_COMPLETE_INDEX: "2" }))).toEqual([]);
+  });
+
+  test("a COMPLETE variable left in the environment does not hijack a command line", () => {
+    const r = ok(f.x(["run", "--", "echo", "hi"], { env: { COMPLETE: "bash" } }), "run");
+    expect(r.stdout).toBe("hi\n");
+    expect(ok(f.x(["list"], { env: { COMPLETE: "zsh" } }), "list").jobs).toHaveLength(1);
+  });
+
   test("never prints JSON or fails, whatever it is given", () => {
     const calls = [["__complete"], ["__complete", "x"], ["__complete", "--help"], ["__complete", "5", "--", "nope", "status"], ["__complete", "1", "--", "status", ""]];
     for (const args of calls) {
@@ -142,6 +165,17 @@ describe("completions", { timeout: 180_000 }, () => {
     expect(complete("--root", f.root, "wa")).toEqual(["wait"]);
     // bash splits --root=DIR at "=" (COMP_WORDBREAKS) into three words
     expect(complete("--root", "=", f.root, "kill", "")).toEqual([running]);
+  });
+
+  test.runIf(hasProgram("zsh"))("zsh: the sourced script hands compadd real jobs' ids", () => {
+    writeAllStates();
+    const script = join(f.scratch(), "agent-exec.zsh");
+    writeFileSync(script, cli(["completions", "zsh"]).stdout);
+    // compadd and compdef exist only inside zsh's completion system: stand-ins that print what they get
+    const body = `compdef() {}; compadd() { print -l -- "\${(@P)2}" }; source "$1"; words=(agent-exec "\${@:2}"); CURRENT=$#; _clap_dynamic_completer_agent_exec`;
+    const r = spawnSync("zsh", ["-f", "-c", body, "zsh", script, "--root", f.root, "kill", ""], { cwd: f.work, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual([IDS.running]);
   });
 
   test.runIf(hasProgram("fish"))("fish: complete -C offers the candidates", () => {

@@ -49,7 +49,7 @@ describe.runIf(onLinux).each(KINDS)("containment $kind", ({ kind, base, usage })
 
     expect(ok(x(["delete", id]), "delete").jobs).toEqual([{ job_id: id, state: "exited", action: "skipped", reason: "pid_alive" }]);
     fx.age(id, 60);
-    expect(ok(x(["gc"]), "gc").jobs).toEqual([{ job_id: id, state: "exited", action: "skipped", reason: "pid_alive", bytes: 0 }]);
+    expect(ok(x(["gc", "--details"]), "gc").jobs).toEqual([{ job_id: id, state: "exited", action: "skipped", reason: "pid_alive", bytes: 0 }]);
     expect(existsSync(fx.jobDir(id))).toBe(true);
 
     const k = ok(x(["kill", id]), "kill");

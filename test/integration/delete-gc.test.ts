@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cli } from "../helpers/cli.js";
@@ -98,7 +98,7 @@ describe("gc", () => {
     const old = quick();
     const recent = quick();
     fx.age(old, 31);
-    const g = ok(fx.x(["gc"]), "gc");
+    const g = ok(fx.x(["gc", "--details"]), "gc");
     expect(g).toMatchObject({
       root: fx.root, dry_run: false, older_than: "30d", older_than_source: "default",
       deleted: 1, skipped: 1, out_of_scope: 1, failed: 0, scanned_dirs: 2, candidate_count: 1,
@@ -118,7 +118,7 @@ describe("gc", () => {
     const id = quick();
     fx.age(id, 2);
     const running = ok(fx.x(["run", "--no-wait", "--", "sleep 3771"]), "run").job_id;
-    const dry = ok(fx.x(["gc", "--older-than", "1d", "--dry-run"]), "gc");
+    const dry = ok(fx.x(["gc", "--older-than", "1d", "--dry-run", "--details"]), "gc");
     expect(dry).toMatchObject({ dry_run: true, older_than: "1d", older_than_source: "flag", deleted: 0, candidate_count: 1 });
     expect(dry.jobs).toEqual(expect.arrayContaining([expect.objectContaining({ job_id: id, action: "would_delete" })]));
     expect(dry.jobs).toEqual(expect.arrayContaining([expect.objectContaining({ job_id: running, action: "skipped", reason: "active_job" })]));
@@ -135,7 +135,7 @@ describe("gc", () => {
 
   test("--max-jobs keeps the newest; --max-bytes deletes oldest first", () => {
     const [a, b, c] = [quick(), quick(), quick()];
-    const byJobs = ok(fx.x(["gc", "--max-jobs", "2", "--dry-run"]), "gc");
+    const byJobs = ok(fx.x(["gc", "--max-jobs", "2", "--dry-run", "--details"]), "gc");
     expect(byJobs.jobs.filter((j: any) => j.action === "would_delete").map((j: any) => j.job_id)).toEqual([a]);
     expect(byJobs.jobs.find((j: any) => j.job_id === a).reason).toBe("max_jobs");
     const oneJob = byJobs.jobs.find((j: any) => j.job_id === b).bytes;
@@ -157,7 +157,39 @@ describe("gc", () => {
   });
 
   test("an empty or missing root is fine", () => {
-    const g = ok(fx.x(["gc"]), "gc");
+    const g = ok(fx.x(["gc", "--details"]), "gc");
     expect(g).toMatchObject({ deleted: 0, scanned_dirs: 0, jobs: [] });
+  });
+
+  // 0.2.31's own tests write jobs under names such as `old-job-01`: a directory whose meta.json
+  // names it is a job, one that does not (or has none) is never touched, however old.
+  test("a job under another well-formed name is collected by gc and auto-gc; a directory that is no job is not", () => {
+    const renamed = (from: string, name: string, metaId = name) => {
+      cpSync(fx.jobDir(from), join(fx.root, name), { recursive: true });
+      for (const [file, id] of [["meta.json", metaId], ["state.json", name]]) {
+        const path = join(fx.root, name, file);
+        const json = JSON.parse(readFileSync(path, "utf8"));
+        writeFileSync(path, JSON.stringify({ ...json, job: { ...json.job, id } }));
+      }
+      fx.age(name, 40);
+    };
+    const id = quick();
+    renamed(id, "old-job-01");
+    renamed(id, "old-job-02");
+    renamed(id, "someone-elses", "01M8TH1NMXTXCJX3WFC24G1KMK");
+    mkdirSync(join(fx.root, "backup"));
+    expect(ok(fx.x(["status", "old-job-01"]), "status").state).toBe("exited");
+    const g = ok(fx.x(["gc", "--details", "--dry-run"]), "gc");
+    expect(g.jobs.map((j: any) => j.job_id).sort()).toEqual(["old-job-01", "old-job-02", id].sort());
+    ok(fx.x(["run", "--", "true"]), "run"); // auto-gc
+    expect(["old-job-01", "old-job-02", "someone-elses", "backup"].map((n) => existsSync(join(fx.root, n)))).toEqual([false, false, true, true]);
+  });
+
+  // 0.2.31's tests pin that gc answers with counts only; the per-job list is opt-in.
+  test("without --details the answer has the counts and no jobs array", () => {
+    fx.age(quick(), 31);
+    const g = ok(fx.x(["gc"]), "gc");
+    expect(g).toMatchObject({ deleted: 1, candidate_count: 1 });
+    expect(g).not.toHaveProperty("jobs");
   });
 });

@@ -123,8 +123,8 @@ describe("30-day durations are 30 days, not 1 ms", () => {
 });
 
 describe("parsing", () => {
-  // "echo", "yes" and the other words waitValue refuses: test/unit/cli-args.test.ts.
-  test.each([["30"]])("run --wait %s -- echo hi is a usage error, not the command [%s, --, echo, hi]", (value) => {
+  // The words normalizeWait leaves to waitValue to refuse: test/unit/cli-args.test.ts.
+  test.each([["30"], ["5s"], ["no"]])("run --wait %s -- echo hi is a usage error, not the command", (value) => {
     usageError(fx.x(["run", "--wait", value, "--", "echo", "hi"]));
     expect(readdirSync(fx.root)).toEqual([]);
   });
@@ -133,13 +133,20 @@ describe("parsing", () => {
     expect(ok(fx.x(["run", "--wait", "false", "--", "true"]), "run").waited_ms).toBe(0);
     expect(ok(fx.x(["run", "--wait=TRUE", "--", "true"]), "run").state).toBe("exited");
     expect(ok(fx.x(["run", "--wait", "--", "echo", "hi"]), "run").stdout).toBe("hi\n");
+    usageError(fx.x(["run", "--wait=echo", "--", "true"]));
   });
 
-  test("start --wait ID takes the id for --wait's value, as the reference does; start ID --wait works", () => {
+  // As 0.2.31: --wait is a flag, so the next word is the command (or, for start, the job id).
+  test("run --wait echo hi runs echo hi; start --wait ID and start ID --wait both start the job", () => {
+    const r = ok(fx.x(["run", "--until", "5", "--wait", "echo", "hi"]), "run");
+    expect([r.state, r.stdout]).toEqual(["exited", "hi\n"]);
+    expect(fx.readMeta(r.job_id).command).toEqual(["echo", "hi"]);
+    for (const late of [false, true]) {
+      const { job_id } = ok(fx.x(["create", "--", "true"]), "create");
+      expect(ok(fx.x(late ? ["start", job_id, "--wait"] : ["start", "--wait", job_id]), "start").state).toBe("exited");
+    }
     const { job_id } = ok(fx.x(["create", "--", "true"]), "create");
-    usageError(fx.x(["start", "--wait", job_id]));
-    expect(fx.readState(job_id).job.status).toBe("created");
-    expect(ok(fx.x(["start", job_id, "--wait"]), "start").state).toBe("exited");
+    expect(ok(fx.x(["start", "--wait", "false", job_id]), "start").waited_ms).toBe(0);
   });
 
   // "abc", "-1" and the other ports port() refuses: test/unit/cli-args.test.ts.

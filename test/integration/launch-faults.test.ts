@@ -52,7 +52,7 @@ describe("an interrupted launch", () => {
     }
     // Every one of them is collectable; none is skipped as an active job.
     await eventually(() => processesMatching("_supervise").length === 0, 20_000);
-    const gc = ok(fx.x(["gc", "--older-than", "0s"]), "gc");
+    const gc = ok(fx.x(["gc", "--older-than", "0s", "--details"]), "gc");
     expect(gc.jobs.filter((j: any) => j.action === "skipped")).toEqual([]);
     expect(gc.deleted).toBe(6);
     expect(readdirSync(fx.root).filter((n) => !n.startsWith("."))).toEqual([]);
@@ -119,7 +119,7 @@ describe("an interrupted launch", () => {
     const started = ok(fx.x(["start", again]), "start");
     expect(started).toMatchObject({ state: "exited", exit_code: 0, stdout: "again\n" });
 
-    const gc = ok(fx.x(["gc", "--older-than", "0s"]), "gc");
+    const gc = ok(fx.x(["gc", "--older-than", "0s", "--details"]), "gc");
     const byId = Object.fromEntries(gc.jobs.map((j: any) => [j.job_id, j]));
     expect(byId[abandoned]).toMatchObject({ action: "deleted" });
     expect(byId[waiting]).toMatchObject({ action: "skipped", reason: "active_job" });
@@ -136,7 +136,7 @@ describe("an interrupted launch", () => {
     const past = new Date(Date.now() - 10 * 60_000);
     utimesSync(fx.jobDir(old), past, past);
 
-    const gc = ok(fx.x(["gc"]), "gc"); // the default 30-day window: a half-made directory is not a job to keep
+    const gc = ok(fx.x(["gc", "--details"]), "gc"); // the default 30-day window: a half-made directory is not a job to keep
     const byId = Object.fromEntries(gc.jobs.map((j: any) => [j.job_id, j]));
     expect(byId[old]).toMatchObject({ action: "deleted", reason: "incomplete" });
     expect(byId[fresh]).toMatchObject({ action: "skipped", reason: "state_unreadable" });
@@ -146,7 +146,7 @@ describe("an interrupted launch", () => {
     // one that a live process is making right now is never removed, however old its mtime
     writeFileSync(join(fx.jobDir(fresh), "launch.lock"), String(process.pid));
     utimesSync(fx.jobDir(fresh), past, past);
-    const busy = ok(fx.x(["gc"]), "gc");
+    const busy = ok(fx.x(["gc", "--details"]), "gc");
     expect(busy.jobs.find((j: any) => j.job_id === fresh)).toMatchObject({ action: "skipped" });
     expect(existsSync(fx.jobDir(fresh))).toBe(true);
   });
@@ -177,7 +177,7 @@ describe("deletion racing restart", () => {
       for (let n = 0; n < 100; n++) copyFinishedJob(id, trial * 100 + n);
       const delay = (trial % 4) * 50; // restart lands at different points of gc's pass
       const [gc, restart] = await Promise.all([
-        fx.xAsync(["gc", "--older-than", "0s"]),
+        fx.xAsync(["gc", "--older-than", "0s", "--details"]),
         new Promise((r) => setTimeout(r, delay)).then(() => fx.xAsync(["restart", id, "--no-wait", "--no-auto-gc"])),
       ]);
       const deleted = gc.json?.jobs?.some((j: any) => j.job_id === id && j.action === "deleted");

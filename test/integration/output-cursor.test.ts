@@ -3,12 +3,12 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { eventually } from "../helpers/cli.js";
-import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { failed, ok, usageError, useJobFixture } from "../helpers/jobs.js";
 import { isAlive } from "../helpers/procs.js";
 
 // Sleep durations 3871-3879 belong to this file. Issue 14 items 2, 3 and 6: wait's output, command
 // and cwd in status/list/ps, cursors and tail --since, --until-output, --excerpt.
-const fx = useJobFixture(["sleep 3871", "sleep 3872", "sleep 3873"]);
+const fx = useJobFixture(["sleep 3871", "sleep 3872", "sleep 3873", "sleep 3874"]);
 
 // A workload that ends when the test creates `go` in its working directory.
 const UNTIL_GO = "until [ -e go ]; do sleep 0.02; done";
@@ -29,6 +29,24 @@ describe("wait returns output like 0.2.31", () => {
     expect(ok(fx.x(["wait", "--tail-lines", "2", job_id]), "wait").stdout).toBe("l59\nl60\n");
   });
 
+  // 0.2.31's wait waits for logs_drained: output a descendant writes after the root exited is in it.
+  test("output a background child writes after the root exited is in wait's answer, even past --until", () => {
+    const r = ok(fx.x(["run", "--", "sh", "-c", "(sleep 1; echo late; echo late-err >&2) &"]), "run");
+    expect([r.state, r.stdout]).toEqual(["exited", ""]);
+    const w = ok(fx.x(["wait", "--until", "0.1", r.job_id]), "wait");
+    expect([w.state, w.stdout, w.stderr]).toEqual(["exited", "late\n", "late-err\n"]);
+    expect(fx.readState(r.job_id)).not.toHaveProperty("logs_drained");
+  });
+
+  test("a descendant that keeps the pipes open holds wait only as long as the supervisor copies its output", () => {
+    const r = ok(fx.x(["run", "--", "sh", "-c", "echo early; sleep 3874 &"]), "run");
+    expect(r.state).toBe("exited");
+    const w = ok(fx.x(["wait", r.job_id]), "wait");
+    expect([w.state, w.stdout]).toEqual(["exited", "early\n"]);
+    // the supervisor said it stopped copying before wait answered
+    expect(fx.readState(r.job_id)).not.toHaveProperty("logs_drained");
+  });
+
   test("run --excerpt tail returns the end of a failed command, both returns head and tail without overlap", () => {
     const script = "i=1; while [ $i -le 40 ]; do echo l$i; i=$((i+1)); done; exit 1";
     const t = ok(fx.x(["run", "--excerpt", "tail", "--max-bytes", "8", "--", "sh", "-c", script]), "run");
@@ -37,6 +55,11 @@ describe("wait returns output like 0.2.31", () => {
     const b = ok(fx.x(["run", "--excerpt", "both", "--max-bytes", "6", "--tail-lines", "1", "--", "sh", "-c", script]), "run");
     expect([b.stdout, b.stdout_tail]).toEqual(["l1\nl2\n", "l40\n"]);
     expect(b.stdout_tail_range[0]).toBeGreaterThanOrEqual(b.stdout_range[1]);
+    // --tail-lines with the head excerpt (run's default) would be ignored: a usage error, as in 0.2.31
+    const before = readdirSync(fx.root).length;
+    usageError(fx.x(["run", "--tail-lines", "10", "echo", "hi"]));
+    usageError(fx.x(["start", "--excerpt", "head", "--tail-lines", "1", "NOPE"]));
+    expect(readdirSync(fx.root).length).toBe(before);
     const small = ok(fx.x(["run", "--excerpt", "both", "--", "echo", "hi"]), "run");
     expect([small.stdout, small.stdout_tail, small.stdout_truncated]).toEqual(["hi\n", "", false]);
     // The default is still the head, untruncated when it all fits.

@@ -13,7 +13,9 @@ const validate = ajv.getSchema("agent-exec")!;
 
 /** The definition whose `type` const matches the envelope's, for a precise error message. */
 function definitionFor(type: string): string {
-  const name = Object.entries(SHIPPED.definitions as Record<string, any>).find(([, d]) => d.properties?.type?.const === type || d.properties?.type?.enum?.includes(type))?.[0];
+  // A definition's own properties, or (WaitResponse, in 0.2.31's shape) those of its allOf parts.
+  const describes = (d: any): boolean => d.properties?.type?.const === type || d.properties?.type?.enum?.includes(type) || (d.allOf ?? []).some(describes);
+  const name = Object.entries(SHIPPED.definitions as Record<string, any>).find(([, d]) => describes(d))?.[0];
   if (!name) throw new Error(`the schema has no definition for type ${type}`);
   return name;
 }
@@ -28,6 +30,18 @@ function expectValid(envelope: unknown): void {
 // Each test spawns the CLI many times; on a loaded machine that can outlast the default 60 s.
 describe("schema", { timeout: 180_000 }, () => {
   const f = useJobFixture(["sleep 3791", "sleep 3793", "sleep 3792"]);
+
+  // 0.2.31's schema test reads WaitResponse.allOf[1]: the envelope first, then the wait fields inline.
+  test("WaitResponse has 0.2.31's shape: allOf [Envelope, the wait fields], closed to other fields", () => {
+    const wait = (SHIPPED.definitions as any).WaitResponse;
+    expect(wait.allOf[0]).toEqual({ $ref: "#/definitions/Envelope" });
+    const body = wait.allOf[1];
+    expect(body.additionalProperties).toBe(false);
+    expect(body.required).toEqual(expect.arrayContaining(["job_id", "state", "stdout", "stderr", "encoding", "stdout_range", "stderr_range", "stdout_total_bytes", "stderr_total_bytes"]));
+    expect([body.properties.encoding.type, body.properties.updated_at.type, body.properties.stdout_range.minItems, body.properties.stderr_range.maxItems]).toEqual(["string", "string", 2, 2]);
+    const check = ajv.getSchema("agent-exec#/definitions/WaitResponse")!;
+    expect(check({ schema_version: "0.1", ok: true, type: "wait", surprise: 1 })).toBe(false);
+  });
 
   test("prints the shipped schema with its format and date", () => {
     const r = ok(cli(["schema"]), "schema");

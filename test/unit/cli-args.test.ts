@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { bind, collect, collectTag, count, duration, increase, port, seconds, waitValue } from "../../src/cli/args.js";
+import { bind, collect, collectTag, count, duration, increase, normalizeWait, port, seconds, waitValue } from "../../src/cli/args.js";
 
 describe("seconds", () => {
   it.each([
@@ -73,9 +73,33 @@ describe("waitValue (--wait [true|false])", () => {
     expect(waitValue(input)).toBe(expected);
   });
 
-  // Before, `run --wait 30 -- echo hi` stored and ran the command ["30","--","echo","hi"].
   it.each(["30", "echo", "", "yes", "1", "0"])("rejects %j as a usage error", (input) => {
     expect(() => waitValue(input)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("normalizeWait (0.2.31's bare --wait)", () => {
+  const takesValue = (flag: string) => ["--until", "--cwd", "--env"].includes(flag);
+  it.each([
+    // a bare --wait: the next word is the command / the job id, not its value
+    [["--wait", "echo", "hi"], true, ["--wait=true", "echo", "hi"]],
+    [["--wait", "01JD4ABC"], false, ["--wait=true", "01JD4ABC"]],
+    [["--until", "5", "--wait", "echo"], true, ["--until", "5", "--wait=true", "echo"]],
+    // the old bool forms and what commander already reads as bare
+    [["--wait", "false", "echo"], true, ["--wait", "false", "echo"]],
+    [["--wait", "TRUE", "ID"], false, ["--wait", "TRUE", "ID"]],
+    [["--wait", "--", "echo"], true, ["--wait", "--", "echo"]],
+    [["--wait"], false, ["--wait"]],
+    // a mistaken value for run stays a value, which waitValue refuses
+    [["--wait", "30", "--", "echo"], true, ["--wait", "30", "--", "echo"]],
+    [["--wait", "2.5s", "echo"], true, ["--wait", "2.5s", "echo"]],
+    [["--wait", "no", "echo"], true, ["--wait", "no", "echo"]],
+    // nothing of the command's own argv, nor a flag's value, is touched
+    [["sh", "-c", "x", "--wait", "echo"], true, ["sh", "-c", "x", "--wait", "echo"]],
+    [["--cwd", "--wait", "echo"], true, ["--cwd", "--wait", "echo"]],
+    [["--", "--wait", "echo"], true, ["--", "--wait", "echo"]],
+  ])("%j (run: %s) -> %j", (args, run, expected) => {
+    expect(normalizeWait(args, takesValue, run)).toEqual(expected);
   });
 });
 

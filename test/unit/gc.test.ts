@@ -128,6 +128,16 @@ describe("gc selection: --max-jobs and --max-bytes", () => {
     expect(actions(gc({ maxJobs: 1, dryRun: true }))[0]).toEqual([old, "would_delete", "older_than+max_jobs"]);
   });
 
+  // 0.2.31 (gc_supports_max_jobs_policy): of three jobs all past the window, --max-jobs 1 keeps one.
+  it("the newest max_jobs are kept even when they are older than the window", () => {
+    const [a, b, c] = [job({ finished: 60 }), job({ finished: 50 }), job({ finished: 40 })];
+    expect(actions(gc({ maxJobs: 1, dryRun: true }))).toEqual([
+      [a, "would_delete", "older_than+max_jobs"],
+      [b, "would_delete", "older_than+max_jobs"],
+      [c, "skipped", "newest_max_jobs"],
+    ]);
+  });
+
   it("--max-bytes deletes oldest first until the rest fits, not counting what other rules remove", () => {
     const older = job({ finished: 40, bytes: 5000 }); // removed by the window: does not count
     const a = job({ finished: 9, bytes: 1000 });

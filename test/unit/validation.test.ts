@@ -71,6 +71,8 @@ describe("excerpt, tail_lines, until_output and since: judged by the command fun
     [{ excerpt: "middle" }, /^excerpt "middle": expected one of head, tail, both$/],
     [{ excerpt: 3 }, /^excerpt 3:/],
     [{ tailLines: -1 }, /^tail_lines -1:/],
+    [{ tailLines: 10 }, /^tail_lines needs excerpt tail or both/],
+    [{ tailLines: 10, excerpt: "head" }, /^tail_lines needs excerpt tail or both/],
     [{ untilOutput: "" }, /^until_output "": expected a non-empty regex/],
     [{ untilOutput: "(x" }, /^until_output "\(x": not a valid regex/],
     [{ untilOutput: 5 }, /^until_output 5:/],
@@ -82,7 +84,11 @@ describe("excerpt, tail_lines, until_output and since: judged by the command fun
   });
 
   it("wait and tail refuse the same values before they look for the job", async () => {
-    for (const call of [() => wait({ root, jobId: "NOPE", excerpt: "x" as never }), () => wait({ root, jobId: "NOPE", untilOutput: "(x" })]) {
+    for (const call of [
+      () => wait({ root, jobId: "NOPE", excerpt: "x" as never }),
+      () => wait({ root, jobId: "NOPE", untilOutput: "(x" }),
+      () => wait({ root, jobId: "NOPE", excerpt: "head", tailLines: 2 }),
+    ]) {
       expect((await rejected(call)).code).toBe("invalid_argument");
     }
     for (const since of ["", "v1.0.1", "v1.0.-1.0", "v1.0.1.1 ", 7]) {
