@@ -121,10 +121,10 @@ export async function reap(root: string, markers: string[]): Promise<void> {
       signal(pid);
     }
   }
-  for (const marker of markers) for (const pid of processesMatching(marker)) signal(pid);
+  for (const pid of processesMatching(markers)) signal(pid);
   try {
     await eventually(
-      () => supervisors.every((pid) => !isAlive(pid)) && markers.every((m) => processesMatching(m).length === 0),
+      () => supervisors.every((pid) => !isAlive(pid)) && processesMatching(markers).length === 0,
       5_000,
     );
   } catch {
