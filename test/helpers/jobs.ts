@@ -5,6 +5,10 @@ import { afterEach, beforeEach, expect } from "vitest";
 import { cli, cliAsync, eventually, tempRoot, type CliOptions, type CliResult } from "./cli.js";
 import { isAlive, processesMatching, startedByThisRun } from "./procs.js";
 
+// settledStatus and finishedSupervisor read one small file per check, so they look often: a job
+// that ends is seen ~5 ms later instead of ~25 ms, at dozens of waits per file.
+const POLL_MS = 10;
+
 /** A fresh jobs root and working directory per test, with every job's processes reaped afterwards. */
 export interface JobFixture {
   /** The jobs root passed as --root. */
@@ -85,13 +89,13 @@ export function useJobFixture(markers: string[] = []): JobFixture {
         } catch {
           return false; // mid-replace on a platform without atomic rename, or not written yet
         }
-      }, limitMs);
+      }, limitMs, POLL_MS);
       return ok(fixture.x(["status", id]), "status");
     },
     finishedSupervisor: async (id, limitMs = 20_000) => {
       const status = await fixture.settledStatus(id, limitMs);
       const pid = fixture.readState(id).supervisor_pid;
-      if (typeof pid === "number") await eventually(() => !isAlive(pid), limitMs);
+      if (typeof pid === "number") await eventually(() => !isAlive(pid), limitMs, POLL_MS);
       return status;
     },
   };
@@ -121,10 +125,10 @@ export async function reap(root: string, markers: string[]): Promise<void> {
       signal(pid);
     }
   }
-  for (const marker of markers) for (const pid of processesMatching(marker)) signal(pid);
+  for (const pid of processesMatching(markers)) signal(pid);
   try {
     await eventually(
-      () => supervisors.every((pid) => !isAlive(pid)) && markers.every((m) => processesMatching(m).length === 0),
+      () => supervisors.every((pid) => !isAlive(pid)) && processesMatching(markers).length === 0,
       5_000,
     );
   } catch {
