@@ -13,11 +13,24 @@ const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:faile
 // file.ext:12, file.ext:12:5, file.ext(12,5). Anchored on the extension, so it stays linear.
 const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 
+// What an error report relays from a child without the child calling it a failure: node-gyp's
+// info log and its environment lines, make's directory changes and build steps, compiler code
+// frames, stack frames inside node itself and node's version banner under a crash; and npm's own
+// advice under every E404. npm tags every such line "npm error"; that tag is the report's level,
+// not the line's.
+export const RELAYED =
+  /^(?:(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) )?(?:gyp (?:info|verb|sill|http)\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\$npm_package_\w+)\b|make(?:\[\d+\])?: (?:Entering|Leaving) directory|\s+[A-Z_]+\(target\) |\s*\d+\s*\|(?:\s|$)|\s+\|(?:\s|$)|\s*[~^]+\s*$|\s*at (?:.*\()?(?:node:|internal\/)|Node\.js v\d+\.\d+\.\d+$|404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$)/;
+
 export function isFailureLine(line: string): boolean {
   const text = stripAnsi(line);
-  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)\s*$/.test(text)) return false;
+  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
   if (LOCATION.test(text)) return true;
   return FAILURE_WORD.test(text) && (NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text));
+}
+
+/** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */
+export function namesFailure(line: string): boolean {
+  return isFailureLine(line.replace(/^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /, ""));
 }
 
 /** The distinct failure lines of a stream, trimmed. */
@@ -56,10 +69,19 @@ interface GroupedIndex {
   tagged: Set<string>;
 }
 
+// Lines that differ in one short stretch, "pre{a, b, c}post (3x)" (packages.ts): the lines they stand for.
+const VARIANTS = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/;
+export function expandVariants(line: string): string[] {
+  const m = VARIANTS.exec(line);
+  if (!m) return [line];
+  const middles = m[2]!.split(", ");
+  return middles.length === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
+}
+
 function groupedIndex(view: string): GroupedIndex {
   const index: GroupedIndex = { located: new Map(), tagged: new Set() };
   let header: string | undefined;
-  for (const line of lines(view)) {
+  for (const line of lines(view).flatMap(expandVariants)) {
     const entry = GROUP_ENTRY.exec(line);
     if (entry && header !== undefined) {
       const text = squash(entry[2]!);
@@ -78,7 +100,7 @@ function groupedIndex(view: string): GroupedIndex {
 /** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
 export function keptIn(view: string): (line: string) => boolean {
   const repeated = repeatedTemplates(view);
-  const viewLines = new Set(lines(view).map((l) => l.trim()));
+  const viewLines = new Set(lines(view).flatMap((l) => expandVariants(l.trim())));
   let grouped: GroupedIndex | undefined;
   // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
   return (line) => {
@@ -105,9 +127,10 @@ export function repeatedTemplates(view: string): Set<string> {
 // many are missing and where to read them, instead of growing without bound.
 const NET_BUDGET_BYTES = 8 * 1024;
 
-export function safetyNet(raw: string, view: string, logPath: string | undefined): { view: string; restored: boolean } {
+/** `declared`: raw lines (trimmed) the view says it dropped, with their count and the full log's place. */
+export function safetyNet(raw: string, view: string, logPath: string | undefined, declared?: ReadonlySet<string>): { view: string; restored: boolean } {
   const isKept = keptIn(view);
-  const missing = failureLines(raw).filter((line) => !isKept(line));
+  const missing = failureLines(raw).filter((line) => !declared?.has(line) && !isKept(line));
   if (missing.length === 0) return { view, restored: false };
   const kept: string[] = [];
   let used = 0;

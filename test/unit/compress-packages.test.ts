@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { keptIn } from "../../src/compress/failure.js";
-import { compressPackages } from "../../src/compress/packages.js";
+import { compressOutput } from "../../src/compress/index.js";
+import { isFailureLine, keptIn } from "../../src/compress/failure.js";
+import { compressPackages, packageView } from "../../src/compress/packages.js";
 import { templateOf } from "../../src/compress/text.js";
 
 // Package-manager output: npm's multi-line reports with their tag named once, warnings that differ
@@ -87,8 +88,134 @@ describe("package manager output", () => {
       "npm http fetch GET 404 https://registry.npmjs.org/nope 80ms (cache miss)",
       "Packages: +205",
       "Done in 32s using pnpm v9.15.9",
-      "... 3 progress lines omitted",
+      "... 3 omitted: progress 3",
     ]);
+  });
+});
+
+// Install failures, cut from the corpus's real runs (bench/compress/corpus/*-fail*, *-unreachable).
+const gyp = [
+  "npm error code 1",
+  "npm error path /app/node_modules/fast-hash-native",
+  "npm error command failed",
+  "npm error command sh -c node-gyp rebuild",
+  "npm error make: Entering directory '/app/node_modules/fast-hash-native/build'",
+  "npm error   CXX(target) Release/obj.target/fast_hash/src/hash.o",
+  "npm error gyp info it worked if it ends with ok",
+  "npm error gyp info spawn args [ 'BUILDTYPE=Release', '-C', 'build' ]",
+  "npm error ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’",
+  "npm error    10 |   napi_create_uint32(env, seed, &out)",
+  "npm error       |                                      ^",
+  "npm error make: *** [fast_hash.target.mk:107: Release/obj.target/fast_hash/src/hash.o] Error 1",
+  "npm error gyp ERR! build error ",
+  "npm error gyp ERR! stack Error: `make` failed with exit code: 2",
+  "npm error gyp ERR! node -v v20.20.2",
+  "npm error gyp ERR! not ok",
+  "npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-02T04_33_14_712Z-debug-0.log",
+].join("\n");
+
+describe("install failures", () => {
+  it("drops what npm relays of node-gyp's info log, make's steps and code frames; keeps the compiler's error and gyp's verdict", () => {
+    expect(compressPackages(gyp).split("\n")).toEqual([
+      "npm error:",
+      "  code 1",
+      "  path /app/node_modules/fast-hash-native",
+      "  command failed",
+      "  command sh -c node-gyp rebuild",
+      "  ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’",
+      "  make: *** [fast_hash.target.mk:107: Release/obj.target/fast_hash/src/hash.o] Error 1",
+      "npm error gyp ERR!:",
+      "  build error ",
+      "  stack Error: `make` failed with exit code: 2",
+      "  not ok",
+      "npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-02T04_33_14_712Z-debug-0.log",
+      "... 7 omitted: build log 7; full log above",
+    ]);
+  });
+
+  it("counts a relayed line as no failure by its npm tag alone, and a located error as one", () => {
+    expect(isFailureLine("npm error gyp info spawn args [ 'BUILDTYPE=Release', '-C', 'build' ]")).toBe(false);
+    expect(isFailureLine("npm error gyp ERR! cwd /app/node_modules/fast-hash-native")).toBe(false);
+    expect(isFailureLine("npm error       |                                      ^")).toBe(false);
+    expect(isFailureLine("npm error     at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26) {")).toBe(false);
+    expect(isFailureLine("npm error ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’")).toBe(true);
+    expect(isFailureLine("npm error gyp ERR! not ok")).toBe(true);
+    expect(isFailureLine("npm error code E404")).toBe(true);
+  });
+
+  it("drops a Python traceback's frames inside installed libraries with their source lines, and pip's repeated summary", () => {
+    const raw = [
+      "  error: subprocess-exited-with-error",
+      "  × Getting requirements to build wheel did not run successfully.",
+      "  │ exit code: 1",
+      "  ╰─> [26 lines of output]",
+      "      Traceback (most recent call last):",
+      "        File \"/venv/lib/python3.11/site-packages/pip/_vendor/pyproject_hooks/_in_process/_in_process.py\", line 353, in <module>",
+      "          main()",
+      "        File \"/tmp/pip-build-env-7jpdsbpv/overlay/lib/python3.11/site-packages/setuptools/build_meta.py\", line 317, in run_setup",
+      "          exec(code, locals())  # noqa: S102 # exec is intentional here",
+      "          ^^^^^^^^^^^^^^^^^^^^",
+      "        File \"<string>\", line 7, in <module>",
+      "      RuntimeError: libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)",
+      "      [end of output]",
+      "  note: This error originates from a subprocess, and is likely not a problem with pip.",
+      "error: subprocess-exited-with-error",
+      "note: This error originates from a subprocess, and is likely not a problem with pip.",
+    ].join("\n");
+    expect(compressPackages(raw, "/jobs/J/stderr.log").split("\n")).toEqual([
+      "  error: subprocess-exited-with-error",
+      "  × Getting requirements to build wheel did not run successfully.",
+      "  │ exit code: 1",
+      "  ╰─> [26 lines of output]",
+      "      Traceback (most recent call last):",
+      "        File \"<string>\", line 7, in <module>",
+      "      RuntimeError: libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)",
+      "      [end of output]",
+      "  note: This error originates from a subprocess, and is likely not a problem with pip.",
+      "... 7 omitted: internal frames 5, duplicates 2",
+    ]);
+  });
+
+  it("drops npm's usage text under EUSAGE and says so; merges lock-file lines that differ in a name, every name read back", () => {
+    const names = ["accepts@1.3.8", "array-flatten@1.1.1", "body-parser@1.20.1", "content-type@1.0.5"];
+    const raw = [
+      "npm error code EUSAGE",
+      "npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.",
+      ...names.map((n) => `npm error Missing: ${n} from lock file`),
+      "npm error Clean install a project",
+      "npm error Usage:",
+      "npm error npm ci",
+      "npm error Options:",
+      "npm error [--install-strategy <hoisted|nested|shallow|linked>] [--legacy-bundling]",
+      "npm error   --install-strategy",
+      "npm error     Sets the strategy for installing packages in node_modules.",
+      "npm error aliases: clean-install, ic, install-clean, isntall-clean",
+      "npm error Run \"npm help ci\" for more info",
+      "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+    ];
+    const { text, declared } = packageView(raw.join("\n"));
+    expect(text.split("\n")).toEqual([
+      "npm error:",
+      "  code EUSAGE",
+      "  `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.",
+      `  Missing: {${names.join(", ")}} from lock file (4x)`,
+      "  Clean install a project",
+      "  A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+      "... 8 omitted: usage text 8; full log above",
+    ]);
+    const kept = keptIn(text);
+    for (const n of names) expect(kept(`npm error Missing: ${n} from lock file`)).toBe(true);
+    expect(declared.has("npm error Options:")).toBe(true);
+    // The safety net leaves the declared lines out: nothing is appended.
+    const v = compressOutput({ mode: "route", command: ["npm", "ci"], stdout: "", stderr: raw.join("\n") })!;
+    expect(v.stderr).toBe(text);
+  });
+
+  it("routes apt-get to the package view: the progress goes, apt's E: lines stay", () => {
+    const v = compressOutput({ mode: "route", command: ["apt-get", "install", "-y", "nonexistent-pkg-zz9q"], stdout: "Reading package lists...\nBuilding dependency tree...\nReading state information...\n", stderr: "E: Unable to locate package nonexistent-pkg-zz9q\n" })!;
+    expect(v.detected_kind).toBe("system-packages");
+    expect(v.stdout).toBe("... 3 omitted: progress 3");
+    expect(v.stderr).toBe("E: Unable to locate package nonexistent-pkg-zz9q");
   });
 });
 
