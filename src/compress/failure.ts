@@ -21,7 +21,29 @@ const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 export const RELAYED =
   /^(?:(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) )?(?:gyp (?:info|verb|sill|http)\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\$npm_package_\w+)\b|make(?:\[\d+\])?: (?:Entering|Leaving) directory|\s+[A-Z_]+\(target\) |\s*\d+\s*\|(?:\s|$)|\s+\|(?:\s|$)|\s*[~^]+\s*$|\s*at (?:.*\()?(?:node:|internal\/)|Node\.js v\d+\.\d+\.\d+$|404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$)/;
 
+// One compression asks about the same line several times (the family, its merging passes, the
+// safety net): within compressOutput the answers are kept.
+let memo: Map<string, boolean> | undefined;
+
+/** Runs `fn` with isFailureLine's answers kept, then drops them. */
+export function withFailureMemo<T>(fn: () => T): T {
+  memo = new Map();
+  try {
+    return fn();
+  } finally {
+    memo = undefined;
+  }
+}
+
 export function isFailureLine(line: string): boolean {
+  const known = memo?.get(line);
+  if (known !== undefined) return known;
+  const answer = judge(line);
+  memo?.set(line, answer);
+  return answer;
+}
+
+function judge(line: string): boolean {
   const text = stripAnsi(line);
   if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
   if (LOCATION.test(text)) return true;
@@ -30,7 +52,8 @@ export function isFailureLine(line: string): boolean {
 
 /** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */
 export function namesFailure(line: string): boolean {
-  return isFailureLine(line.replace(/^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /, ""));
+  const own = line.replace(/^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /, "");
+  return own === line ? isFailureLine(line) : judge(own); // a string of its own: nothing to keep
 }
 
 /** The distinct failure lines of a stream, trimmed. */
@@ -110,7 +133,7 @@ export function keptIn(view: string): (line: string) => boolean {
     // An eslint entry names no file: any group that lists its location and message holds it.
     const files = d === undefined ? undefined : grouped.located.get(`${d.loc}\0${squash(d.text)}`);
     if (files !== undefined && (d!.file === undefined || files.includes(d!.file))) return true;
-    return repeated.has(templateOf(line)) || grouped.tagged.has(squash(line)) || view.includes(line);
+    return grouped.tagged.has(squash(line)) || (repeated.size > 0 && repeated.has(templateOf(line))) || view.includes(line);
   };
 }
 

@@ -1,6 +1,6 @@
 import { compressDiagnostics } from "./diagnostics.js";
 import { compressErrors } from "./errors.js";
-import { safetyNet } from "./failure.js";
+import { safetyNet, withFailureMemo } from "./failure.js";
 import { compressGit } from "./git.js";
 import { compressJson } from "./json.js";
 import { compressLogs } from "./logs.js";
@@ -99,15 +99,18 @@ function view(f: Family, kind: DetectedKind, raw: string, logPath: string | unde
 }
 
 export function compressOutput(input: CompressInput): Compression | undefined {
-  if (input.mode === "off") return undefined;
-  const kind = input.mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[input.mode];
+  return input.mode === "off" ? undefined : withFailureMemo(() => compress(input, input.mode as Exclude<CompressionMode, "off">));
+}
+
+function compress(input: CompressInput, mode: Exclude<CompressionMode, "off">): Compression {
+  const kind = mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[mode];
   const f = family(kind);
   const stdout = view(f, kind, input.stdout, input.stdoutLogPath);
   const stderr = view(f, kind, input.stderr, input.stderrLogPath);
   const [rawOut, rawErr] = [byteLength(input.stdout), byteLength(input.stderr)];
   const [outBytes, errBytes] = [byteLength(stdout.text), byteLength(stderr.text)];
   const base = {
-    mode: input.mode,
+    mode,
     detected_kind: kind,
     stdout_original_bytes: input.stdoutOriginalBytes ?? rawOut,
     stderr_original_bytes: input.stderrOriginalBytes ?? rawErr,

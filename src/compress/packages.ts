@@ -1,5 +1,5 @@
 import { isFailureLine, namesFailure, RELAYED } from "./failure.js";
-import { collapseRepeats, lines, sample, templateOf } from "./text.js";
+import { collapseRepeats, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
 // funding), every error, and warnings grouped by kind with the packages they name. Dropped and
@@ -124,7 +124,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     return names ? `${line} (${names.length}x): ${sample([...new Set(names)], 12)}` : line;
   });
   // Retries and re-downloads differ only in counters and addresses.
-  const view = factorTags(collapseVariants(collapseRepeats(rendered, templateOf)));
+  const view = factorTags(collapseVariants(collapseRepeats(rendered, true)));
   const total = [...dropped.values()].reduce((a, b) => a + b, 0);
   if (total > 0) {
     const counts = [...dropped].map(([why, n]) => `${why} ${n}`).join(", ");
@@ -140,21 +140,32 @@ export function packageView(text: string, logPath?: string): { text: string; dec
 const TAG = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b/;
 const MIN_RUN = 3;
 
+/** The words both lines begin with, up to an empty word (a doubled or leading space). A scan of
+ *  characters, not split(): this runs for every line of a report, several times. */
 function commonWords(a: string, b: string): string {
-  const [x, y] = [a.split(" "), b.split(" ")];
+  const max = Math.min(a.length, b.length);
   let n = 0;
-  while (n < x.length && n < y.length && x[n] === y[n] && x[n] !== "") n++;
-  return x.slice(0, n).join(" ");
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  const wordEnd = (s: string): boolean => n === s.length || s.charCodeAt(n) === 32;
+  let end = wordEnd(a) && wordEnd(b) ? n : a.lastIndexOf(" ", n - 1);
+  const doubled = a.indexOf("  ");
+  if (doubled !== -1 && doubled < end) end = doubled;
+  while (end > 0 && a.charCodeAt(end - 1) === 32) end--;
+  return end <= 0 || a.charCodeAt(0) === 32 ? "" : a.slice(0, end);
 }
 
 /** A run of lines that share a tag: "npm error:" once, then each line's rest, indented. */
 function factorTags(input: string[]): string[] {
   const out: string[] = [];
+  const tags = input.map((line) => TAG.exec(line)?.[0]);
+  const words: (string | undefined)[] = []; // the words shared by the run of MIN_RUN lines from an index
   for (let i = 0; i < input.length; ) {
-    const tag = TAG.exec(input[i]!)?.[0];
+    const tag = tags[i];
     const shared = (from: number): string | undefined => {
-      const run = input.slice(from, from + MIN_RUN);
-      return tag !== undefined && run.length === MIN_RUN && run.every((l) => l.startsWith(`${tag} `)) ? run.reduce(commonWords) : undefined;
+      if (tag === undefined || from + MIN_RUN > input.length) return undefined;
+      for (let k = from; k < from + MIN_RUN; k++) if (tags[k] !== tag || !input[k]!.startsWith(`${tag} `)) return undefined;
+      words[from] ??= input.slice(from, from + MIN_RUN).reduce(commonWords);
+      return words[from];
     };
     const prefix = shared(i);
     let j = i + MIN_RUN;
@@ -189,14 +200,15 @@ const commonSuffix = (a: string, b: string, max: number): number => {
  *  expandVariants), other lines with the first 12. */
 function collapseVariants(input: string[]): string[] {
   const out: string[] = [];
+  const named = input.map(namesFailure);
   for (let i = 0; i < input.length; ) {
     const first = input[i]!;
     let [pre, post] = [first.length, first.length];
     let j = i + 1;
-    for (; j < input.length && !namesFailure(first); j++) {
+    for (; j < input.length && !named[i]; j++) {
       const line = input[j]!;
       // A stretch holding ", " would not read back.
-      if (namesFailure(line) || line.includes(", ")) break;
+      if (named[j] || line.includes(", ")) break;
       const p = Math.min(pre, commonPrefix(first, line));
       const s = Math.min(post, commonSuffix(first, line, Math.min(first.length, line.length) - p));
       // The shared part must carry the line; what varies is a name, not a sentence.

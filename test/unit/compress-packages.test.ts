@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
 import { isFailureLine, keptIn } from "../../src/compress/failure.js";
 import { compressPackages, packageView } from "../../src/compress/packages.js";
-import { templateOf } from "../../src/compress/text.js";
+import { sameTemplate, templateOf } from "../../src/compress/text.js";
 
 // Package-manager output: npm's multi-line reports with their tag named once, warnings that differ
 // in one name on one line, progress and successful fetches counted, every failure line still found.
@@ -223,5 +225,20 @@ describe("templateOf", () => {
   it("replaces every run of hex digits that holds a digit, and only those", () => {
     expect(templateOf("0x7f3a at 12:30:05 deadbeef face 9 ab12cd")).toBe("#x# at #:#:# deadbeef face # #");
     expect(templateOf("no digits here")).toBe("no digits here");
+  });
+
+  it("sameTemplate answers as comparing templates does, over every pair of adjacent corpus lines", () => {
+    const dir = join(import.meta.dirname, "..", "..", "bench", "compress", "corpus");
+    let pairs = 0;
+    for (const f of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
+      const c = JSON.parse(readFileSync(join(dir, f), "utf8")) as { stdout: string; stderr: string };
+      for (const text of [c.stdout, c.stderr]) {
+        const ls = text.split("\n");
+        for (let i = 1; i < ls.length; i++, pairs++) expect(sameTemplate(ls[i - 1]!, ls[i]!), `${ls[i - 1]}\n${ls[i]}`).toBe(templateOf(ls[i - 1]!) === templateOf(ls[i]!));
+      }
+    }
+    // Where the first difference sits in a run (x1cp / x1p) the templates can still agree.
+    for (const [a, b] of [["x1cp", "x1p"], ["id 1a2 done", "id 3 done"], ["face 1", "fade 1"], ["a@1.0 ok", "b@1.0 ok"]] as const) expect(sameTemplate(a, b)).toBe(templateOf(a) === templateOf(b));
+    expect(pairs).toBeGreaterThan(5000);
   });
 });
