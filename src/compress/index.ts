@@ -115,8 +115,9 @@ function compress(input: CompressInput, mode: Exclude<CompressionMode, "off">): 
     stdout_original_bytes: input.stdoutOriginalBytes ?? rawOut,
     stderr_original_bytes: input.stderrOriginalBytes ?? rawErr,
   };
-  // The expansion guard: a view that is not smaller than its raw stream is no view at all.
-  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr)) {
+  // The expansion guard: a view that is not smaller than its raw stream is no view at all; nor is
+  // the view of no output (a command that was not found: 0.2.31's shell printed "not found" there).
+  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr) || rawOut + rawErr === 0) {
     return { ...base, applied: false, stdout: "", stderr: "", stdout_compressed_bytes: 0, stderr_compressed_bytes: 0, omitted: false, strategy: ["expansion-guard"] };
   }
   const omitted = outBytes < rawOut || errBytes < rawErr;
