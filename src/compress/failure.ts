@@ -95,7 +95,7 @@ interface GroupedIndex {
 // Lines that differ in one short stretch, "pre{a, b, c}post (3x)" (packages.ts): the lines they stand for.
 const VARIANTS = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/;
 export function expandVariants(line: string): string[] {
-  const m = VARIANTS.exec(line);
+  const m = line.endsWith("x)") ? VARIANTS.exec(line) : null;
   if (!m) return [line];
   const middles = m[2]!.split(", ");
   return middles.length === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
@@ -140,7 +140,7 @@ export function keptIn(view: string): (line: string) => boolean {
 export function repeatedTemplates(view: string): Set<string> {
   const out = new Set<string>();
   for (const line of lines(view)) {
-    const m = /^(.*) \(repeated \d+x\)$/.exec(line);
+    const m = line.endsWith("x)") ? /^(.*) \(repeated \d+x\)$/.exec(line) : null;
     if (m) out.add(templateOf(m[1]!.trim()));
   }
   return out;
