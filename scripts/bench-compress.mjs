@@ -60,11 +60,14 @@ function inGroup(line, keys) {
 }
 
 /** Whether a raw line is in the view: verbatim, as a "(repeated Nx)" line, under its tag or in its file's group. */
-// "pre{a, b, c}post (3x)": the lines that differ in one stretch, read back.
+// "pre{a, b, c}post (3x)", "pre{a, b (+9 more)}post (11x)": the lines that differ in one stretch,
+// those shown read back (the rest are not kept).
 function expandVariants(line) {
   const m = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/.exec(line);
-  const middles = m?.[2].split(", ");
-  return m && middles.length === Number(m[4]) ? middles.map((x) => m[1] + x + m[3]) : [line];
+  if (!m) return [line];
+  const more = /^(.*) \(\+(\d+) more\)$/.exec(m[2]);
+  const middles = (more ? more[1] : m[2]).split(", ");
+  return middles.length + Number(more?.[2] ?? 0) === Number(m[4]) ? middles.map((x) => m[1] + x + m[3]) : [line];
 }
 function keptBy(shown) {
   const view = shown.split("\n").flatMap(expandVariants).join("\n");

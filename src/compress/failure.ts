@@ -92,13 +92,16 @@ interface GroupedIndex {
   tagged: Set<string>;
 }
 
-// Lines that differ in one short stretch, "pre{a, b, c}post (3x)" (packages.ts): the lines they stand for.
+// Lines that differ in one short stretch, "pre{a, b, c}post (3x)" or "pre{a, b (+9 more)}post (11x)"
+// (packages.ts): the lines shown.
 const VARIANTS = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/;
 export function expandVariants(line: string): string[] {
   const m = line.endsWith("x)") ? VARIANTS.exec(line) : null;
   if (!m) return [line];
-  const middles = m[2]!.split(", ");
-  return middles.length === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
+  // "{a, b (+58 more)}": the names shown (the rest are counted).
+  const more = /^(.*) \(\+(\d+) more\)$/.exec(m[2]!);
+  const middles = (more?.[1] ?? m[2]!).split(", ");
+  return middles.length + Number(more?.[2] ?? 0) === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
 }
 
 function groupedIndex(view: string): GroupedIndex {

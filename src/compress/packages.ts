@@ -37,6 +37,11 @@ const HINT = /^(?:\[notice\] |info Visit https:\/\/yarnpkg\.com\/\S+ for documen
 // A JS frame inside node itself; a Python frame inside an installed library or pip's build env.
 const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
 const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/pip-build-env-|\/lib\/python\d[.\d]*\/)[^"]*", line \d+/;
+// Node prints an uncaught system error's properties after its stack ("    at … {", "  errno: -3008,",
+// "  syscall: 'getaddrinfo',", "}"): the message above names the code and the host already; the
+// `code:` line stays.
+const ERROR_PROPS_OPEN = /\) \{$|^\s*at \S.* \{$/;
+const ERROR_PROP = /^\s+(?:errno|syscall|hostname|address|port|path|dest|spawnargs|signal|status): .*$|^\s*\}$/;
 // "npm warn deprecated glob@7.2.3: Glob versions …" → grouped under "npm warn deprecated".
 const WARNING = /^((?:npm|pnpm|yarn) (?:warn|WARN) deprecated|WARN\s+deprecated)\s+(\S+?)(?::|\s|$)(.*)$/;
 // The blank lines of npm's reports, with or without a hyphenated topic ("npm warn install-scripts")
@@ -52,7 +57,7 @@ const LOOKS_FAILED = /\b(?:error|err!|fail(?:ed|ure)?)\b/i;
 const USAGE_START = /^(?:npm|pnpm|yarn) (?:error|ERR!) Usage:$/;
 const USAGE_END = /^(?:npm|pnpm|yarn) (?:error|ERR!) Run "npm help [\w-]+" for more info$/;
 
-type Dropped = "progress" | "build log" | "hints" | "usage text" | "internal frames" | "duplicates";
+type Dropped = "progress" | "build log" | "hints" | "usage text" | "internal frames" | "error details" | "duplicates" | "merged";
 
 export function compressPackages(text: string, logPath?: string): string {
   return packageView(text, logPath).text;
@@ -70,6 +75,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
   let logFile: string | undefined;
   let looksFailed = false;
   let frameIndent = -1; // the indentation of a dropped library frame, whose source lines follow it
+  let props = false; // in the properties Node prints after an error's stack
   const drop = (line: string, why: Dropped): void => {
     dropped.set(why, (dropped.get(why) ?? 0) + 1);
     looksFailed ||= why !== "duplicates" && LOOKS_FAILED.test(line); // a duplicate is in the view
@@ -91,6 +97,13 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     frameIndent = -1;
     // What a report relays is judged without its tag: "npm error     at … (node:dns:122:26)".
     const rest = TAGGED.test(line) ? line.replace(TAGGED, "") : line;
+    if (props && ERROR_PROP.test(rest)) {
+      props = !/^\s*\}$/.test(rest);
+      drop(line, "error details");
+      declared.add(trimmed);
+      continue;
+    }
+    props = ERROR_PROPS_OPEN.test(rest) || (props && /^\s+code: /.test(rest));
     const frame = LIBRARY_FRAME.exec(rest);
     const warning = WARNING.exec(trimmed);
     const failure = isFailureLine(line);
@@ -124,7 +137,13 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     return names ? `${line} (${names.length}x): ${sample([...new Set(names)], 12)}` : line;
   });
   // Retries and re-downloads differ only in counters and addresses.
-  const view = factorTags(collapseVariants(collapseRepeats(rendered, true)));
+  const merged = new Set<string>();
+  const view = factorTags(collapseVariants(collapseRepeats(rendered, true), merged));
+  if (merged.size > 0) {
+    dropped.set("merged", merged.size);
+    looksFailed = true;
+    for (const line of merged) declared.add(line);
+  }
   const total = [...dropped.values()].reduce((a, b) => a + b, 0);
   if (total > 0) {
     const counts = [...dropped].map(([why, n]) => `${why} ${n}`).join(", ");
@@ -139,6 +158,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
 // "npm error", "npm warn install-scripts": the words a run of lines shares, from the tag on.
 const TAG = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b/;
 const MIN_RUN = 3;
+const SHOWN = 12; // names shown of a run of lines that differ in one
 
 /** The words both lines begin with, up to an empty word (a doubled or leading space). A scan of
  *  characters, not split(): this runs for every line of a report, several times. */
@@ -194,11 +214,10 @@ const commonSuffix = (a: string, b: string, max: number): number => {
   return n;
 };
 
-/** Adjacent lines that differ in one short stretch: "pre{a, b, c}post (3x)". Lines that name a
- *  failure stay one by one; lines that are failure lines by their npm tag alone ("npm error
- *  Missing: x from lock file") are merged with every name, so that each reads back (failure.ts
- *  expandVariants), other lines with the first 12. */
-function collapseVariants(input: string[]): string[] {
+/** Adjacent lines that differ in one short stretch: "pre{a, b, c}post (3x)", the first 12 names
+ *  shown. Lines that name a failure stay one by one; the lines that are failure lines by their npm
+ *  tag alone ("npm error Missing: x from lock file") and are not shown go to `merged` (trimmed). */
+function collapseVariants(input: string[], merged: Set<string>): string[] {
   const out: string[] = [];
   const named = input.map(namesFailure);
   for (let i = 0; i < input.length; ) {
@@ -220,8 +239,8 @@ function collapseVariants(input: string[]): string[] {
       continue;
     }
     const middles = input.slice(i, j).map((line) => line.slice(pre, line.length - post));
-    const names = isFailureLine(first) ? middles.join(", ") : sample(middles, 12);
-    out.push(`${first.slice(0, pre)}{${names}}${first.slice(first.length - post)} (${j - i}x)`);
+    if (isFailureLine(first)) for (const line of input.slice(i + SHOWN, j)) merged.add(line.trim());
+    out.push(`${first.slice(0, pre)}{${sample(middles, SHOWN)}}${first.slice(first.length - post)} (${j - i}x)`);
     i = j;
   }
   return out;

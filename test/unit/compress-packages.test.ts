@@ -213,6 +213,33 @@ describe("install failures", () => {
     expect(v.stderr).toBe(text);
   });
 
+  it("drops the properties Node prints after an error's stack, keeping its code; shows 12 names of a long merged run and declares the rest", () => {
+    const crash = [
+      "npm error Error: getaddrinfo ENOTFOUND downloads.fastimg.invalid",
+      "npm error     at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26) {",
+      "npm error   errno: -3008,",
+      "npm error   code: 'ENOTFOUND',",
+      "npm error   syscall: 'getaddrinfo',",
+      "npm error   hostname: 'downloads.fastimg.invalid'",
+      "npm error }",
+    ];
+    const names = Array.from({ length: 20 }, (_, i) => `dep-${String.fromCharCode(97 + i)}@1.0.${i}`);
+    const raw = [...crash, ...names.map((n) => `npm error Missing: ${n} from lock file`), "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log"].join("\n");
+    const { text, declared } = packageView(raw);
+    expect(text.split("\n")).toEqual([
+      "npm error:",
+      "  Error: getaddrinfo ENOTFOUND downloads.fastimg.invalid",
+      "    code: 'ENOTFOUND',",
+      `  Missing: dep-{${names.slice(0, 12).map((n) => n.slice(4)).join(", ")} (+8 more)} from lock file (20x)`,
+      "  A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+      "... 13 omitted: internal frames 1, error details 4, merged 8; full log above",
+    ]);
+    const kept = keptIn(text);
+    expect(names.slice(0, 12).every((n) => kept(`npm error Missing: ${n} from lock file`))).toBe(true);
+    expect(names.slice(12).every((n) => declared.has(`npm error Missing: ${n} from lock file`))).toBe(true);
+    expect(declared.has("npm error   syscall: 'getaddrinfo',")).toBe(true);
+  });
+
   it("routes apt-get to the package view: the progress goes, apt's E: lines stay", () => {
     const v = compressOutput({ mode: "route", command: ["apt-get", "install", "-y", "nonexistent-pkg-zz9q"], stdout: "Reading package lists...\nBuilding dependency tree...\nReading state information...\n", stderr: "E: Unable to locate package nonexistent-pkg-zz9q\n" })!;
     expect(v.detected_kind).toBe("system-packages");
