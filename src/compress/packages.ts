@@ -160,12 +160,21 @@ const TAG = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b/;
 const MIN_RUN = 3;
 const SHOWN = 12; // names shown of a run of lines that differ in one
 
-/** The words both lines begin with, up to an empty word (a doubled or leading space). A scan of
- *  characters, not split(): this runs for every line of a report, several times. */
+/** The length of the longest common prefix: a binary search over startsWith, a few native calls
+ *  instead of a loop over characters (which a fresh CLI process runs uncompiled). */
+function commonPrefixLength(a: string, b: string): number {
+  let [lo, hi] = [0, Math.min(a.length, b.length)];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (b.startsWith(a.slice(lo, mid), lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The words both lines begin with, up to an empty word (a doubled or leading space). */
 function commonWords(a: string, b: string): string {
-  const max = Math.min(a.length, b.length);
-  let n = 0;
-  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  const n = commonPrefixLength(a, b);
   const wordEnd = (s: string): boolean => n === s.length || s.charCodeAt(n) === 32;
   let end = wordEnd(a) && wordEnd(b) ? n : a.lastIndexOf(" ", n - 1);
   const doubled = a.indexOf("  ");
@@ -179,19 +188,20 @@ function factorTags(input: string[]): string[] {
   const out: string[] = [];
   const tags = input.map((line) => TAG.exec(line)?.[0]);
   const words: (string | undefined)[] = []; // the words shared by the run of MIN_RUN lines from an index
+  const tagged = input.map((line, k) => tags[k] !== undefined && line.startsWith(`${tags[k]} `));
+  const shared = (tag: string | undefined, from: number): string | undefined => {
+    if (tag === undefined || from + MIN_RUN > input.length) return undefined;
+    for (let k = from; k < from + MIN_RUN; k++) if (tags[k] !== tag || !tagged[k]) return undefined;
+    words[from] ??= input.slice(from, from + MIN_RUN).reduce(commonWords);
+    return words[from];
+  };
   for (let i = 0; i < input.length; ) {
     const tag = tags[i];
-    const shared = (from: number): string | undefined => {
-      if (tag === undefined || from + MIN_RUN > input.length) return undefined;
-      for (let k = from; k < from + MIN_RUN; k++) if (tags[k] !== tag || !input[k]!.startsWith(`${tag} `)) return undefined;
-      words[from] ??= input.slice(from, from + MIN_RUN).reduce(commonWords);
-      return words[from];
-    };
-    const prefix = shared(i);
+    const prefix = shared(tag, i);
     let j = i + MIN_RUN;
     // The run ends where the next lines share more words than this run does ("npm warn
     // install-scripts" after "npm warn ERESOLVE …"): they are a report of their own.
-    while (prefix !== undefined && j < input.length && input[j]!.startsWith(`${prefix} `) && (shared(j)?.length ?? 0) <= prefix.length) j++;
+    while (prefix !== undefined && j < input.length && input[j]!.startsWith(`${prefix} `) && (shared(tag, j)?.length ?? 0) <= prefix.length) j++;
     if (prefix === undefined) {
       out.push(input[i++]!);
       continue;
@@ -203,16 +213,16 @@ function factorTags(input: string[]): string[] {
   return out;
 }
 
-const commonPrefix = (a: string, b: string): number => {
-  let n = 0;
-  while (n < a.length && n < b.length && a[n] === b[n]) n++;
-  return n;
-};
-const commonSuffix = (a: string, b: string, max: number): number => {
-  let n = 0;
-  while (n < max && a[a.length - 1 - n] === b[b.length - 1 - n]) n++;
-  return n;
-};
+/** The length of the longest common suffix, at most `max`: as commonPrefixLength, with endsWith. */
+function commonSuffixLength(a: string, b: string, max: number): number {
+  let [lo, hi] = [0, Math.min(max, a.length, b.length)];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (b.endsWith(a.slice(a.length - mid, a.length - lo), b.length - lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 /** Adjacent lines that differ in one short stretch: "pre{a, b, c}post (3x)", the first 12 names
  *  shown. Lines that name a failure stay one by one; the lines that are failure lines by their npm
@@ -228,8 +238,8 @@ function collapseVariants(input: string[], merged: Set<string>): string[] {
       const line = input[j]!;
       // A stretch holding ", " would not read back.
       if (named[j] || line.includes(", ")) break;
-      const p = Math.min(pre, commonPrefix(first, line));
-      const s = Math.min(post, commonSuffix(first, line, Math.min(first.length, line.length) - p));
+      const p = Math.min(pre, commonPrefixLength(first, line));
+      const s = Math.min(post, commonSuffixLength(first, line, Math.min(first.length, line.length) - p));
       // The shared part must carry the line; what varies is a name, not a sentence.
       if (p + s < 20 || p + s < first.length / 2 || line.length - p - s > 40 || first.length - p - s > 40) break;
       [pre, post] = [p, s];
