@@ -1,5 +1,5 @@
 import { isFailureLine, namesFailure, RELAYED } from "./failure.js";
-import { collapseRepeats, lines, sample } from "./text.js";
+import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
 // funding), every error, and warnings grouped by kind with the packages they name. Dropped and
@@ -159,18 +159,6 @@ export function packageView(text: string, logPath?: string): { text: string; dec
 const TAG = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b/;
 const MIN_RUN = 3;
 const SHOWN = 12; // names shown of a run of lines that differ in one
-
-/** The length of the longest common prefix: a binary search over startsWith, a few native calls
- *  instead of a loop over characters (which a fresh CLI process runs uncompiled). */
-function commonPrefixLength(a: string, b: string): number {
-  let [lo, hi] = [0, Math.min(a.length, b.length)];
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (b.startsWith(a.slice(lo, mid), lo)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /** The words both lines begin with, up to an empty word (a doubled or leading space). */
 function commonWords(a: string, b: string): string {
