@@ -286,6 +286,9 @@ if (existsSync(bin("pnpm"))) {
     [...npmReport, /: (?:fatal )?error: /, /make: \*\*\*/, /gyp ERR! build error/, /gyp ERR! stack Error/, /gyp ERR! not ok/]);
   capture("npm-install-postinstall", "install-fail", fresh("postinstall"), ["npm", "install", join(work, "fastimg-3.1.0.tgz"), "request@2.88.2", "glob@7.2.3", "rimraf@3.0.2", ...npmCache], ["npm", "install", "../fastimg-3.1.0.tgz", "request@2.88.2", "glob@7.2.3", "rimraf@3.0.2"], {},
     [...npmReport, /download failed/, /Error: getaddrinfo/]);
+  // npm with no route to its registry (a sandbox without DNS: a registry name that does not resolve).
+  capture("npm-install-offline", "install-fail", fresh("offline"), ["npm", "install", "left-pad", "express", "--registry", "https://registry.npmjs.invalid/", "--fetch-retries", "1", "--fetch-retry-mintimeout", "100", "--fetch-retry-maxtimeout", "200", ...npmCache], ["npm", "install", "left-pad", "express"], {},
+    [/code ENOTFOUND/, /request to \S+ failed/]);
   // `npm ci` after package.json changed (a dependency added, a range raised) and the lock file did not.
   const ci = fresh("ci-stale");
   write(ci, { "package.json": `{"name":"app","version":"1.0.0","dependencies":{"glob":"7.2.3","uuid":"3.4.0"}}` });

@@ -1,4 +1,4 @@
-import { isFailureLine, namesFailure, RELAYED } from "./failure.js";
+import { ADVICE, isFailureLine, namesFailure, RELAYED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
@@ -9,7 +9,8 @@ import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 //   log and environment, make's directory changes, build steps, code frames; failure.ts RELAYED),
 //   setuptools' steps and the compiler invocations they print;
 // - hints: advice printed on every failure of its kind (npm's "Note that you can also install
-//   from a tarball", yarn's "Visit … for documentation", pip's "hint: See above");
+//   from a tarball" and its proxy advice, yarn's "Visit … for documentation", pip's "hint: See
+//   above", apt's "This may mean that the package is missing, has been obsoleted, or");
 // - internal frames: stack frames inside the runtime (node:dns) or an installed library
 //   (site-packages), with the source lines under them; the script's own frames stay;
 // - duplicates: a line already shown (pip prints its subprocess error twice).
@@ -33,7 +34,7 @@ const PROGRESS = new RegExp(
 // compiler invocations it prints; a compiler's error is a failure line and stays.
 const BUILD_STEP = /^\s*(?:running (?:\w+)$|creating (?:build|\S+\/)|copying \S+ -> |building '\S+' extension$|(?:gcc|g\+\+|cc|c\+\+|clang(?:\+\+)?|x86_64-linux-gnu-gcc)\s+-\S)/;
 const TAGGED = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /;
-const HINT = /^(?:\[notice\] |info Visit https:\/\/yarnpkg\.com\/\S+ for documentation|hint: See above for|Node\.js v\d+\.\d+\.\d+$)/;
+const HINT = /^(?:\[notice\] |info Visit https:\/\/yarnpkg\.com\/\S+ for documentation|hint: See above for|This may mean that the package is missing, has been obsoleted, or$|is only available from another source$)/;
 // A JS frame inside node itself; a Python frame inside an installed library or pip's build env.
 const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
 const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/pip-build-env-|\/lib\/python\d[.\d]*\/)[^"]*", line \d+/;
@@ -120,10 +121,10 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     } else if (trimmed.length >= 12 && seen.has(trimmed) && !/^(?:npm|pnpm|yarn) /.test(trimmed)) {
       // npm's reports repeat tree lines on purpose (node_modules/x under two requirers): kept.
       drop(line, "duplicates");
+    } else if (!failure && (HINT.test(rest.trim()) || ADVICE.test(rest.trim()))) {
+      drop(line, "hints");
     } else if (!failure && (RELAYED.test(line) || BUILD_STEP.test(line))) {
       drop(line, "build log");
-    } else if (!failure && HINT.test(rest.trim())) {
-      drop(line, "hints");
     } else if (!failure && PROGRESS.test(line)) {
       drop(line, "progress");
     } else {

@@ -240,6 +240,24 @@ describe("install failures", () => {
     expect(declared.has("npm error   syscall: 'getaddrinfo',")).toBe(true);
   });
 
+  it("drops npm's network advice and apt's, the same under every such failure, as hints", () => {
+    const npm = [
+      "npm error code ENOTFOUND",
+      "npm error network request to https://registry.npmjs.invalid/express failed, reason: getaddrinfo ENOTFOUND registry.npmjs.invalid",
+      "npm error network This is a problem related to network connectivity.",
+      "npm error network In most cases you are behind a proxy or have bad network settings.",
+      "npm error network",
+      "npm error network If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'",
+    ].join("\n");
+    expect(compressPackages(npm, "/jobs/J/stderr.log").split("\n")).toEqual([
+      "npm error code ENOTFOUND",
+      "npm error network request to https://registry.npmjs.invalid/express failed, reason: getaddrinfo ENOTFOUND registry.npmjs.invalid",
+      "... 4 omitted: hints 4; full log: /jobs/J/stderr.log",
+    ]);
+    const apt = "Package libc6 is not available, but is referred to by another package.\nThis may mean that the package is missing, has been obsoleted, or\nis only available from another source\n";
+    expect(compressPackages(apt)).toBe("Package libc6 is not available, but is referred to by another package.\n... 2 omitted: hints 2");
+  });
+
   it("routes apt-get to the package view: the progress goes, apt's E: lines stay", () => {
     const v = compressOutput({ mode: "route", command: ["apt-get", "install", "-y", "nonexistent-pkg-zz9q"], stdout: "Reading package lists...\nBuilding dependency tree...\nReading state information...\n", stderr: "E: Unable to locate package nonexistent-pkg-zz9q\n" })!;
     expect(v.detected_kind).toBe("system-packages");
