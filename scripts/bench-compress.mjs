@@ -5,6 +5,7 @@
 // Needs `npm run build` first. Tokens: gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 encoding).
 //
 //   node scripts/bench-compress.mjs [--json]
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { availableParallelism, loadavg } from "node:os";
@@ -20,6 +21,12 @@ const cases = readdirSync(corpusDir).filter((f) => f.endsWith(".json")).sort().m
 // names an error, a failure, a panic or a source location.
 const FAILURE = /\b(?:error|errors|fail|failed|failing|failure|panic|panicked|traceback|exception)\b|[✗✘×✖]|[\w./-]+\.[A-Za-z]{1,6}(?::\d+|\(\d+,\d+\))/i;
 const ZERO = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b/i;
+// npm tags every line of its report "npm error", a gyp log line and a make step as much as the
+// cause; a tagged line is judged by its own words, after the tag. What that leaves out of the count
+// is printed below ("judged without the tag"); the lines of a report that say what failed are in
+// the case's must_keep.
+const TAG = /^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b\s*/;
+const own = (l) => l.replace(TAG, "");
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 // Lines whose text is content, not a failure: a diff, a JSON document, a log file read with tail.
 const CONTENT_CLASSES = new Set(["git", "json"]);
@@ -53,16 +60,37 @@ function inGroup(line, keys) {
   return keys.has(`${m[1] ?? ""}|${loc}|${norm(m[8])}`);
 }
 
-function failureStats(c, comp) {
-  if (CONTENT_CLASSES.has(c.class)) return { total: 0, kept: 0 };
-  const raw = `${c.stdout}\n${c.stderr}`.replace(ANSI, "");
-  const lines = [...new Set(raw.split("\n").map((l) => l.trim()).filter((l) => l !== "" && FAILURE.test(l) && !ZERO.test(l)))];
-  if (!comp?.applied) return { total: lines.length, kept: lines.length }; // the raw is what is shown
-  const view = `${comp.stdout}\n${comp.stderr}`;
+/** Whether a raw line is in the view: verbatim, as a "(repeated Nx)" line, under its tag or in its file's group. */
+// "pre{a, b, c}post (3x)", "pre{a, b (+9 more)}post (11x)": the lines that differ in one stretch,
+// those shown read back (the rest are not kept).
+function expandVariants(line) {
+  const m = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/.exec(line);
+  if (!m) return [line];
+  const more = /^(.*) \(\+(\d+) more\)$/.exec(m[2]);
+  const middles = (more ? more[1] : m[2]).split(", ");
+  return middles.length + Number(more?.[2] ?? 0) === Number(m[4]) ? middles.map((x) => m[1] + x + m[3]) : [line];
+}
+function keptBy(shown) {
+  const view = shown.split("\n").flatMap(expandVariants).join("\n");
   const repeated = new Set(view.split("\n").map((l) => /^(.*) \(repeated \d+x\)$/.exec(l)?.[1]).filter(Boolean).map((l) => template(l.trim())));
   const grouped = groupedIndex(view);
-  const kept = lines.filter((l) => view.includes(l) || repeated.has(template(l)) || grouped.has(norm(l)) || inGroup(l, grouped));
-  return { total: lines.length, kept: kept.length, missing: lines.filter((l) => !kept.includes(l)) };
+  return (l) => view.includes(l) || repeated.has(template(l)) || grouped.has(norm(l)) || inGroup(l, grouped);
+}
+
+// Two counts: the generic failure lines (FAILURE above), and a case's must_keep lines (the lines
+// that say what failed, picked by a reader when the case was captured; see make-corpus.mjs).
+function failureStats(c, comp) {
+  const mustKeep = c.must_keep ?? [];
+  if (CONTENT_CLASSES.has(c.class)) return { total: 0, kept: 0, mustTotal: 0, mustKept: 0 };
+  const raw = `${c.stdout}\n${c.stderr}`.replace(ANSI, "");
+  const all = raw.split("\n").filter((l) => l.trim() !== "" && FAILURE.test(l) && !ZERO.test(l));
+  const lines = [...new Set(all.filter((l) => FAILURE.test(own(l))).map((l) => l.trim()))];
+  const relayed = all.filter((l) => !FAILURE.test(own(l))).length;
+  // The raw is what is shown when the guard withholds the view.
+  if (!comp?.applied) return { total: lines.length, kept: lines.length, mustTotal: mustKeep.length, mustKept: mustKeep.length, relayed };
+  const isKept = keptBy(`${comp.stdout}\n${comp.stderr}`);
+  const missing = [...new Set([...lines, ...mustKeep])].filter((l) => !isKept(l));
+  return { total: lines.length, kept: lines.length - lines.filter((l) => missing.includes(l)).length, mustTotal: mustKeep.length, mustKept: mustKeep.filter((l) => !missing.includes(l)).length, missing, relayed };
 }
 
 // CPU time (process.cpuUsage) and wall time (performance.now): the machine this runs on may be
@@ -71,18 +99,32 @@ function failureStats(c, comp) {
 function timeIt(c, runs = 25) {
   const cpu = [];
   const wall = [];
+  const base = [];
   const run = () => compressOutput({ mode: "route", command: c.command, stdout: c.stdout, stderr: c.stderr });
+  const cpuOf = (fn) => {
+    const t0 = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(t0);
+    return (d.user + d.system) / 1000;
+  };
   run();
   for (let i = 0; i < runs; i++) {
-    const t0 = process.cpuUsage();
     const w0 = performance.now();
-    run();
+    cpu.push(cpuOf(run));
     wall.push(performance.now() - w0);
-    const d = process.cpuUsage(t0);
-    cpu.push((d.user + d.system) / 1000);
+    base.push(cpuOf(() => JSON.stringify({ stdout: c.stdout, stderr: c.stderr })));
   }
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(runs / 2)];
-  return { ms: median(cpu), wall: median(wall) };
+  return { ms: median(cpu), wall: median(wall), base: median(base) };
+}
+
+/** One stream of a case, repeated to its share of 64 KiB. */
+function to64(c, text) {
+  if (text === "") return text;
+  const want = Math.round((65536 * Buffer.byteLength(text)) / (Buffer.byteLength(c.stdout) + Buffer.byteLength(c.stderr)));
+  let out = text;
+  while (Buffer.byteLength(out) < want) out += (out.endsWith("\n") ? "" : "\n") + text;
+  return Buffer.from(out).subarray(0, want).toString();
 }
 
 const rows = [];
@@ -99,27 +141,44 @@ const GOALS = { "test-pass": 0.8, install: 0.8, "test-fail": 0.6, "install-fail"
 if (process.argv.includes("--json")) {
   console.log(JSON.stringify(rows, null, 1));
 } else {
-  console.log("| case | class | detected_kind | bytes | tokens raw | tokens view | saved | failure lines kept | cpu ms | wall ms |");
-  console.log("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| case | class | detected_kind | bytes | tokens raw | tokens view | saved | failure lines kept | must-keep kept | cpu ms | wall ms |");
+  console.log("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.class} | ${r.kind}${r.applied ? "" : " (guard)"} | ${r.bytes} | ${r.before} | ${r.after} | ${pct(r.saved)} | ${r.total === 0 ? "-" : `${r.kept}/${r.total}`} | ${r.ms.toFixed(2)} | ${r.wall.toFixed(2)} |`);
+    console.log(`| ${r.name} | ${r.class} | ${r.kind}${r.applied ? "" : " (guard)"} | ${r.bytes} | ${r.before} | ${r.after} | ${pct(r.saved)} | ${r.total === 0 ? "-" : `${r.kept}/${r.total}`} | ${r.mustTotal === 0 ? "-" : `${r.mustKept}/${r.mustTotal}`} | ${r.ms.toFixed(2)} | ${r.wall.toFixed(2)} |`);
   }
   const sum = (xs, k) => xs.reduce((a, r) => a + r[k], 0);
   const groups = [...new Set(rows.map((r) => r.class))];
-  console.log("\n| class | cases | tokens raw | tokens view | saved | goal | failure lines kept |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  console.log("\n| class | cases | tokens raw | tokens view | saved | goal | failure lines kept | must-keep kept |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const g of [...groups, "total"]) {
     const rs = g === "total" ? rows : rows.filter((r) => r.class === g);
     const saved = 1 - sum(rs, "after") / sum(rs, "before");
     const goal = GOALS[g];
-    console.log(`| ${g} | ${rs.length} | ${sum(rs, "before")} | ${sum(rs, "after")} | ${pct(saved)} | ${goal === undefined ? "-" : `≥ ${pct(goal)}${saved >= goal ? "" : " MISSED"}`} | ${sum(rs, "total") === 0 ? "-" : `${sum(rs, "kept")}/${sum(rs, "total")}`} |`);
+    console.log(`| ${g} | ${rs.length} | ${sum(rs, "before")} | ${sum(rs, "after")} | ${pct(saved)} | ${goal === undefined ? "-" : `≥ ${pct(goal)}${saved >= goal ? "" : " MISSED"}`} | ${sum(rs, "total") === 0 ? "-" : `${sum(rs, "kept")}/${sum(rs, "total")}`} | ${sum(rs, "mustTotal") === 0 ? "-" : `${sum(rs, "mustKept")}/${sum(rs, "mustTotal")}`} |`);
   }
   const larger = rows.filter((r) => r.after > r.before);
   const big = rows.filter((r) => r.bytes >= 60 * 1024);
-  console.log(`\nlarger than raw: ${larger.length === 0 ? "none" : larger.map((r) => r.name).join(", ")}`);
+  const relayed = rows.filter((r) => r.relayed > 0);
+  console.log(`\ntagged lines judged without the tag, not failure lines then: ${relayed.length === 0 ? "none" : relayed.map((r) => `${r.name} ${r.relayed}`).join(", ")}`);
+  console.log(`larger than raw: ${larger.length === 0 ? "none" : larger.map((r) => r.name).join(", ")}`);
   console.log(`compress time, median of 25, cases of ≥ 60 KiB (the 64 KiB tail), CPU/wall: ${big.map((r) => `${r.name} ${r.ms.toFixed(2)}/${r.wall.toFixed(2)} ms`).join(", ")} (goal ≤ 5 ms); load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
-  // Smaller cases of a slower family, scaled to 64 KiB (time grows with the lines compressed).
-  const scaled = rows.filter((r) => r.bytes >= 8 * 1024).map((r) => ({ ...r, per64: (r.ms * 65536) / r.bytes, wall64: (r.wall * 65536) / r.bytes })).sort((a, b) => b.per64 - a.per64).slice(0, 3);
-  console.log(`slowest per byte, scaled to 64 KiB, CPU/wall: ${scaled.map((r) => `${r.name} ${r.per64.toFixed(2)}/${r.wall64.toFixed(2)} ms`).join(", ")}`);
+  // Every case at 64 KiB: its streams repeated to 64 KiB in all (split as the case splits them), as
+  // a tail of a long run of such output. Against a baseline timed in the same run on the same
+  // input, JSON.stringify of the tail answer's two streams (what tail does anyway to print them),
+  // so that a loaded machine shows in both: the ratio says what compression costs beside it.
+  const at64 = cases.map((c) => ({ name: c.name, ...timeIt({ ...c, stdout: to64(c, c.stdout), stderr: to64(c, c.stderr) }) })).sort((a, b) => b.ms - a.ms);
+  const worst = at64.slice(0, 3);
+  console.log(`at 64 KiB (each case repeated to 64 KiB), slowest, CPU/wall, and CPU as a multiple of JSON.stringify of the same streams: ${worst.map((r) => `${r.name} ${r.ms.toFixed(2)}/${r.wall.toFixed(2)} ms (${(r.ms / r.base).toFixed(1)}x)`).join(", ")}; median case ${at64[Math.floor(at64.length / 2)].ms.toFixed(2)} ms (goal ≤ 5 ms)`);
+  // A CLI `tail` compresses once, in a fresh process: no warm-up, code and regexes compiled as
+  // they first run. One call each (the module already imported), CPU time of the process (its
+  // compiler and GC threads too), median of 5 processes.
+  const cold = [...worst, ...at64.filter((r) => ["dpkg-log", "apt-term-log", "git-diff"].includes(r.name))].map((r) => {
+    const c = cases.find((x) => x.name === r.name);
+    const input = JSON.stringify({ mode: "route", command: c.command, stdout: to64(c, c.stdout), stderr: to64(c, c.stderr) });
+    const script = `const { compressOutput } = await import(${JSON.stringify(join(root, "dist", "compress", "index.js"))}); const input = JSON.parse(require("node:fs").readFileSync(0, "utf8")); const t = process.cpuUsage(); compressOutput(input); const d = process.cpuUsage(t); console.log((d.user + d.system) / 1000);`;
+    const times = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ["--input-type=commonjs", "-e", `(async () => { ${script} })()`], { input }).toString()));
+    return `${r.name} ${times.sort((a, b) => a - b)[2].toFixed(1)} ms`;
+  });
+  console.log(`at 64 KiB, cold (one call in a fresh process, as a CLI tail runs it), CPU: ${cold.join(", ")}`);
   for (const r of rows) if (r.missing?.length) console.log(`missing in ${r.name}:\n  ${r.missing.join("\n  ")}`);
 }

@@ -36,7 +36,9 @@ const tail = (buf) => {
 /** Runs `argv` in `cwd`; `shown` is the command as an agent would type it (what route sees). */
 const only = process.env.ONLY?.split(","); // regenerate just these cases
 
-function capture(name, cls, cwd, argv, shown = argv, env = {}) {
+// `keep`: patterns picking the raw lines that say what failed (must_keep, checked by the bench on
+// top of its generic failure-line count); chosen by a reader of the output, not by the engine.
+function capture(name, cls, cwd, argv, shown = argv, env = {}, keep = []) {
   if (only && !only.includes(name)) return;
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 256 << 20 });
   if (r.error) {
@@ -44,6 +46,11 @@ function capture(name, cls, cwd, argv, shown = argv, env = {}) {
     return;
   }
   const record = { name, class: cls, command: shown, exit_code: r.status, stdout: tail(r.stdout), stderr: tail(r.stderr) };
+  if (keep.length > 0) {
+    const raw = `${record.stdout}\n${record.stderr}`.split("\n").map((l) => l.trim());
+    record.must_keep = [...new Set(raw.filter((l) => l !== "" && keep.some((k) => k.test(l))))];
+    if (record.must_keep.length === 0) console.log(`warning ${name}: no must_keep line matched`);
+  }
   writeFileSync(join(out, `${name}.json`), JSON.stringify(record, null, 1) + "\n");
   console.log(`${name}: exit ${r.status}, ${r.stdout.length}+${r.stderr.length} bytes`);
 }
@@ -219,9 +226,10 @@ for (const failing of [false, true]) {
   capture("npm-install-force", "install", dir, ["npm", "install", "eslint@9", "@eslint/js@10", "--force", ...cache(2)], ["npm", "install", "eslint@9", "@eslint/js@10", "--force"]);
   const fail = join(work, "npm-install-fail");
   write(fail, { "package.json": `{"name":"fixture","version":"1.0.0"}` });
-  capture("npm-install-eresolve", "install-fail", fail, ["npm", "install", "eslint@9", "@eslint/js@10", ...cache(2)], ["npm", "install", "eslint@9", "@eslint/js@10"]);
+  capture("npm-install-eresolve", "install-fail", fail, ["npm", "install", "eslint@9", "@eslint/js@10", ...cache(2)], ["npm", "install", "eslint@9", "@eslint/js@10"], {},
+    [/code ERESOLVE/, /could not resolve/, /While resolving/, /^npm error Found:/, /Could not resolve dependency/, /Conflicting peer dependency/, /^npm error peer/, /Fix the upstream/]);
   // A version that does not exist (ETARGET, npm's "No matching version"; a missing name is E404).
-  capture("npm-install-etarget", "install-fail", fail, ["npm", "install", "glob@99.0.0", ...cache(2)], ["npm", "install", "glob@99.0.0"]);
+  capture("npm-install-etarget", "install-fail", fail, ["npm", "install", "glob@99.0.0", ...cache(2)], ["npm", "install", "glob@99.0.0"], {}, [/code ETARGET/, /No matching version/]);
 }
 // pnpm install (pnpm from TOOLS) of the same set, with a store of its own
 if (existsSync(bin("pnpm"))) {
@@ -239,7 +247,99 @@ if (existsSync(bin("pnpm"))) {
   capture("pip-install", "install", dir, [...pip, "requests", "rich", "flask", "httpx", "pydantic"], ["pip", "install", "requests", "rich", "flask", "httpx", "pydantic"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "", PIP_DISABLE_PIP_VERSION_CHECK: "0" });
   // As a sandbox without network meets it: the machine's pip config names indexes it cannot reach.
   capture("pip-install-offline", "install", dir, ["python3", "-m", "pip", "install", "--no-cache-dir", "--target", join(dir, "t"), "requests", "rich"], ["pip", "install", "requests", "rich"]);
-  capture("pip-install-fail", "install-fail", dir, [...pip, "requests==0.0.1"], ["pip", "install", "requests==0.0.1"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "" });
+  capture("pip-install-fail", "install-fail", dir, [...pip, "requests==0.0.1"], ["pip", "install", "requests==0.0.1"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "" }, [/^ERROR: /]);
+}
+// Installs that fail, as an agent meets them here: a name the registry does not have, a native
+// addon whose C++ does not compile (node-gyp under npm), a postinstall that downloads a binary from
+// a host it cannot reach (under npm and yarn), pnpm and yarn asked for a missing name, pip building
+// an sdist whose setup.py fails after requirements that are already there, pip and cargo with no
+// route to their registries, apt-get asked for a package and a version it does not have.
+{
+  const dir = join(work, "installs"); // not "…-fail": a path naming a failure would make every line one
+  const addon = join(work, "fast-hash-native");
+  write(addon, {
+    "package.json": `{"name":"fast-hash-native","version":"1.2.0","main":"index.js","scripts":{"install":"node-gyp rebuild"},"gypfile":true}`,
+    "binding.gyp": `{"targets":[{"target_name":"fast_hash","sources":["src/hash.cc","src/util.cc"]}]}`,
+    "index.js": `module.exports = require("./build/Release/fast_hash.node");\n`,
+    "src/util.h": `#include <cstdint>\nuint32_t fnv_seed();\n`,
+    "src/util.cc": `#include "util.h"\nuint32_t fnv_seed() { return 2166136261u + undefined_offset; }\n`,
+    "src/hash.cc": `#include <node_api.h>\n#include "util.h"\n\nstatic napi_value Hash(napi_env env, napi_callback_info info) {\n  size_t argc = 1;\n  napi_value args[1];\n  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);\n  uint32_t seed = fnv_seed();\n  napi_value out;\n  napi_create_uint32(env, seed, &out)\n  return out;\n}\n\nNAPI_MODULE_INIT() {\n  napi_value fn;\n  napi_create_function(env, "hash", NAPI_AUTO_LENGTH, Hash, nullptr, &fn);\n  return fn;\n}\n`,
+  });
+  const prebuilt = join(work, "fastimg");
+  write(prebuilt, {
+    "package.json": `{"name":"fastimg","version":"3.1.0","main":"index.js","scripts":{"postinstall":"node scripts/fetch-binary.js"}}`,
+    "index.js": `module.exports = require("./vendor/fastimg.node");\n`,
+    "scripts/fetch-binary.js": `const https = require("node:https");\nconst url = "https://downloads.fastimg.invalid/v3.1.0/fastimg-v3.1.0-" + process.platform + "-" + process.arch + ".tar.gz";\nconsole.log("fastimg: no prebuilt binary in vendor/, fetching one");\nconsole.log("fastimg: downloading " + url);\nhttps.get(url, (res) => res.resume()).on("error", (err) => {\n  console.error("fastimg: download failed: " + err.message);\n  console.error("fastimg: set FASTIMG_BINARY_HOST to a mirror, or build from source with FASTIMG_BUILD=1");\n  throw err;\n});\n`,
+  });
+  mkdirSync(dir, { recursive: true });
+  for (const pkg of [addon, prebuilt]) spawnSync("npm", ["pack", "--pack-destination", work], { cwd: pkg });
+  const fresh = (name) => {
+    const d = join(dir, name);
+    rmSync(d, { recursive: true, force: true });
+    write(d, { "package.json": `{"name":"app","version":"1.0.0","license":"MIT"}` });
+    return d;
+  };
+  const npmCache = ["--cache", join(work, "npm-cache-fail")];
+  const npmReport = [/code (?:E404|1)$/, /404 Not Found/, /is not in this registry/, /^npm error path /, /command failed/, /command sh -c/];
+  capture("npm-install-e404", "install-fail", fresh("e404"), ["npm", "install", "left-pad-nonexistent-zz9q", ...npmCache], ["npm", "install", "left-pad-nonexistent-zz9q"], {}, npmReport);
+  capture("npm-install-gyp", "install-fail", fresh("gyp"), ["npm", "install", join(work, "fast-hash-native-1.2.0.tgz"), "express@4.18.2", ...npmCache], ["npm", "install", "../fast-hash-native-1.2.0.tgz", "express@4.18.2"], {},
+    [...npmReport, /: (?:fatal )?error: /, /make: \*\*\*/, /gyp ERR! build error/, /gyp ERR! stack Error/, /gyp ERR! not ok/]);
+  capture("npm-install-postinstall", "install-fail", fresh("postinstall"), ["npm", "install", join(work, "fastimg-3.1.0.tgz"), "request@2.88.2", "glob@7.2.3", "rimraf@3.0.2", ...npmCache], ["npm", "install", "../fastimg-3.1.0.tgz", "request@2.88.2", "glob@7.2.3", "rimraf@3.0.2"], {},
+    [...npmReport, /download failed/, /Error: getaddrinfo/]);
+  // npm with no route to its registry (a sandbox without DNS: a registry name that does not resolve).
+  capture("npm-install-offline", "install-fail", fresh("offline"), ["npm", "install", "left-pad", "express", "--registry", "https://registry.npmjs.invalid/", "--fetch-retries", "1", "--fetch-retry-mintimeout", "100", "--fetch-retry-maxtimeout", "200", ...npmCache], ["npm", "install", "left-pad", "express"], {},
+    [/code ENOTFOUND/, /request to \S+ failed/]);
+  // `npm ci` after package.json changed (a dependency added, a range raised) and the lock file did not.
+  const ci = fresh("ci-stale");
+  write(ci, { "package.json": `{"name":"app","version":"1.0.0","dependencies":{"glob":"7.2.3","uuid":"3.4.0"}}` });
+  spawnSync("npm", ["install", "--package-lock-only", ...npmCache], { cwd: ci });
+  write(ci, { "package.json": `{"name":"app","version":"1.0.0","dependencies":{"glob":"^8.1.0","uuid":"3.4.0","rimraf":"3.0.2","express":"4.18.2"}}` });
+  capture("npm-ci-out-of-sync", "install-fail", ci, ["npm", "ci", ...npmCache], ["npm", "ci"], {},
+    [/code EUSAGE/, /can only install packages when/, /Missing: (?:express|rimraf)@/, /Invalid: lock file's glob@/]);
+  if (existsSync(bin("yarn"))) {
+    const yarnCache = ["--cache-folder", join(work, "yarn-cache")];
+    capture("yarn-add-postinstall", "install-fail", fresh("yarn-postinstall"), [bin("yarn"), "add", join(work, "fastimg-3.1.0.tgz"), "express@4.18.2", ...yarnCache], ["yarn", "add", "../fastimg-3.1.0.tgz", "express@4.18.2"], {},
+      [/^error /, /Exit code/, /download failed/, /Error: getaddrinfo/]);
+    capture("yarn-add-404", "install-fail", fresh("yarn-404"), [bin("yarn"), "add", "left-pad-nonexistent-zz9q", ...yarnCache], ["yarn", "add", "left-pad-nonexistent-zz9q"], {}, [/^error /]);
+  } else console.log("skip yarn-*: no yarn in TOOLS");
+  if (existsSync(bin("pnpm"))) {
+    capture("pnpm-add-404", "install-fail", fresh("pnpm-404"), [bin("pnpm"), "add", "left-pad-nonexistent-zz9q", "express@4.18.2", "--store-dir", join(work, "pnpm-store-fail")], ["pnpm", "add", "left-pad-nonexistent-zz9q", "express@4.18.2"], { CI: "1" }, [/ERR_PNPM/, /404/]);
+  } else console.log("skip pnpm-add-404: no pnpm in TOOLS");
+  // pip: a venv that already has what requirements.txt names, and an sdist whose setup.py fails.
+  const py = join(dir, "py");
+  mkdirSync(join(py, "dist"), { recursive: true });
+  const index = process.env.PIP_INDEX ?? "file:///opt/pypi/simple";
+  spawnSync("python3", ["-m", "venv", join(py, "venv")]);
+  spawnSync(join(py, "venv", "bin", "python"), ["-m", "pip", "install", "-q", "--no-cache-dir", "--index-url", index, "requests", "rich", "flask"]);
+  write(join(py, "sdist", "fastcsv-native-0.4.1"), {
+    "PKG-INFO": "Metadata-Version: 2.1\nName: fastcsv-native\nVersion: 0.4.1\n",
+    "setup.py": `import subprocess, sys\nfrom setuptools import setup\nprint("running build for fastcsv-native")\nr = subprocess.run(["pkg-config", "--cflags", "libcsvparse"], capture_output=True, text=True)\nif r.returncode != 0:\n    sys.stderr.write(r.stderr)\n    raise RuntimeError("libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)")\nsetup(name="fastcsv-native", version="0.4.1")\n`,
+  });
+  spawnSync("tar", ["-C", join(py, "sdist"), "-czf", join(py, "dist", "fastcsv-native-0.4.1.tar.gz"), "fastcsv-native-0.4.1"]);
+  write(py, { "requirements.txt": "requests>=2.31\nrich\nflask>=3\nfastcsv-native==0.4.1\n" });
+  capture("pip-install-build-fail", "install-fail", py, [join(py, "venv", "bin", "python"), "-m", "pip", "install", "--no-cache-dir", "--index-url", index, "--find-links", join(py, "dist"), "-r", "requirements.txt"], ["pip", "install", "-r", "requirements.txt"], {},
+    [/error: subprocess-exited-with-error/, /did not run successfully/, /exit code: 1/, /RuntimeError/, /was not found|not found$/]);
+  // The common one: a fresh venv, requirements collected, then an sdist whose C extension does not
+  // compile (a header of a system library is missing).
+  write(join(py, "sdist", "fastcsv-native-0.5.0"), {
+    "PKG-INFO": "Metadata-Version: 2.1\nName: fastcsv-native\nVersion: 0.5.0\n",
+    "pyproject.toml": `[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`,
+    "setup.py": `from setuptools import Extension, setup\nsetup(name="fastcsv-native", version="0.5.0", packages=["fastcsv"], package_dir={"": "src"}, ext_modules=[Extension("fastcsv._native", ["src/fastcsv/_native.c"])])\n`,
+    "src/fastcsv/__init__.py": "from ._native import parse\n",
+    "src/fastcsv/reader.py": "def rows(path):\n    return []\n",
+    "src/fastcsv/_native.c": "#include <Python.h>\n#include <csvparse.h>\n\nstatic PyObject *parse(PyObject *self, PyObject *args) { Py_RETURN_NONE; }\n",
+  });
+  spawnSync("tar", ["-C", join(py, "sdist"), "-czf", join(py, "dist", "fastcsv-native-0.5.0.tar.gz"), "fastcsv-native-0.5.0"]);
+  spawnSync("python3", ["-m", "venv", join(py, "fresh")]);
+  capture("pip-install-ext-fail", "install-fail", py, [join(py, "fresh", "bin", "python"), "-m", "pip", "install", "--no-cache-dir", "--index-url", index, "flask", "requests", "rich", join(py, "dist", "fastcsv-native-0.5.0.tar.gz")], ["pip", "install", "flask", "requests", "rich", "./dist/fastcsv-native-0.5.0.tar.gz"], { PIP_FIND_LINKS: "", PIP_EXTRA_INDEX_URL: "" },
+    [/fatal error: /, /error: [Cc]ommand .*(?:failed|non-zero exit)/, /Failed (?:building|to build)/, /Could not build wheels/, /subprocess-exited-with-error/]);
+  capture("pip-install-unreachable", "install-fail", py, ["python3", "-m", "pip", "install", "--no-cache-dir", "--target", join(py, "t"), "httpx-retry-nonexistent-zz9q"], ["pip", "install", "httpx-retry-nonexistent-zz9q"], {}, [/^ERROR: /, /Failed to establish a new connection/]);
+  // cargo with dependencies and no route to crates.io
+  const crate = join(dir, "cargo");
+  write(crate, { "Cargo.toml": `[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nserde = { version = "1", features = ["derive"] }\nclap = "4"\n`, "src/main.rs": "fn main() {}\n" });
+  capture("cargo-build-unreachable", "install-fail", crate, ["cargo", "build"], ["cargo", "build"], { CARGO_HOME: join(work, "cargo-home"), CARGO_TARGET_DIR: join(work, "target-fail") },
+    [/^error: /, /download of config\.json failed/, /failed to download/, /Could not resolve host/]);
+  capture("apt-get-install-missing", "install-fail", dir, ["apt-get", "install", "-y", "nonexistent-pkg-zz9q", "libc6=0.0-0"], ["apt-get", "install", "-y", "nonexistent-pkg-zz9q", "libc6=0.0-0"], {}, [/^E: /]);
 }
 // git, on the reference repository's history (a real project)
 {

@@ -13,11 +13,51 @@ const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:faile
 // file.ext:12, file.ext:12:5, file.ext(12,5). Anchored on the extension, so it stays linear.
 const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 
+// What an error report relays from a child without the child calling it a failure: node-gyp's
+// info log and its environment lines, make's directory changes and build steps, compiler code
+// frames, stack frames inside node itself and node's version banner under a crash; and npm's own
+// advice under every E404 and every network failure. npm tags every such line "npm error"; that tag is the report's level,
+// not the line's.
+// npm's advice, the same under every failure of a kind (E404, network), and node's version banner.
+export const ADVICE =
+  /^(?:404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$|network (?:This is a problem related to network connectivity\.|In most cases you are behind a proxy or have bad network settings\.|If you are behind a proxy, please make sure that the)|network$|Node\.js v\d+\.\d+\.\d+$)/;
+export const RELAYED = new RegExp(
+  `^(?:(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) )?(?:gyp (?:info|verb|sill|http)\\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\\$npm_package_\\w+)\\b|make(?:\\[\\d+\\])?: (?:Entering|Leaving) directory|\\s+[A-Z_]+\\(target\\) |\\s*\\d+\\s*\\|(?:\\s|$)|\\s+\\|(?:\\s|$)|\\s*[~^]+\\s*$|\\s*at (?:.*\\()?(?:node:|internal\\/)|${ADVICE.source.slice(1)})`,
+);
+
+// One compression asks about the same line several times (the family, its merging passes, the
+// safety net): within compressOutput the answers are kept.
+let memo: Map<string, boolean> | undefined;
+
+/** Runs `fn` with isFailureLine's answers kept, then drops them. */
+export function withFailureMemo<T>(fn: () => T): T {
+  memo = new Map();
+  try {
+    return fn();
+  } finally {
+    memo = undefined;
+  }
+}
+
 export function isFailureLine(line: string): boolean {
+  const known = memo?.get(line);
+  if (known !== undefined) return known;
+  const answer = judge(line);
+  memo?.set(line, answer);
+  return answer;
+}
+
+function judge(line: string): boolean {
   const text = stripAnsi(line);
-  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)\s*$/.test(text)) return false;
+  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
   if (LOCATION.test(text)) return true;
   return FAILURE_WORD.test(text) && (NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text));
+}
+
+/** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */
+export function namesFailure(line: string): boolean {
+  const own = line.replace(/^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /, "");
+  return own === line ? isFailureLine(line) : judge(own); // a string of its own: nothing to keep
 }
 
 /** The distinct failure lines of a stream, trimmed. */
@@ -56,10 +96,22 @@ interface GroupedIndex {
   tagged: Set<string>;
 }
 
+// Lines that differ in one short stretch, "pre{a, b, c}post (3x)" or "pre{a, b (+9 more)}post (11x)"
+// (packages.ts): the lines shown.
+const VARIANTS = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/;
+export function expandVariants(line: string): string[] {
+  const m = line.endsWith("x)") ? VARIANTS.exec(line) : null;
+  if (!m) return [line];
+  // "{a, b (+58 more)}": the names shown (the rest are counted).
+  const more = /^(.*) \(\+(\d+) more\)$/.exec(m[2]!);
+  const middles = (more?.[1] ?? m[2]!).split(", ");
+  return middles.length + Number(more?.[2] ?? 0) === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
+}
+
 function groupedIndex(view: string): GroupedIndex {
   const index: GroupedIndex = { located: new Map(), tagged: new Set() };
   let header: string | undefined;
-  for (const line of lines(view)) {
+  for (const line of lines(view).flatMap(expandVariants)) {
     const entry = GROUP_ENTRY.exec(line);
     if (entry && header !== undefined) {
       const text = squash(entry[2]!);
@@ -78,7 +130,7 @@ function groupedIndex(view: string): GroupedIndex {
 /** Whether a raw failure line is in the view: verbatim, among "(repeated Nx)" lines, in its file's group or under its tag. */
 export function keptIn(view: string): (line: string) => boolean {
   const repeated = repeatedTemplates(view);
-  const viewLines = new Set(lines(view).map((l) => l.trim()));
+  const viewLines = new Set(lines(view).flatMap((l) => expandVariants(l.trim())));
   let grouped: GroupedIndex | undefined;
   // Cheap exact look-ups first: a substring search of the whole view per line is what costs.
   return (line) => {
@@ -88,14 +140,14 @@ export function keptIn(view: string): (line: string) => boolean {
     // An eslint entry names no file: any group that lists its location and message holds it.
     const files = d === undefined ? undefined : grouped.located.get(`${d.loc}\0${squash(d.text)}`);
     if (files !== undefined && (d!.file === undefined || files.includes(d!.file))) return true;
-    return repeated.has(templateOf(line)) || grouped.tagged.has(squash(line)) || view.includes(line);
+    return grouped.tagged.has(squash(line)) || (repeated.size > 0 && repeated.has(templateOf(line))) || view.includes(line);
   };
 }
 
 export function repeatedTemplates(view: string): Set<string> {
   const out = new Set<string>();
   for (const line of lines(view)) {
-    const m = /^(.*) \(repeated \d+x\)$/.exec(line);
+    const m = line.endsWith("x)") ? /^(.*) \(repeated \d+x\)$/.exec(line) : null;
     if (m) out.add(templateOf(m[1]!.trim()));
   }
   return out;
@@ -105,9 +157,10 @@ export function repeatedTemplates(view: string): Set<string> {
 // many are missing and where to read them, instead of growing without bound.
 const NET_BUDGET_BYTES = 8 * 1024;
 
-export function safetyNet(raw: string, view: string, logPath: string | undefined): { view: string; restored: boolean } {
+/** `declared`: raw lines (trimmed) the view says it dropped, with their count and the full log's place. */
+export function safetyNet(raw: string, view: string, logPath: string | undefined, declared?: ReadonlySet<string>): { view: string; restored: boolean } {
   const isKept = keptIn(view);
-  const missing = failureLines(raw).filter((line) => !isKept(line));
+  const missing = failureLines(raw).filter((line) => !declared?.has(line) && !isKept(line));
   if (missing.length === 0) return { view, restored: false };
   const kept: string[] = [];
   let used = 0;

@@ -1,11 +1,11 @@
 import { compressDiagnostics } from "./diagnostics.js";
 import { compressErrors } from "./errors.js";
-import { safetyNet } from "./failure.js";
+import { safetyNet, withFailureMemo } from "./failure.js";
 import { compressGit } from "./git.js";
 import { compressJson } from "./json.js";
 import { compressLogs } from "./logs.js";
 import type { CompressionMode } from "./modes.js";
-import { compressPackages } from "./packages.js";
+import { packageView } from "./packages.js";
 import { route, type DetectedKind } from "./route.js";
 import { compressEnv, compressFileText, compressList, compressSearch, compressTable } from "./system.js";
 import { compressTests } from "./tests.js";
@@ -55,7 +55,8 @@ const MODE_KIND: Record<Exclude<CompressionMode, "off" | "route">, DetectedKind>
 
 interface Family {
   strategy: string;
-  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => string | undefined;
+  /** The view; or the view and the failure lines it declares dropped (counted, full log named). */
+  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => string | { text: string; declared: Set<string> } | undefined;
   /** Whether lines naming errors are failures (in test output) or content (in a diff, a grep). */
   failures: boolean;
 }
@@ -63,7 +64,7 @@ interface Family {
 const diagnostics: Family = { strategy: "diagnostic-focus", compress: compressDiagnostics, failures: true };
 const tests: Family = { strategy: "test-failure-focus", compress: compressTests, failures: true };
 const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
-const packages: Family = { strategy: "package-summary", compress: compressPackages, failures: true };
+const packages: Family = { strategy: "package-summary", compress: (text, _kind, logPath) => packageView(text, logPath), failures: true };
 const table: Family = { strategy: "table-summary", compress: compressTable, failures: false };
 
 function family(kind: DetectedKind): Family {
@@ -72,7 +73,7 @@ function family(kind: DetectedKind): Family {
     case "tests": case "cargo-test": case "js-test": case "python-test": case "go-test": return tests;
     case "typescript": case "js-lint": case "python-lint": case "python-typecheck": case "go-diagnostics":
     case "rust-diagnostics": case "c-diagnostics": return diagnostics;
-    case "js-packages": case "python-packages": case "rust-packages": return packages;
+    case "js-packages": case "python-packages": case "rust-packages": case "system-packages": return packages;
     case "logs": case "docker-logs": case "kubernetes-logs": return logs;
     case "docker-table": case "kubernetes-table": return table;
     case "json": case "json-structure": return { strategy: "json-structure", compress: compressJson, failures: false };
@@ -89,29 +90,34 @@ function family(kind: DetectedKind): Family {
 function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): { text: string; restored: boolean } {
   if (raw === "") return { text: "", restored: false };
   const text = stripAnsi(raw);
-  let out = f.compress(text, kind, logPath);
+  const result = f.compress(text, kind, logPath);
+  let out = typeof result === "object" ? result.text : result;
   if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
   if (!f.failures) return { text: out, restored: false };
-  const net = safetyNet(text, out, logPath);
+  const net = safetyNet(text, out, logPath, typeof result === "object" ? result.declared : undefined);
   return { text: net.view, restored: net.restored };
 }
 
 export function compressOutput(input: CompressInput): Compression | undefined {
-  if (input.mode === "off") return undefined;
-  const kind = input.mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[input.mode];
+  return input.mode === "off" ? undefined : withFailureMemo(() => compress(input, input.mode as Exclude<CompressionMode, "off">));
+}
+
+function compress(input: CompressInput, mode: Exclude<CompressionMode, "off">): Compression {
+  const kind = mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[mode];
   const f = family(kind);
   const stdout = view(f, kind, input.stdout, input.stdoutLogPath);
   const stderr = view(f, kind, input.stderr, input.stderrLogPath);
   const [rawOut, rawErr] = [byteLength(input.stdout), byteLength(input.stderr)];
   const [outBytes, errBytes] = [byteLength(stdout.text), byteLength(stderr.text)];
   const base = {
-    mode: input.mode,
+    mode,
     detected_kind: kind,
     stdout_original_bytes: input.stdoutOriginalBytes ?? rawOut,
     stderr_original_bytes: input.stderrOriginalBytes ?? rawErr,
   };
-  // The expansion guard: a view that is not smaller than its raw stream is no view at all.
-  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr)) {
+  // The expansion guard: a view that is not smaller than its raw stream is no view at all; nor is
+  // the view of no output (a command that was not found: 0.2.31's shell printed "not found" there).
+  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr) || rawOut + rawErr === 0) {
     return { ...base, applied: false, stdout: "", stderr: "", stdout_compressed_bytes: 0, stderr_compressed_bytes: 0, omitted: false, strategy: ["expansion-guard"] };
   }
   const omitted = outBytes < rawOut || errBytes < rawErr;

@@ -63,7 +63,10 @@ export function compressJson(text: string): string | undefined {
     // The elided value is worth its tokens only when it is much smaller than the raw text.
     return body.length * 2 < trimmed.length ? `${shape}\n${body}` : shape;
   }
-  const rows = lines(trimmed).map((line) => parse(line.trim()));
+  // Only a line that opens and closes an object or array can be an NDJSON row; trying the others
+  // would throw, one exception per line of a pretty-printed fragment (a tail cut into a document).
+  const row = (line: string): ReturnType<typeof parse> => (/^[[{].*[}\]]$/.test(line) ? parse(line) : { ok: false });
+  const rows = lines(trimmed).map((line) => row(line.trim()));
   if (!rows.some((row) => row.ok)) return undefined;
   const shapes = new Map<string, number>();
   for (const row of rows) if (row.ok) shapes.set(shapeOf(row.value), (shapes.get(shapeOf(row.value)) ?? 0) + 1);

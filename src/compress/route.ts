@@ -3,14 +3,15 @@ import { lines, templateOf } from "./text.js";
 
 // `route` names what ran: first from the command (the last recognised command of a shell
 // script, past wrappers such as npx, env, time), then from the shape of the output. The names are
-// the reference's `detected_kind` values, plus rust-diagnostics, c-diagnostics and rust-packages.
+// the reference's `detected_kind` values, plus rust-diagnostics, c-diagnostics, rust-packages and
+// system-packages (apt, dnf, apk, brew).
 
 export type DetectedKind =
   | "errors" | "tests" | "logs" | "git" | "json" | "summary"
   | "git-status" | "git-log" | "git-diff" | "git-show" | "git-push" | "git-pull" | "git-branch" | "git-stash"
   | "cargo-test" | "typescript" | "js-lint" | "js-test" | "js-packages"
   | "python-lint" | "python-typecheck" | "python-test" | "python-packages"
-  | "go-diagnostics" | "go-test" | "rust-diagnostics" | "rust-packages" | "c-diagnostics"
+  | "go-diagnostics" | "go-test" | "rust-diagnostics" | "rust-packages" | "system-packages" | "c-diagnostics"
   | "search" | "docker-table" | "docker-logs" | "kubernetes-table" | "kubernetes-logs"
   | "json-structure" | "list" | "file-text" | "env";
 
@@ -112,6 +113,7 @@ function byCommand(tokens: string[]): DetectedKind | undefined {
   }
   if (exe === "kubectl" || exe === "oc") return firstWord(tokens) === "logs" ? "kubernetes-logs" : "kubernetes-table";
   if (exe === "journalctl") return "logs";
+  if (["apt", "apt-get", "aptitude", "dnf", "yum", "zypper", "apk", "brew", "port", "pacman"].includes(exe)) return "system-packages";
   return undefined;
 }
 

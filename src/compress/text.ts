@@ -25,14 +25,48 @@ export function templateOf(line: string): string {
   return line.replace(VOLATILE, "#");
 }
 
-/** Adjacent lines with the same key become one line, suffixed "(repeated Nx)". */
-export function collapseRepeats(input: string[], key: (line: string) => string = (l) => l): string[] {
+/** The length of the longest common prefix: a binary search over startsWith, a few native calls
+ *  instead of a loop over characters (which a fresh CLI process runs uncompiled). */
+export function commonPrefixLength(a: string, b: string): number {
+  let [lo, hi] = [0, Math.min(a.length, b.length)];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (b.startsWith(a.slice(lo, mid), lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Whether s[p] is in a run of hex characters holding a digit: a character templateOf replaces. */
+function volatileAt(s: string, p: number): boolean {
+  if (!isHex(s.charCodeAt(p))) return false;
+  for (let i = p; i >= 0 && isHex(s.charCodeAt(i)); i--) if (isDigit(s.charCodeAt(i))) return true;
+  for (let i = p + 1; i < s.length && isHex(s.charCodeAt(i)); i++) if (isDigit(s.charCodeAt(i))) return true;
+  return false;
+}
+
+/** templateOf(a) === templateOf(b), without building either when they differ early: where the
+ *  lines first differ, both hold a character templateOf keeps, so the templates differ there. */
+export function sameTemplate(a: string, b: string): boolean {
+  if (a === b) return true;
+  const p = commonPrefixLength(a, b);
+  if (p < Math.min(a.length, b.length) && !volatileAt(a, p) && !volatileAt(b, p)) return false;
+  return templateOf(a) === templateOf(b);
+}
+
+/** Adjacent lines with the same key become one line, suffixed "(repeated Nx)"; `byTemplate`
+ *  compares templateOf(line) instead of the line. */
+export function collapseRepeats(input: string[], byTemplate = false): string[] {
   const out: string[] = [];
-  const keys = input.map(key);
+  const same = byTemplate ? sameTemplate : (a: string, b: string) => a === b;
   let i = 0;
   while (i < input.length) {
     let j = i + 1;
-    while (j < input.length && keys[j] === keys[i]) j++;
+    while (j < input.length && same(input[i]!, input[j]!)) j++;
     out.push(j - i > 1 ? `${input[i]} (repeated ${j - i}x)` : input[i]!);
     i = j;
   }

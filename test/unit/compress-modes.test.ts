@@ -59,6 +59,8 @@ describe("compression modes", () => {
     expect(run("summary", "ok\n", "line\n".repeat(50) + "tail\n")).toMatchObject(guarded);
     expect(run("route", "cargo 1.75.0\n", "", ["sh", "-c", "printf 'cargo 1.75.0\\n'"])).toMatchObject(guarded);
     expect(run("route", '{"a":1}\n{"b":2}\n')).toMatchObject(guarded);
+    // No output at all (a command not found: our run reports it in `reason`, with empty streams).
+    expect(run("route", "", "", ["tsc", "--version"])).toMatchObject({ ...guarded, detected_kind: "typescript" });
   });
 });
 

@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keptIn } from "../../src/compress/failure.js";
-import { compressPackages } from "../../src/compress/packages.js";
-import { templateOf } from "../../src/compress/text.js";
+import { compressOutput } from "../../src/compress/index.js";
+import { isFailureLine, keptIn } from "../../src/compress/failure.js";
+import { compressPackages, packageView } from "../../src/compress/packages.js";
+import { sameTemplate, templateOf } from "../../src/compress/text.js";
 
 // Package-manager output: npm's multi-line reports with their tag named once, warnings that differ
 // in one name on one line, progress and successful fetches counted, every failure line still found.
@@ -87,8 +90,179 @@ describe("package manager output", () => {
       "npm http fetch GET 404 https://registry.npmjs.org/nope 80ms (cache miss)",
       "Packages: +205",
       "Done in 32s using pnpm v9.15.9",
-      "... 3 progress lines omitted",
+      "... 3 omitted: progress 3",
     ]);
+  });
+});
+
+// Install failures, cut from the corpus's real runs (bench/compress/corpus/*-fail*, *-unreachable).
+const gyp = [
+  "npm error code 1",
+  "npm error path /app/node_modules/fast-hash-native",
+  "npm error command failed",
+  "npm error command sh -c node-gyp rebuild",
+  "npm error make: Entering directory '/app/node_modules/fast-hash-native/build'",
+  "npm error   CXX(target) Release/obj.target/fast_hash/src/hash.o",
+  "npm error gyp info it worked if it ends with ok",
+  "npm error gyp info spawn args [ 'BUILDTYPE=Release', '-C', 'build' ]",
+  "npm error ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’",
+  "npm error    10 |   napi_create_uint32(env, seed, &out)",
+  "npm error       |                                      ^",
+  "npm error make: *** [fast_hash.target.mk:107: Release/obj.target/fast_hash/src/hash.o] Error 1",
+  "npm error gyp ERR! build error ",
+  "npm error gyp ERR! stack Error: `make` failed with exit code: 2",
+  "npm error gyp ERR! node -v v20.20.2",
+  "npm error gyp ERR! not ok",
+  "npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-02T04_33_14_712Z-debug-0.log",
+].join("\n");
+
+describe("install failures", () => {
+  it("drops what npm relays of node-gyp's info log, make's steps and code frames; keeps the compiler's error and gyp's verdict", () => {
+    expect(compressPackages(gyp).split("\n")).toEqual([
+      "npm error:",
+      "  code 1",
+      "  path /app/node_modules/fast-hash-native",
+      "  command failed",
+      "  command sh -c node-gyp rebuild",
+      "  ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’",
+      "  make: *** [fast_hash.target.mk:107: Release/obj.target/fast_hash/src/hash.o] Error 1",
+      "npm error gyp ERR!:",
+      "  build error ",
+      "  stack Error: `make` failed with exit code: 2",
+      "  not ok",
+      "npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-02T04_33_14_712Z-debug-0.log",
+      "... 7 omitted: build log 7; full log above",
+    ]);
+  });
+
+  it("counts a relayed line as no failure by its npm tag alone, and a located error as one", () => {
+    expect(isFailureLine("npm error gyp info spawn args [ 'BUILDTYPE=Release', '-C', 'build' ]")).toBe(false);
+    expect(isFailureLine("npm error gyp ERR! cwd /app/node_modules/fast-hash-native")).toBe(false);
+    expect(isFailureLine("npm error       |                                      ^")).toBe(false);
+    expect(isFailureLine("npm error     at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26) {")).toBe(false);
+    expect(isFailureLine("npm error ../src/hash.cc:10:38: error: expected ‘;’ before ‘return’")).toBe(true);
+    expect(isFailureLine("npm error gyp ERR! not ok")).toBe(true);
+    expect(isFailureLine("npm error code E404")).toBe(true);
+  });
+
+  it("drops a Python traceback's frames inside installed libraries with their source lines, and pip's repeated summary", () => {
+    const raw = [
+      "  error: subprocess-exited-with-error",
+      "  × Getting requirements to build wheel did not run successfully.",
+      "  │ exit code: 1",
+      "  ╰─> [26 lines of output]",
+      "      Traceback (most recent call last):",
+      "        File \"/venv/lib/python3.11/site-packages/pip/_vendor/pyproject_hooks/_in_process/_in_process.py\", line 353, in <module>",
+      "          main()",
+      "        File \"/tmp/pip-build-env-7jpdsbpv/overlay/lib/python3.11/site-packages/setuptools/build_meta.py\", line 317, in run_setup",
+      "          exec(code, locals())  # noqa: S102 # exec is intentional here",
+      "          ^^^^^^^^^^^^^^^^^^^^",
+      "        File \"<string>\", line 7, in <module>",
+      "      RuntimeError: libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)",
+      "      [end of output]",
+      "  note: This error originates from a subprocess, and is likely not a problem with pip.",
+      "error: subprocess-exited-with-error",
+      "note: This error originates from a subprocess, and is likely not a problem with pip.",
+    ].join("\n");
+    expect(compressPackages(raw, "/jobs/J/stderr.log").split("\n")).toEqual([
+      "  error: subprocess-exited-with-error",
+      "  × Getting requirements to build wheel did not run successfully.",
+      "  │ exit code: 1",
+      "  ╰─> [26 lines of output]",
+      "      Traceback (most recent call last):",
+      "        File \"<string>\", line 7, in <module>",
+      "      RuntimeError: libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)",
+      "      [end of output]",
+      "  note: This error originates from a subprocess, and is likely not a problem with pip.",
+      "... 7 omitted: internal frames 5, duplicates 2",
+    ]);
+  });
+
+  it("drops npm's usage text under EUSAGE and says so; merges lock-file lines that differ in a name, every name read back", () => {
+    const names = ["accepts@1.3.8", "array-flatten@1.1.1", "body-parser@1.20.1", "content-type@1.0.5"];
+    const raw = [
+      "npm error code EUSAGE",
+      "npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.",
+      ...names.map((n) => `npm error Missing: ${n} from lock file`),
+      "npm error Clean install a project",
+      "npm error Usage:",
+      "npm error npm ci",
+      "npm error Options:",
+      "npm error [--install-strategy <hoisted|nested|shallow|linked>] [--legacy-bundling]",
+      "npm error   --install-strategy",
+      "npm error     Sets the strategy for installing packages in node_modules.",
+      "npm error aliases: clean-install, ic, install-clean, isntall-clean",
+      "npm error Run \"npm help ci\" for more info",
+      "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+    ];
+    const { text, declared } = packageView(raw.join("\n"));
+    expect(text.split("\n")).toEqual([
+      "npm error:",
+      "  code EUSAGE",
+      "  `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.",
+      `  Missing: {${names.join(", ")}} from lock file (4x)`,
+      "  Clean install a project",
+      "  A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+      "... 8 omitted: usage text 8; full log above",
+    ]);
+    const kept = keptIn(text);
+    for (const n of names) expect(kept(`npm error Missing: ${n} from lock file`)).toBe(true);
+    expect(declared.has("npm error Options:")).toBe(true);
+    // The safety net leaves the declared lines out: nothing is appended.
+    const v = compressOutput({ mode: "route", command: ["npm", "ci"], stdout: "", stderr: raw.join("\n") })!;
+    expect(v.stderr).toBe(text);
+  });
+
+  it("drops the properties Node prints after an error's stack, keeping its code; shows 12 names of a long merged run and declares the rest", () => {
+    const crash = [
+      "npm error Error: getaddrinfo ENOTFOUND downloads.fastimg.invalid",
+      "npm error     at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26) {",
+      "npm error   errno: -3008,",
+      "npm error   code: 'ENOTFOUND',",
+      "npm error   syscall: 'getaddrinfo',",
+      "npm error   hostname: 'downloads.fastimg.invalid'",
+      "npm error }",
+    ];
+    const names = Array.from({ length: 20 }, (_, i) => `dep-${String.fromCharCode(97 + i)}@1.0.${i}`);
+    const raw = [...crash, ...names.map((n) => `npm error Missing: ${n} from lock file`), "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log"].join("\n");
+    const { text, declared } = packageView(raw);
+    expect(text.split("\n")).toEqual([
+      "npm error:",
+      "  Error: getaddrinfo ENOTFOUND downloads.fastimg.invalid",
+      "    code: 'ENOTFOUND',",
+      `  Missing: dep-{${names.slice(0, 12).map((n) => n.slice(4)).join(", ")} (+8 more)} from lock file (20x)`,
+      "  A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log",
+      "... 13 omitted: internal frames 1, error details 4, merged 8; full log above",
+    ]);
+    const kept = keptIn(text);
+    expect(names.slice(0, 12).every((n) => kept(`npm error Missing: ${n} from lock file`))).toBe(true);
+    expect(names.slice(12).every((n) => declared.has(`npm error Missing: ${n} from lock file`))).toBe(true);
+    expect(declared.has("npm error   syscall: 'getaddrinfo',")).toBe(true);
+  });
+
+  it("drops npm's network advice and apt's, the same under every such failure, as hints", () => {
+    const npm = [
+      "npm error code ENOTFOUND",
+      "npm error network request to https://registry.npmjs.invalid/express failed, reason: getaddrinfo ENOTFOUND registry.npmjs.invalid",
+      "npm error network This is a problem related to network connectivity.",
+      "npm error network In most cases you are behind a proxy or have bad network settings.",
+      "npm error network",
+      "npm error network If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'",
+    ].join("\n");
+    expect(compressPackages(npm, "/jobs/J/stderr.log").split("\n")).toEqual([
+      "npm error code ENOTFOUND",
+      "npm error network request to https://registry.npmjs.invalid/express failed, reason: getaddrinfo ENOTFOUND registry.npmjs.invalid",
+      "... 4 omitted: hints 4; full log: /jobs/J/stderr.log",
+    ]);
+    const apt = "Package libc6 is not available, but is referred to by another package.\nThis may mean that the package is missing, has been obsoleted, or\nis only available from another source\n";
+    expect(compressPackages(apt)).toBe("Package libc6 is not available, but is referred to by another package.\n... 2 omitted: hints 2");
+  });
+
+  it("routes apt-get to the package view: the progress goes, apt's E: lines stay", () => {
+    const v = compressOutput({ mode: "route", command: ["apt-get", "install", "-y", "nonexistent-pkg-zz9q"], stdout: "Reading package lists...\nBuilding dependency tree...\nReading state information...\n", stderr: "E: Unable to locate package nonexistent-pkg-zz9q\n" })!;
+    expect(v.detected_kind).toBe("system-packages");
+    expect(v.stdout).toBe("... 3 omitted: progress 3");
+    expect(v.stderr).toBe("E: Unable to locate package nonexistent-pkg-zz9q");
   });
 });
 
@@ -96,5 +270,20 @@ describe("templateOf", () => {
   it("replaces every run of hex digits that holds a digit, and only those", () => {
     expect(templateOf("0x7f3a at 12:30:05 deadbeef face 9 ab12cd")).toBe("#x# at #:#:# deadbeef face # #");
     expect(templateOf("no digits here")).toBe("no digits here");
+  });
+
+  it("sameTemplate answers as comparing templates does, over every pair of adjacent corpus lines", () => {
+    const dir = join(import.meta.dirname, "..", "..", "bench", "compress", "corpus");
+    let pairs = 0;
+    for (const f of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
+      const c = JSON.parse(readFileSync(join(dir, f), "utf8")) as { stdout: string; stderr: string };
+      for (const text of [c.stdout, c.stderr]) {
+        const ls = text.split("\n");
+        for (let i = 1; i < ls.length; i++, pairs++) expect(sameTemplate(ls[i - 1]!, ls[i]!), `${ls[i - 1]}\n${ls[i]}`).toBe(templateOf(ls[i - 1]!) === templateOf(ls[i]!));
+      }
+    }
+    // Where the first difference sits in a run (x1cp / x1p) the templates can still agree.
+    for (const [a, b] of [["x1cp", "x1p"], ["id 1a2 done", "id 3 done"], ["face 1", "fade 1"], ["a@1.0 ok", "b@1.0 ok"]] as const) expect(sameTemplate(a, b)).toBe(templateOf(a) === templateOf(b));
+    expect(pairs).toBeGreaterThan(5000);
   });
 });

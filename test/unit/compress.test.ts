@@ -6,7 +6,7 @@ import { failureLines, keptIn } from "../../src/compress/failure.js";
 import { ajv } from "../helpers/schema.js";
 
 // The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
-interface Case { name: string; class: string; command: string[]; stdout: string; stderr: string }
+interface Case { name: string; class: string; command: string[]; stdout: string; stderr: string; must_keep?: string[] }
 const dir = join(import.meta.dirname, "..", "..", "bench", "compress", "corpus");
 const corpus: Case[] = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
 const byName = (name: string): Case => corpus.find((c) => c.name === name)!;
@@ -28,7 +28,8 @@ describe("compression over the corpus of real outputs", () => {
   it("has the cases the bench reports", () => {
     expect(corpus.length).toBeGreaterThanOrEqual(40);
     for (const name of ["vitest-fail", "jest-fail", "mocha-fail", "node-test-fail", "pytest-fail", "go-test-fail", "cargo-test-fail", "tsc-errors", "eslint-errors", "gcc-errors", "git-diff", "dpkg-log",
-      "npm-install", "npm-ci", "npm-install-eresolve", "npm-install-etarget", "pnpm-install", "pip-install", "pip-install-fail", "vitest-verbose-pass", "tsc-many-errors", "tsc-many-errors-pretty", "eslint-many-errors"]) {
+      "npm-install", "npm-ci", "npm-install-eresolve", "npm-install-etarget", "pnpm-install", "pip-install", "pip-install-fail", "vitest-verbose-pass", "tsc-many-errors", "tsc-many-errors-pretty", "eslint-many-errors",
+      "npm-install-gyp", "npm-ci-out-of-sync", "pip-install-ext-fail", "pip-install-build-fail", "yarn-add-postinstall", "cargo-build-unreachable", "apt-get-install-missing"]) {
       expect(byName(name), name).toBeDefined();
     }
   });
@@ -48,6 +49,15 @@ describe("compression over the corpus of real outputs", () => {
     expect(v.stdout_original_bytes).toBe(bytes(c.stdout));
   });
 
+  // The lines a reader marked, when the case was captured, as saying what failed.
+  const marked = corpus.filter((c) => c.must_keep !== undefined);
+  it.each(marked.map((c) => [c.name, c] as const))("%s: every must_keep line is in the view", (_name, c) => {
+    const v = routed(c);
+    expect(v.applied).toBe(true);
+    const [out, err] = [keptIn(v.stdout), keptIn(v.stderr)];
+    for (const line of c.must_keep!) expect(out(line) || err(line), line).toBe(true);
+  });
+
   const failing = corpus.filter((c) => !["git", "json"].includes(c.class));
   it.each(failing.map((c) => [c.name, c] as const))("%s: every failure line is in the view, or counted, or the view names the full log", (_name, c) => {
     const v = routed(c);
@@ -55,7 +65,9 @@ describe("compression over the corpus of real outputs", () => {
     for (const [raw, view, log] of [[c.stdout, v.stdout, "/jobs/J/stdout.log"], [c.stderr, v.stderr, "/jobs/J/stderr.log"]] as const) {
       const kept = keptIn(view);
       const missing = failureLines(raw).filter((line) => !kept(line));
-      if (missing.length > 0) expect(view).toContain(`full log: ${log}`);
+      // The tool's own log, when the view shows where it is ("A complete log of this run …").
+      if (missing.length > 0) expect(view).toMatch(new RegExp(`full log: ${escapeRegex(log)}|full log above`));
+      if (missing.length > 0 && !view.includes(`full log: ${log}`)) expect(view).toMatch(/complete log of this run can be found in: \S/);
     }
   });
 
