@@ -44,7 +44,8 @@ export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Prom
 async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<StateRecord> {
   const child = spawn(process.execPath, [SUPERVISOR_MAIN, "_supervise", dir.id, "--root", dir.root], {
     detached: true,
-    stdio: ["pipe", "ignore", "ignore"],
+    // Its stdout says when state.json has changed (src/observe/wake.ts).
+    stdio: ["pipe", "pipe", "ignore"],
     windowsHide: true,
   });
   let exited: string | undefined;
@@ -67,8 +68,9 @@ async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<StateReco
       if (exited) return fail(dir, state, `the supervisor ended (${exited}) before starting the workload; see supervisor.log`);
       return undefined;
     },
-    { timeoutMs: HANDSHAKE_TIMEOUT_MS, pollMs: 20 },
+    { timeoutMs: HANDSHAKE_TIMEOUT_MS, pollMs: 20, wake: child.stdout! },
   );
+  child.stdout!.destroy(); // nothing more is read from it: it must not keep this process alive
   if (outcome) return outcome;
   if (child.pid) process.kill(child.pid, "SIGKILL");
   const state = dir.readState();
