@@ -3,8 +3,18 @@ import { AgentExecError } from "../protocol/errors.js";
 
 const nextUlid = monotonicFactory();
 
+let reserved: string | undefined;
+
 export function newJobId(): string {
-  return nextUlid();
+  const id = reserved ?? nextUlid();
+  reserved = undefined;
+  return id;
+}
+
+/** Draws the id of a job not defined yet (a supervisor started ahead of it): the next newJobId() returns it. */
+export function reserveJobId(): string {
+  reserved = nextUlid();
+  return reserved;
 }
 
 // A stored job directory is named by a full ULID (Crockford base32, upper case), or by the 32
