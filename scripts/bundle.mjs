@@ -29,7 +29,8 @@ const OUT = join(DIST, "bundle");
 // launchers relative to their own module URL, as tsc lays them out in dist/. In the bundle a
 // module lands in some file of dist/bundle/, so each `import.meta.url` is replaced by the URL its
 // tsc-emitted twin would have; every bundle file sits one level below dist/, hence the "../".
-// CommonJS has no import.meta: there the bundle's own URL comes from __filename.
+// CommonJS has no import.meta: there the bundle's own URL comes from __filename, through a name
+// of the banner's (a bare require() here would be renamed along with a local `require`).
 const tscUrls = (bundleUrl) => ({
   name: "tsc-import-meta-url",
   setup(b) {
@@ -72,7 +73,8 @@ const supervisor = await build({
   outfile: join(OUT, "supervisor.cjs"),
   format: "cjs",
   external: ["koffi"],
-  plugins: [tscUrls('require("node:url").pathToFileURL(__filename)')],
+  banner: { js: 'const __aeBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [tscUrls("__aeBundleUrl")],
 });
 for (const [file, output] of Object.entries(supervisor.metafile.outputs)) result.metafile.outputs[file] = output;
 
