@@ -71,12 +71,12 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
       }
       tick(); // what changed before the watch began
     }
+    if (options.signal?.aborted) return giveUp();
     // A job that is already over needs no watch at all.
     tick();
     if (settled) return;
     stopPolling = longInterval(tick, options.pollMs);
     if (options.timeoutMs !== null) cancelDeadline = longTimeout(giveUp, options.timeoutMs);
-    if (options.signal?.aborted) return giveUp();
     options.signal?.addEventListener("abort", giveUp, { once: true });
     if (options.wake) {
       options.wake.on("data", tick).once("end", watchFiles);
