@@ -96,15 +96,22 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     return failed((error as Error).message); // a log or stdin.bin that is a link is never followed
   }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
-  const child = containment.spawn(() =>
-    spawnCommand(file, args, {
-      ...options,
-      cwd: meta.cwd,
-      env: workloadEnv(meta.shell_wrapper, env),
-      stdio: [stdin ?? "ignore", "pipe", "pipe"],
-      windowsHide: true,
-    }),
-  );
+  let child: ChildProcess;
+  try {
+    child = containment.spawn(() =>
+      spawnCommand(file, args, {
+        ...options,
+        cwd: meta.cwd,
+        env: workloadEnv(meta.shell_wrapper, env),
+        stdio: [stdin ?? "ignore", "pipe", "pipe"],
+        windowsHide: true,
+      }),
+    );
+  } catch (error) {
+    if (stdin !== undefined) closeSync(stdin);
+    closeAll(fds);
+    return failed((error as Error).message); // nothing started: a forced cgroup it could not enter, a spawn that threw
+  }
   const spawnError = await spawned(child);
   if (stdin !== undefined) closeSync(stdin); // the workload has its own copy
   if (spawnError) {
