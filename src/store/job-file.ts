@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   close,
@@ -115,7 +114,7 @@ const RETRY_FOR_MS = 10_000;
  * a rename over a file another process has open is refused there at times (retried below).
  */
 export function writeJobFileAtomic(path: string, data: string): void {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  const temp = tempName(path);
   let fd: number | undefined;
   try {
     fd = openJobFile(temp, "create");
@@ -132,6 +131,17 @@ export function writeJobFileAtomic(path: string, data: string): void {
     throw asStoreError(error, "write", temp);
   }
   if (fd !== undefined) syncInBackground(fd);
+}
+
+let temps = 0;
+
+/**
+ * A name no other writer uses: our pid (unique among live processes), a count, and random digits
+ * against a dead writer's leftover; O_EXCL refuses a clash anyway. Not node:crypto, which costs
+ * every CLI start 3 ms to load, for a name in a private directory.
+ */
+function tempName(path: string): string {
+  return `${path}.${process.pid}-${++temps}-${Math.random().toString(36).slice(2, 10)}.tmp`;
 }
 
 /** fsync, then close, off the main thread; a failure only means the file reaches the disk later. */
