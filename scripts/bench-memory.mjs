@@ -24,11 +24,11 @@ const SETTLE_MS = 1500; // let lazy work after the handshake (first log pump rea
 const flags = (process.env.BENCH_SUPERVISOR_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const preload = flags.length === 0 ? [] : ["--import", `data:text/javascript,${encodeURIComponent(flagPreload(flags))}`];
 
-/** Source of a preload that adds `flags` to the CLI's spawn of supervisor/main.js. */
+/** Source of a preload that adds `flags` to the CLI's spawn of the supervisor (bundle/supervisor.cjs). */
 function flagPreload(extra) {
   return `import cp from "node:child_process"; import { syncBuiltinESMExports } from "node:module";
 const spawn = cp.spawn;
-cp.spawn = (file, args, options) => spawn(file, Array.isArray(args) && /supervisor[\\\\/]main\\.js$/.test(args[0] ?? "") ? [...${JSON.stringify(extra)}, ...args] : args, options);
+cp.spawn = (file, args, options) => spawn(file, Array.isArray(args) && /supervisor(\\.cjs|[\\\\/]main\\.js)$/.test(args[0] ?? "") ? [...${JSON.stringify(extra)}, ...args] : args, options);
 syncBuiltinESMExports();`;
 }
 

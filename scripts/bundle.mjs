@@ -1,16 +1,27 @@
 #!/usr/bin/env node
 // Bundles the two processes every call starts, the CLI and the per-job supervisor, after tsc has
-// emitted dist/ (the library, its .d.ts, and the modules tests import stay tsc's). Node resolves,
-// reads and compiles each ESM file on its own: ~150 files cost a launch more than the code in them.
+// emitted dist/ (the library, its .d.ts, and the modules tests import stay tsc's). Each is one
+// CommonJS file: Node 20 resolves, reads, compiles and links each ES module on its own, and its
+// ESM loader has to boot first. On the bench VM (node -e 0: 60 ms) the supervisor booted in 87 ms
+// as an ESM bundle with its chunks and in 68 ms as one CommonJS file; `status` took 93 ms as ESM,
+// 81 ms as CommonJS and 74 ms with V8's code cache below (one file holding all of the MCP SDK and
+// zod instead took 104 ms, hence their staying in node_modules).
 //
-//   dist/cli.js, dist/supervisor/main.js   launchers: enable the compile cache, then import
-//   dist/bundle/{cli,supervisor}.js        esbuild's entry bundles (ESM, code splitting)
-//   dist/bundle/chunk-*.js                 shared code and every dynamically imported module
+//   dist/cli.js                  launcher (an ES module: the package is "type": "module"): compiles
+//                                dist/bundle/cli.cjs with the code cache dist/bundle/cli.cache
+//   dist/bundle/cli.cjs          the CLI; a `run` starts its supervisor first (src/launch/ahead.ts)
+//   dist/bundle/cli.cache        V8's code cache for it, written by one `list` run at build time; a
+//                                cache V8 rejects (another node, other flags) only costs a compile
+//   dist/bundle/supervisor.cjs   the supervisor, spawned directly (src/supervisor/spawn-supervisor.ts)
+//   dist/supervisor/main.js      launcher for that file, for whoever starts this path
+//   dist/bundle/inputs.json      the sources each file holds (test/integration/lazy-cli.test.ts)
 //
-// The launchers import the bundle dynamically: the compile cache only serves modules loaded after
-// module.enableCompileCache(), and a static import is compiled before the launcher's body runs.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+// A dynamic import() of our own code becomes a lazily evaluated part of the same file: it is
+// parsed with the rest but runs only when imported (esbuild names each such part by its source).
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -21,66 +32,97 @@ const DIST = join(ROOT, "dist");
 const OUT = join(DIST, "bundle");
 
 // Sources find package files (build/Release/*.node, package.json, skills/, schema/) and sibling
-// launchers relative to their own module URL, as tsc lays them out in dist/. In the bundle a
-// module lands in some file of dist/bundle/, so each `import.meta.url` is replaced by the URL its
+// launchers relative to their own module URL, as tsc lays them out in dist/. In the bundle every
+// module lands in a file of dist/bundle/, so each `import.meta.url` is replaced by the URL its
 // tsc-emitted twin would have; every bundle file sits one level below dist/, hence the "../".
+// CommonJS has no import.meta: the bundle's own URL is a constant of the banner (a require() in
+// the replacement would be renamed along with a local `require`).
 const tscUrls = {
   name: "tsc-import-meta-url",
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const twin = relative(SRC, args.path).replace(/\\/g, "/").replace(/\.ts$/, ".js");
       const source = await readFile(args.path, "utf8");
-      return { contents: source.replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(`../${twin}`)}, import.meta.url).href`), loader: "ts" };
+      return { contents: source.replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(`../${twin}`)}, __aeBundleUrl).href`), loader: "ts" };
     });
   },
 };
 
 rmSync(OUT, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: ROOT,
-  entryPoints: { cli: "src/cli.ts", supervisor: "src/supervisor/main.ts" },
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  chunkNames: "chunk-[hash]",
-  // koffi ships a .node file per platform and finds it relative to its own package (its docs:
-  // leave it to node_modules rather than bundle it); it is loaded with createRequire anyway.
-  external: ["koffi"],
-  // Bundled CommonJS dependencies call require() for Node's built-ins (commander, cross-spawn) and
-  // read __filename (write-file-atomic names its temp files with it): an ES module has neither.
-  banner: {
-    js: [
-      'import { createRequire as __aeCreateRequire } from "node:module";',
-      'import { fileURLToPath as __aeFileURLToPath } from "node:url";',
-      "const require = __aeCreateRequire(import.meta.url);",
-      "const __filename = __aeFileURLToPath(import.meta.url);",
-    ].join(" "),
-  },
-  legalComments: "none",
-  logLevel: "warning",
-  metafile: true,
-  plugins: [tscUrls],
-});
+const bundle = (entry, outfile, external) =>
+  build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile: join(OUT, outfile),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    // koffi ships a .node file per platform and finds it relative to its own package (its docs:
+    // leave it to node_modules rather than bundle it); it is loaded with createRequire anyway.
+    external: ["koffi", ...external],
+    banner: { js: 'const __aeBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+    plugins: [tscUrls],
+  });
+// Only `mcp` uses the MCP SDK and zod (1.2 MB with ajv): required from node_modules when it runs.
+const results = await Promise.all([
+  bundle("src/cli.ts", "cli.cjs", ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "zod", "zod/*"]),
+  bundle("src/supervisor/main.ts", "supervisor.cjs", []),
+]);
+const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
 
-const launcher = (shebang, bundle) =>
-  `${shebang}// Generated by scripts/bundle.mjs. The compile cache (Node >= 22.1; absent on older Nodes)
-// keeps V8's compiled code between runs; it must be on before the bundle is loaded.
-import module from "node:module";
+// The \`--\` keeps Node from reading agent-exec's own flags (src/cli.ts says why). The compile
+// cache (Node >= 22.1) serves modules required later (the MCP SDK); the bundle has its own cache.
+writeFileSync(
+  join(DIST, "cli.js"),
+  `#!/usr/bin/env -S node --
+// Generated by scripts/bundle.mjs: compiles bundle/cli.cjs with V8's code cache bundle/cli.cache.
+import module, { createRequire } from "node:module";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Script } from "node:vm";
+import { fileURLToPath } from "node:url";
 module.enableCompileCache?.();
-await import(${JSON.stringify(bundle)});
-`;
-// The \`--\` keeps Node from reading agent-exec's own flags (src/cli.ts says why).
-writeFileSync(join(DIST, "cli.js"), launcher("#!/usr/bin/env -S node --\n", "./bundle/cli.js"));
+const file = fileURLToPath(new URL("./bundle/cli.cjs", import.meta.url));
+const cacheFile = fileURLToPath(new URL("./bundle/cli.cache", import.meta.url));
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  // no cache: V8 compiles as usual
+}
+const script = new Script(module.wrap(readFileSync(file, "utf8").replace(/^#!.*/, "")), { filename: file, cachedData });
+if (process.env.AGENT_EXEC_WRITE_CODE_CACHE === "1") process.on("exit", () => writeFileSync(cacheFile, script.createCachedData()));
+const exports = {};
+script.runInThisContext()(exports, createRequire(file), { exports }, file, fileURLToPath(new URL("./bundle/", import.meta.url)));
+`,
+);
 chmodSync(join(DIST, "cli.js"), 0o755);
 mkdirSync(join(DIST, "supervisor"), { recursive: true });
-writeFileSync(join(DIST, "supervisor", "main.js"), launcher("", "../bundle/supervisor.js"));
+writeFileSync(
+  join(DIST, "supervisor", "main.js"),
+  `// Generated by scripts/bundle.mjs: the supervisor is dist/bundle/supervisor.cjs (spawn-supervisor.ts starts it directly).
+import { createRequire } from "node:module";
+createRequire(import.meta.url)("../bundle/supervisor.cjs");
+`,
+);
 
-// Which sources each bundle file holds, checkout-relative: what a process loads is the sources of
-// the bundle files it loads (test/integration/lazy-cli.test.ts reads this).
-const inputsOf = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, o]) => [relative(ROOT, join(ROOT, file)).replace(/\\/g, "/"), Object.keys(o.inputs)]));
+// The code cache holds what one run compiled: the commander program every verb builds, the
+// envelope, the root, a job listing. A verb's own code is compiled when it runs, as before.
+const scratch = mkdtempSync(join(tmpdir(), "agent-exec-bundle-"));
+try {
+  const warm = spawnSync(process.execPath, [join(DIST, "cli.js"), "--root", join(scratch, "jobs"), "list"], {
+    env: { ...process.env, AGENT_EXEC_WRITE_CODE_CACHE: "1" },
+    encoding: "utf8",
+  });
+  if (warm.status !== 0) throw new Error(`writing the code cache: list failed: ${warm.stdout}${warm.stderr}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const inputsOf = Object.fromEntries(Object.entries(outputs).map(([file, o]) => [relative(ROOT, join(ROOT, file)).replace(/\\/g, "/"), Object.keys(o.inputs)]));
 writeFileSync(join(OUT, "inputs.json"), `${JSON.stringify(inputsOf, null, 1)}\n`);
-const outputs = Object.entries(result.metafile.outputs).map(([file, o]) => `${relative(DIST, join(ROOT, file))} ${(o.bytes / 1024).toFixed(0)} KiB`);
-console.log(`agent-exec: bundled ${outputs.length} files into dist/bundle/ (${outputs.filter((o) => !o.startsWith("bundle/chunk-")).join(", ")})`);
+const sizes = Object.entries(outputs).map(([file, o]) => `${relative(DIST, join(ROOT, file))} ${(o.bytes / 1024).toFixed(0)} KiB`);
+console.log(`agent-exec: bundled ${sizes.join(", ")}; code cache bundle/cli.cache`);

@@ -436,14 +436,15 @@ function rejectBoth<A extends unknown[], O extends OptionValues, G extends Optio
   });
 }
 
-try {
+// No top-level await: the bundle is CommonJS (scripts/bundle.mjs), which has none.
+(async () => {
   const clap = clapCompletionRequest(process.argv.slice(2), process.env);
   if (clap) await printCandidates(clap);
   await program.parseAsync(process.argv.slice(2), { from: "user" });
-} catch (error) {
+})().catch((error) => {
   if (error instanceof CommanderError) {
     // Help and --version are not errors; everything else commander rejects is a usage error.
     process.exit(error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2);
   }
-  await fail(error);
-}
+  return fail(error);
+});

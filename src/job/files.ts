@@ -13,6 +13,8 @@ export const FULL_LOG = "full.log";
 export const LOG_FILES = [STDOUT_LOG, STDERR_LOG, FULL_LOG] as const;
 /** The workload's materialized stdin, when it has one. */
 export const STDIN_FILE = "stdin.bin";
+/** The supervisor's Unix socket: it closes every connection once the terminal state is written (src/observe/wake.ts). */
+export const WAKE_SOCKET = "wake.sock";
 /** The real --env pairs of a `create`d job with masked values, for start/restart (never in meta.json). */
 export const SECRETS_FILE = "secrets.json";
 /** The signal `kill` asked for (src/job/kill-request.ts): how a Windows supervisor knows it was killed. */

@@ -1,6 +1,8 @@
 import { watch, type FSWatcher } from "node:fs";
+import type { Readable } from "node:stream";
 import { STATE_FILE } from "../job/files.js";
 import { longInterval, longTimeout } from "../time.js";
+import { onWake } from "./wake.js";
 
 export interface WatchOptions {
   /** Give up after this long; null waits forever. */
@@ -11,16 +13,23 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** The files of the directory whose changes trigger a check (default: state.json alone). */
   names?: readonly string[];
+  /** A stream whose every line and whose end mean "check now" (a supervisor's stdout, to its launcher). */
+  wake?: Readable;
 }
 
 /**
  * Calls `check` now, whenever state.json in `dir` is replaced, and every `pollMs`, until it
  * returns a value (resolved) or the timeout passes or `signal` aborts (resolved with undefined). Event-driven, so
  * a terminal state is seen within milliseconds of being written, not after a poll interval.
+ * What announces a change (src/observe/wake.ts): the `wake` stream, else the supervisor's wake
+ * socket when only state.json matters, else (or once either has ended) a watch of the directory.
  */
 export function watchUntil<T>(dir: string, check: () => T | undefined, options: WatchOptions): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
+    let disconnect: (() => void) | undefined;
+    let stopPolling: (() => void) | undefined;
+    let cancelDeadline: (() => void) | undefined;
     let settled = false;
     const giveUp = () => {
       cleanup();
@@ -29,7 +38,9 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
     const cleanup = () => {
       settled = true;
       watcher?.close();
-      stopPolling();
+      disconnect?.();
+      options.wake?.off("data", tick).off("end", watchFiles);
+      stopPolling?.();
       cancelDeadline?.();
       options.signal?.removeEventListener("abort", giveUp);
     };
@@ -46,20 +57,35 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
         reject(error);
       }
     };
-    try {
-      // Log writes land in the same directory; by default only the rename that replaces state.json matters.
-      const names = options.names ?? [STATE_FILE];
-      watcher = watch(dir, (_event, name) => {
-        if (name === null || names.includes(name)) tick();
-      });
-      watcher.on("error", () => undefined); // polling still covers us
-    } catch {
-      watcher = undefined; // no watcher (e.g. inotify limit): polling alone
+    // Log writes land in the same directory; by default only the rename that replaces state.json matters.
+    const names = options.names ?? [STATE_FILE];
+    function watchFiles() {
+      if (settled || watcher) return;
+      try {
+        watcher = watch(dir, (_event, name) => {
+          if (name === null || names.includes(name)) tick();
+        });
+        watcher.on("error", () => undefined); // polling still covers us
+      } catch {
+        watcher = undefined; // no watcher (e.g. inotify limit): polling alone
+      }
+      tick(); // what changed before the watch began
     }
-    const stopPolling = longInterval(tick, options.pollMs);
-    const cancelDeadline = options.timeoutMs === null ? undefined : longTimeout(giveUp, options.timeoutMs);
     if (options.signal?.aborted) return giveUp();
-    options.signal?.addEventListener("abort", giveUp, { once: true });
+    // A job that is already over needs no watch at all.
     tick();
+    if (settled) return;
+    stopPolling = longInterval(tick, options.pollMs);
+    if (options.timeoutMs !== null) cancelDeadline = longTimeout(giveUp, options.timeoutMs);
+    options.signal?.addEventListener("abort", giveUp, { once: true });
+    if (options.wake) {
+      options.wake.on("data", tick).once("end", watchFiles);
+      tick(); // what changed before we listened
+    } else if (names.length === 1 && names[0] === STATE_FILE) {
+      disconnect = onWake(dir, tick, watchFiles);
+      if (!disconnect) watchFiles();
+    } else {
+      watchFiles();
+    }
   });
 }

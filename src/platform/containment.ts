@@ -50,11 +50,14 @@ export class Containment {
   private rootStart: string | null = null;
 
   private constructor(
-    readonly kind: ContainmentKind,
+    /** Final once the workload is spawned: a cgroup the supervisor could not enter falls back then. */
+    public kind: ContainmentKind,
     private readonly tree: ProcessTreeBackend,
     /** cgroup: [path below the mount, absolute directory, the supervisor's own directory]. */
-    private readonly cgroup: { path: string; dir: string; home: string } | null,
+    private cgroup: { path: string; dir: string; home: string } | null,
     private readonly jobObject: string | null = null,
+    /** AGENT_EXEC_CONTAINMENT=cgroup: no fallback when the cgroup cannot be entered. */
+    private readonly cgroupForced = false,
   ) {}
 
   /** Decides and prepares the job's containment; throws (with why) when a forced kind cannot be had. */
@@ -66,12 +69,11 @@ export class Containment {
     if (forced !== "subreaper") {
       const made = createJobCgroup(jobId);
       const mount = cgroup2Mount();
+      // Whether this process may enter it is learnt at the spawn: each move costs the kernel an
+      // RCU grace period (4-20 ms on the bench VM), so there is no trial move in and out first.
       if ("path" in made && mount) {
         const cgroup = { path: made.path, dir: join(mount, made.path), home: join(mount, ownCgroup()!) };
-        const refused = tryMoveInAndOut(cgroup);
-        if (!refused) return new Containment("cgroup", tree, cgroup);
-        removeCgroup(cgroup.dir);
-        if (forced === "cgroup") throw new Error(`AGENT_EXEC_CONTAINMENT=cgroup, but ${refused}`);
+        return new Containment("cgroup", tree, cgroup, null, forced === "cgroup");
       }
       if (forced === "cgroup") throw new Error(`AGENT_EXEC_CONTAINMENT=cgroup, but ${"unavailable" in made ? made.unavailable : "no cgroup v2 mount"}`);
     }
@@ -86,13 +88,21 @@ export class Containment {
    * can signal the cgroup before the workload's pid is recorded, by which time we are out again.
    */
   spawn(start: () => ChildProcess): ChildProcess {
-    if (!this.cgroup) return this.adopt(start());
-    enterCgroup(this.cgroup.dir);
-    try {
-      return this.adopt(start());
-    } finally {
-      enterCgroup(this.cgroup.home);
+    if (this.cgroup) {
+      const refused = tryEnter(this.cgroup.dir);
+      if (!refused) {
+        try {
+          return this.adopt(start());
+        } finally {
+          enterCgroup(this.cgroup.home); // back where we were a moment ago: allowed, as we just left it
+        }
+      }
+      removeCgroup(this.cgroup.dir);
+      this.cgroup = null;
+      if (this.cgroupForced) throw new Error(`AGENT_EXEC_CONTAINMENT=cgroup, but ${refused}`);
+      this.kind = this.tree.becomeSubreaper() ? "subreaper" : "process-group";
     }
+    return this.adopt(start());
   }
 
   private adopt(child: ChildProcess): ChildProcess {
@@ -188,14 +198,13 @@ export class Containment {
  * ancestor; a delegated subtree may allow mkdir and still refuse that. Found out now, before
  * anything is spawned, so the job falls back to the subreaper instead of failing at the spawn.
  */
-function tryMoveInAndOut(cgroup: { dir: string; home: string }): string | null {
+function tryEnter(dir: string): string | null {
   try {
-    enterCgroup(cgroup.dir);
+    enterCgroup(dir);
+    return null;
   } catch (error) {
-    return `cannot move into ${cgroup.dir}: ${(error as Error).message}`;
+    return `cannot move into ${dir}: ${(error as Error).message}`;
   }
-  enterCgroup(cgroup.home); // back where we were a moment ago: allowed, as we just left it
-  return null;
 }
 
 /** Exited, unreaped children of this process, from /proc (an adopted orphan's parent is any of our threads). */

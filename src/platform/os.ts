@@ -28,6 +28,9 @@ export const WINDOWS_COMMAND_LINES = WINDOWS;
 /** The config.toml `[shell]` key that applies here. */
 export const SHELL_CONFIG_KEY: "windows" | "unix" = WINDOWS ? "windows" : "unix";
 
+/** A Unix domain socket can be bound to a path in a job directory (Node binds a named pipe on Windows). */
+export const PATH_SOCKETS = !WINDOWS;
+
 /** /proc lists every process with its parent, group and start time (Linux). */
 export const PROC_FS = PLATFORM === "linux";
 

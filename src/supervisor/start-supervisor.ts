@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { takeAhead } from "../launch/ahead.js";
 import { watchUntil } from "../observe/watch.js";
 import type { JobDir } from "../store/job-dir.js";
 import { failedToStart, supervisorSpawned } from "../job/transitions.js";
 import type { StateRecord } from "../store/types.js";
 import { processStartTime } from "../platform/process-info.js";
 import type { LaunchSecrets } from "./supervise.js";
-
-const SUPERVISOR_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+import { spawnSupervisor } from "./spawn-supervisor.js";
 // A supervisor that has not started the workload by then is presumed stuck (a hung disk, a frozen VM).
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 // At most this many supervisors of one process are starting at a time (the CLI starts one; a
@@ -42,16 +40,8 @@ export async function startSupervisor(dir: JobDir, secrets: LaunchSecrets): Prom
 }
 
 async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<StateRecord> {
-  const child = spawn(process.execPath, [SUPERVISOR_MAIN, "_supervise", dir.id, "--root", dir.root], {
-    detached: true,
-    stdio: ["pipe", "ignore", "ignore"],
-    windowsHide: true,
-  });
-  let exited: string | undefined;
-  let spawnError: Error | undefined;
-  child.once("exit", (code, signal) => (exited = signal ?? `exit code ${code}`));
-  child.once("error", (error) => (spawnError = error));
-  child.stdin!.on("error", () => undefined); // a supervisor that died early is reported below
+  const started = takeAhead(dir.id, dir.root) ?? spawnSupervisor(dir.id, dir.root);
+  const { child } = started;
   // Recorded before the secrets are sent (the supervisor waits for them), so a launcher killed
   // from here on leaves a job whose supervisor readers can see (src/observe/abandoned.ts).
   if (child.pid) dir.writeState(supervisorSpawned(dir.readState(), child.pid, processStartTime(child.pid)));
@@ -63,12 +53,13 @@ async function handshake(dir: JobDir, secrets: LaunchSecrets): Promise<StateReco
     () => {
       const state = dir.readState();
       if (state.job.status !== "created") return state;
-      if (spawnError) return fail(dir, state, `could not start the supervisor: ${spawnError.message}`);
-      if (exited) return fail(dir, state, `the supervisor ended (${exited}) before starting the workload; see supervisor.log`);
+      if (started.error) return fail(dir, state, `could not start the supervisor: ${started.error.message}`);
+      if (started.exited) return fail(dir, state, `the supervisor ended (${started.exited}) before starting the workload; see supervisor.log`);
       return undefined;
     },
-    { timeoutMs: HANDSHAKE_TIMEOUT_MS, pollMs: 20 },
+    { timeoutMs: HANDSHAKE_TIMEOUT_MS, pollMs: 20, wake: child.stdout! },
   );
+  child.stdout!.destroy(); // nothing more is read from it: it must not keep this process alive
   if (outcome) return outcome;
   if (child.pid) process.kill(child.pid, "SIGKILL");
   const state = dir.readState();

@@ -24,6 +24,7 @@ import { faults, writeUntilDone } from "./fault-log.js";
 import { LogPump } from "./log-pump.js";
 import { spawnCommand } from "../platform/spawn-command.js";
 import { noteLateStart } from "../job/late-starts.js";
+import { Waiters, wakeSocketPath } from "../observe/wake.js";
 
 // After the root process exits, output it wrote is normally already in the pipes; this is how long
 // we wait for EOF before writing the terminal state anyway (a grandchild may hold the pipes open).
@@ -56,11 +57,14 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
   };
   const gone = () => !existsSync(dir.path);
   const record = (state: StateRecord) => writeUntilDone(STATE_FILE, () => dir.writeState(state), gone);
+  const waiters = new Waiters(wakeSocketPath(dir.path));
   const failed = async (reason: string) => {
     const at = now();
     const state = failedToStart(base, reason, at, at);
     noteLateStart(dir.root, dir.id, at);
-    if (await record(state)) await deliverCompletion(dir, state, sinkTimeout, current);
+    const written = await record(state);
+    waiters.announce();
+    if (written) await deliverCompletion(dir, state, sinkTimeout, current);
   };
   if (!secrets) return failed("launch interrupted: the launching process ended before handing over the job's environment; nothing ran");
   // meta.json may have been edited by hand: its durations obey the rule a flag's does.
@@ -90,15 +94,22 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     return failed((error as Error).message); // a log or stdin.bin that is a link is never followed
   }
   const { file, args, options } = workloadCommand(meta.shell_wrapper, meta.command);
-  const child = containment.spawn(() =>
-    spawnCommand(file, args, {
-      ...options,
-      cwd: meta.cwd,
-      env: workloadEnv(meta.shell_wrapper, env),
-      stdio: [stdin ?? "ignore", "pipe", "pipe"],
-      windowsHide: true,
-    }),
-  );
+  let child: ChildProcess;
+  try {
+    child = containment.spawn(() =>
+      spawnCommand(file, args, {
+        ...options,
+        cwd: meta.cwd,
+        env: workloadEnv(meta.shell_wrapper, env),
+        stdio: [stdin ?? "ignore", "pipe", "pipe"],
+        windowsHide: true,
+      }),
+    );
+  } catch (error) {
+    if (stdin !== undefined) closeSync(stdin);
+    closeAll(fds);
+    return failed((error as Error).message); // nothing started: a forced cgroup it could not enter, a spawn that threw
+  }
   const spawnError = await spawned(child);
   if (stdin !== undefined) closeSync(stdin); // the workload has its own copy
   if (spawnError) {
@@ -130,7 +141,9 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     new LogPump(child.stderr!, { fd: fds.stderr, name: STDERR_LOG }, { fd: fds.full, name: fullName }, "STDERR", observe("stderr")),
   ];
   noteLateStart(dir.root, dir.id, startedAt); // before started_at is recorded, for list's order
+  waiters.listen(); // before `running`: a reader that sees it can connect
   await record(running);
+  waiters.announce();
   const enforcer = new TreeEnforcer({ pid, windowsJobName, supervisorPid: process.pid }, running.pid_start, containment);
   const timers = startTimers(meta, dir, running, enforcer);
   const forward = (name: NodeJS.Signals) => void enforcer.send(resolveSignal(name));
@@ -161,6 +174,7 @@ export async function supervise(dir: JobDir, secrets: LaunchSecrets | undefined)
     },
     gone,
   );
+  waiters.release();
 
   await enforcer.settled();
   await Promise.race([allDone, sleep(LINGER_DRAIN_MS)]);

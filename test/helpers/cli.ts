@@ -53,15 +53,17 @@ export function cliAsync(args: string[], options: CliOptions = {}): Promise<CliR
 }
 
 /**
- * True once process `pid` holds an inotify instance: a CLI that waits on a job (wait, run/start
- * with --until) watches the job directory, so it is waiting from then on. An event to wait for
- * instead of a guess at how long the CLI takes to start.
+ * True once process `pid` holds an inotify instance or a socket beyond its stdio: a CLI that
+ * waits on a job (wait, run/start with --until) is connected to its supervisor's wake socket or
+ * watches the job directory (src/observe/wake.ts), so it is waiting from then on. An event to wait
+ * for instead of a guess at how long the CLI takes to start.
  */
 export function isWatching(pid: number): boolean {
   try {
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:inotify";
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        return target === "anon_inode:inotify" || (Number(fd) > 2 && target.startsWith("socket:"));
       } catch {
         return false; // closed meanwhile
       }

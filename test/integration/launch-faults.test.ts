@@ -68,7 +68,8 @@ describe("an interrupted launch", () => {
     // the job keeps running after its launcher answered
     const pid = fx.readState(early.id).pid;
     expect(isAlive(pid)).toBe(true);
-    expect(processesWithArgv(["sleep", "3901"])).toContain(pid);
+    // the recorded pid is the login shell until it has exec'ed the command
+    await eventually(() => processesWithArgv(["sleep", "3901"]).includes(pid));
 
     // while watching a running job
     const child = spawn(process.execPath, ["--", CLI, "--root", fx.root, "run", "--until", "30", "--", "sleep", "3902"], { cwd: fx.work });

@@ -1,32 +1,37 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { ok, useJobFixture } from "../helpers/jobs.js";
 
-// The CLI imports a verb's command function only when that verb runs (docs/ARCHITECTURE.md, CLI):
-// a module-load hook records every file the CLI process loads.
+// The CLI imports a verb's command function only when that verb runs (docs/ARCHITECTURE.md, CLI).
+// dist/cli.js runs one CommonJS bundle (scripts/bundle.mjs) in which every module is a lazily
+// evaluated part named by its source ("src/commands/status.ts", "node_modules/smol-toml/…"); V8's
+// coverage of one CLI run says which parts ran, and lists every other file the process loaded.
 const fx = useJobFixture();
 const CHECKOUT = resolve(import.meta.dirname, "../..");
-const LOAD_HOOK = `import { appendFileSync } from "node:fs";
-export async function load(url, context, next) {
-  if (url.startsWith("file:")) appendFileSync(process.env.AGENT_EXEC_TEST_LOADED, url + "\\n");
-  return next(url, context);
-}`;
-const REGISTER = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(LOAD_HOOK)}`)});`;
-
-// dist/cli.js runs esbuild's bundle (scripts/bundle.mjs): a loaded bundle file stands for the
-// sources it holds, named as tsc emits them (src/x.ts as dist/x.js).
-const BUNDLED: Record<string, string[]> = JSON.parse(readFileSync(join(CHECKOUT, "dist/bundle/inputs.json"), "utf8"));
+const BUNDLE = join(CHECKOUT, "dist/bundle/cli.cjs");
 const asEmitted = (source: string) => (source.startsWith("src/") ? `dist/${source.slice(4).replace(/\.ts$/, ".js")}` : source);
-const sourcesOf = (path: string): string[] => BUNDLED[path]?.map(asEmitted) ?? [path];
 
-/** The checkout-relative paths of the modules `agent-exec <args>` loads (bundled ones as their sources). */
+interface Coverage {
+  result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
+}
+
+/** The checkout-relative paths of the modules `agent-exec <args>` evaluated (bundled ones as their sources, tsc-named). */
 function modulesLoaded(args: string[]): string[] {
-  const out = join(fx.scratch(), "loaded.txt");
-  const env = { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, AGENT_EXEC_TEST_LOADED: out };
-  ok(fx.x(args, { env }), args[0]!);
-  return readFileSync(out, "utf8").trim().split("\n").flatMap((url) => sourcesOf(relative(CHECKOUT, fileURLToPath(url))));
+  const dir = fx.scratch();
+  ok(fx.x(args, { env: { NODE_V8_COVERAGE: dir } }), args[0]!);
+  const loaded: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const coverage = JSON.parse(readFileSync(join(dir, name), "utf8")) as Coverage;
+    for (const script of coverage.result) {
+      if (!script.url.startsWith("file:")) continue;
+      const path = fileURLToPath(script.url);
+      if (path !== BUNDLE) loaded.push(relative(CHECKOUT, path));
+      else for (const fn of script.functions) if (/^(src|node_modules)\//.test(fn.functionName) && fn.ranges[0]!.count > 0) loaded.push(asEmitted(fn.functionName));
+    }
+  }
+  return loaded;
 }
 
 test("status loads status's code and none of launch, the supervisor, config.toml, gc, kill or the server", () => {

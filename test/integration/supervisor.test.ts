@@ -6,13 +6,24 @@ import { CLI, eventually } from "../helpers/cli.js";
 import { ok, processesWithArgv, useJobFixture } from "../helpers/jobs.js";
 import { processesMatching } from "../helpers/procs.js";
 
-// Sleep durations 3704-3706 belong to this file.
-const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706"]);
+// Sleep durations 3704-3707 belong to this file.
+const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706", "sleep 3707"]);
 
 const SUBREAPER = resolve(import.meta.dirname, "../helpers/subreaper.mjs");
 const TERMINAL = ["exited", "killed", "failed"];
 
 describe("supervisor", () => {
+  // The supervisor is its own bundle (dist/bundle/supervisor.cjs): it must find the addon where the
+  // CLI does, not fall back to koffi (a bundling slip once sent it there, 0.7 MiB more per job).
+  test("loads the process-tree backend doctor reports", async () => {
+    const backend = ok(fx.x(["doctor"]), "doctor").backend.name as string;
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sleep", "3707"]), "run");
+    const supervisor = fx.readState(job_id).supervisor_pid as number;
+    const file = backend === "addon" ? "agent_exec.node" : "koffi.node";
+    await eventually(() => readFileSync(`/proc/${supervisor}/maps`, "utf8").includes(file));
+    if (backend === "addon") expect(readFileSync(`/proc/${supervisor}/maps`, "utf8")).not.toContain("koffi.node");
+  });
+
   test("a grandchild holding the pipes does not keep the job running", async () => {
     const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", "sleep 3704 &"]), "run");
     const s = await fx.settledStatus(job_id);

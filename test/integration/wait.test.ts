@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { eventually, isWatching, type CliResult } from "../helpers/cli.js";
@@ -65,6 +65,34 @@ describe("wait", () => {
     const w = ok(await endWhileWaiting(fx.xAsync(["wait", job_id, "--forever"])), "wait");
     expect(w.state).toBe("exited");
     expect(w.exit_code).toBe(0);
+    expect(w.stdout_total_bytes).toBe(5);
+  });
+
+  // A process that ever had an inotify watch pays for its teardown when it exits (src/observe/wake.ts).
+  test("wait is woken by the supervisor's socket, not a directory watch, and the socket goes with the run", async () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", `${UNTIL_GO}; echo done`]), "run");
+    const socket = join(fx.root, job_id, "wake.sock");
+    expect(existsSync(socket)).toBe(true);
+    const waiting = fx.xAsync(["wait", job_id, "--forever"]);
+    await eventually(() => isWatching(waiting.pid));
+    const fds = readdirSync(`/proc/${waiting.pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${waiting.pid}/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    });
+    expect(fds).not.toContain("anon_inode:inotify");
+    writeFileSync(join(fx.work, "go"), "");
+    expect(ok(await waiting, "wait").state).toBe("exited");
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  test("without the wake socket, wait watches the directory and still sees the end", async () => {
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--", "sh", "-c", `${UNTIL_GO}; echo done`]), "run");
+    rmSync(join(fx.root, job_id, "wake.sock")); // as a job started by an older version has none
+    const w = ok(await endWhileWaiting(fx.xAsync(["wait", job_id, "--forever"])), "wait");
+    expect(w.state).toBe("exited");
     expect(w.stdout_total_bytes).toBe(5);
   });
 

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decodeTime, ulid } from "ulid";
 import { LAUNCH_LOCK, STATE_FILE } from "../../src/job/files.js";
+import { idTimeMs } from "../../src/job/late-starts.js";
 import { outcomeOf, project } from "../../src/job/projection.js";
 import { readJob, readJobState } from "../../src/job/read.js";
 import { jobState, reportedRecord, type JobState } from "../../src/job/state.js";
@@ -178,5 +180,16 @@ describe("project: one projection from a record to output", () => {
     });
     const failed = project(failedToStart(spawned(), "no such file", T2));
     expect(failed).toEqual({ state: "failed", finished_at: T2, reason: "no such file", updated_at: T2 });
+  });
+});
+
+describe("idTimeMs", () => {
+  it("reads an id's time as ulid's decodeTime does, and nothing from a hex id or beyond the range", () => {
+    for (const ms of [0, 1, 1_700_000_000_123, Date.now(), 2 ** 48 - 1]) {
+      const id = ulid(ms);
+      expect(idTimeMs(id), id).toBe(decodeTime(id));
+    }
+    expect(idTimeMs("8ZZZZZZZZZ0000000000000000")).toBeUndefined();
+    expect(idTimeMs("0123456789abcdef0123456789abcdef")).toBeUndefined();
   });
 });

@@ -174,11 +174,14 @@ export async function warmCli() {
   const code = `
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
     const cliUrl = new URL("cli.js", dist);
-    // cli.js imports its bundle (scripts/bundle.mjs), which runs the CLI when imported, and the
-    // bundle imports each verb's command function only when it runs: load every chunk now.
-    const { readdirSync } = await import("node:fs");
-    const bundleUrl = new URL("bundle/", dist);
-    for (const f of readdirSync(bundleUrl)) if (f.startsWith("chunk-") && f.endsWith(".js")) await import(new URL(f, bundleUrl).href);
+    // cli.js compiles its one-file bundle (scripts/bundle.mjs) and runs it at once: compile the
+    // same source under the same name now, so that its compile is a hit in V8's in-process cache.
+    const { readFileSync } = await import("node:fs");
+    const { Script } = await import("node:vm");
+    const { default: nodeModule } = await import("node:module");
+    const { fileURLToPath } = await import("node:url");
+    const bundle = fileURLToPath(new URL("bundle/cli.cjs", dist));
+    new Script(nodeModule.wrap(readFileSync(bundle, "utf8").replace(/^#!.*/, "")), { filename: bundle });
     await (await import(new URL("platform/process-tree.js", dist).href)).processTree();
     process.stdout.write("ready\\n");
     let line = "";

@@ -1,0 +1,66 @@
+import { reserveJobId } from "../store/job-id.js";
+import { resolveRoot } from "../store/root.js";
+import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-supervisor.js";
+
+// `run` starts a supervisor: a second node, whose boot (~60 ms on the bench VM) came after the
+// CLI's own boot and its definition of the job. So the launcher (dist/cli.js, scripts/bundle.mjs)
+// calls startAhead before it loads the CLI: when the command line is a `run`, the supervisor is
+// spawned at once with a reserved job id and the root the CLI will resolve, and boots while the
+// CLI loads and defines the job; it waits for its launch secrets on stdin. The handshake takes it
+// only if the job it defines has that id and root; anything else (a usage error, a root given in
+// a way this scan misreads, an id collision) lets it go: its stdin closes without a byte, and it
+// exits without touching the store (supervisor/main.ts).
+
+let ahead: SupervisorProcess | undefined;
+
+/** Starts the supervisor of the job `args` (the CLI's arguments) will run, if they name `run`. */
+export function startAhead(args: readonly string[]): void {
+  const scan = scanRun(args);
+  if (!scan) return;
+  try {
+    const root = resolveRoot(scan.root);
+    ahead = spawnSupervisor(reserveJobId(), root);
+  } catch {
+    return; // the CLI reports a bad root itself
+  }
+  // It must not keep the CLI alive: a CLI that never launches exits, and that closes the stdin.
+  ahead.child.unref();
+  for (const stream of [ahead.child.stdin, ahead.child.stdout]) (stream as unknown as { unref?: () => void })?.unref?.();
+}
+
+/** The supervisor started ahead for exactly this job, if any; one started for another is let go. */
+export function takeAhead(id: string, root: string): SupervisorProcess | undefined {
+  const taken = ahead;
+  ahead = undefined;
+  if (!taken) return undefined;
+  if (taken.id === id && taken.root === root) return taken;
+  taken.child.stdin!.end(); // an empty stdin: nothing to supervise
+  taken.child.stdout!.destroy();
+  return undefined;
+}
+
+/**
+ * `[--root R | --yaml | -v…]… run [options…] [--] command…`: whether it is a run, and its --root
+ * (run's own wins, as in the CLI). Options after the verb are scanned up to `--`; a value that
+ * only looks like --root yields a root the CLI does not use, and the supervisor is let go.
+ */
+function scanRun(args: readonly string[]): { root?: string } | undefined {
+  let root: string | undefined;
+  let i = 0;
+  const rootAt = (j: number): number => {
+    const arg = args[j]!;
+    if (arg === "--root") {
+      root = args[j + 1];
+      return j + 2;
+    }
+    if (arg.startsWith("--root=")) root = arg.slice("--root=".length);
+    return j + 1;
+  };
+  while (i < args.length && args[i]!.startsWith("-")) i = rootAt(i);
+  if (args[i] !== "run") return undefined;
+  for (i++; i < args.length && args[i] !== "--"; ) {
+    if (args[i] === "-h" || args[i] === "--help") return undefined;
+    i = rootAt(i);
+  }
+  return { root };
+}
