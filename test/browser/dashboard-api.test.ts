@@ -62,6 +62,7 @@ describe("dashboard endpoints", () => {
     const events: { event: string; data: any }[] = [];
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
+    let appended = false;
     let killed = false;
     for (;;) {
       const { value, done } = await reader.read();
@@ -74,8 +75,13 @@ describe("dashboard endpoints", () => {
         events.push({ event: event!, data: JSON.parse(data!) });
       }
       const out = events.filter((e) => e.event === "output" && e.data.stream === "stdout").map((e) => e.data.text).join("");
-      if (!killed && out.includes("\n")) {
+      if (!appended && out.includes("\n")) {
         appendFileSync(join(fx.jobDir(id), "stdout.log"), "appended\n"); // as the supervisor appends
+        appended = true;
+      }
+      // Killed once the appended line has arrived, so the killed state is the last thing before
+      // the end (output the server reads after seeing the state would come after it).
+      if (!killed && out.includes("appended\n")) {
         killed = true;
         expect(fx.x(["kill", id]).code).toBe(0);
       }
