@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, test } from "vitest";
 import { CLI, cli, eventually } from "../helpers/cli.js";
-import { failed, ok, useJobFixture } from "../helpers/jobs.js";
+import { failed, ok, processesWithArgv, useJobFixture } from "../helpers/jobs.js";
 import { ajv, SHIPPED } from "../helpers/schema.js";
 
 // Every envelope a real command prints must validate against the shipped schema, and each response
@@ -112,7 +112,8 @@ describe("schema", { timeout: 180_000 }, () => {
   test("kill responses with escalated_to and with a hint validate", async () => {
     const stubborn = () => ok(f.x(["run", "--no-wait", "--", "sh", "-c", "trap '' TERM; sleep 3793"]), "run").job_id;
     const [first, second] = [stubborn(), stubborn()];
-    await eventually(() => f.readState(first).pgid && f.readState(second).pgid, 20_000);
+    // Both sleeps running means both traps are set: a TERM before that would end a shell at once.
+    await eventually(() => processesWithArgv(["sleep", "3793"]).length === 2, 20_000);
     const escalated = ok(f.x(["kill", "--grace", "0.3", first]), "kill");
     expect(escalated.escalated_to).toBe("SIGKILL");
     const hinted = ok(f.x(["kill", second]), "kill");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { readJsonIfThere } from "../helpers/files.js";
-import { useJobFixture } from "../helpers/jobs.js";
+import { processesWithArgv, useJobFixture } from "../helpers/jobs.js";
 import { serversEndedAfterEach } from "../helpers/servers.js";
 
 // Sleep durations 3661-3669 belong to this file. Only 127.0.0.1 traffic.
@@ -523,7 +523,8 @@ describe("serve", () => {
   test("POST /kill/{id} takes grace (body or query): SIGKILL for a job still running after it", async () => {
     const s = await started();
     const job = await call(`${s.url}/exec`, { method: "POST", json: { command: "trap '' TERM; sleep 3664", wait: false } });
-    await eventually(() => fx.readState(job.body.job_id).pgid, 20_000);
+    // The sleep running means the trap is set: a TERM before it would end the shell at once.
+    await eventually(() => processesWithArgv(["sleep", "3664"]).length > 0, 20_000);
     const bad = await call(`${s.url}/kill/${job.body.job_id}?grace=-1`, { method: "POST" });
     expect(bad.body).toMatchObject({ ok: false, error: { code: "invalid_argument" } });
     const wrongType = await call(`${s.url}/kill/${job.body.job_id}`, { method: "POST", json: { grace: "1" } });
