@@ -42,6 +42,7 @@ function expected(filter: (meta: any, state: any) => boolean, limit = 50): strin
 describe("list reads only what it prints", () => {
   test("newest first across 150 jobs, with limits, tags, states and directories, as reading them all gives", async () => {
     const template = ok(fx.x(["run", "--", "true"]), "run").job_id;
+    await fx.finishedSupervisor(template); // until then the directory also holds its wake.sock
     const other = fx.scratch();
     const now = Date.now();
     // Made 1 s apart, newest first; every third tagged "third", every fifth from another
@@ -90,6 +91,7 @@ describe("list reads only what it prints", () => {
 
   test("a job started long after it was made lists first: the supervisor marks it", async () => {
     const template = ok(fx.x(["run", "--", "true"]), "run").job_id;
+    await fx.finishedSupervisor(template); // until then the directory also holds its wake.sock
     for (let i = 0; i < 60; i++) copyJob(template, ulidAt(Date.now() - 120_000 + i * 1000, i), Date.now() - 120_000 + i * 1000);
     const made = ok(fx.x(["create", "--", "true"]), "create").job_id;
     // The same definition under an id made an hour ago, then started now.
