@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { reserveJobId } from "../store/job-id.js";
 import { resolveRoot } from "../store/root.js";
 import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-supervisor.js";
@@ -25,7 +26,8 @@ export function startAhead(args: readonly string[]): void {
   }
   // It must not keep the CLI alive: a CLI that never launches exits, and that closes the stdin.
   ahead.child.unref();
-  for (const stream of [ahead.child.stdin, ahead.child.stdout]) (stream as unknown as { unref?: () => void })?.unref?.();
+  // Both are pipes, so sockets (the ChildProcess types call them plain streams).
+  for (const stream of [ahead.child.stdin, ahead.child.stdout]) (stream as Socket | null)?.unref();
 }
 
 /** The supervisor started ahead for exactly this job, if any; one started for another is let go. */

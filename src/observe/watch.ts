@@ -79,8 +79,8 @@ export function watchUntil<T>(dir: string, check: () => T | undefined, options: 
     if (options.timeoutMs !== null) cancelDeadline = longTimeout(giveUp, options.timeoutMs);
     options.signal?.addEventListener("abort", giveUp, { once: true });
     if (options.wake) {
+      // A line written since the first check waits in the pipe and arrives once we listen.
       options.wake.on("data", tick).once("end", watchFiles);
-      tick(); // what changed before we listened
     } else if (names.length === 1 && names[0] === STATE_FILE) {
       disconnect = onWake(dir, tick, watchFiles);
       if (!disconnect) watchFiles();
