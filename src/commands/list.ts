@@ -2,7 +2,8 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
 import { project } from "../job/projection.js";
-import { readJobState } from "../job/read.js";
+import { readJob } from "../job/read.js";
+import { reportedRecord } from "../job/state.js";
 import { liveProcessesField, memo, procTable, type LiveProcesses } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
@@ -94,16 +95,24 @@ async function summarize(dir: JobDir, scope: string | undefined, procs: () => Re
   }
   if (scope !== undefined && meta.cwd !== scope) return undefined;
   const base = { job_id: dir.id, command: meta.command, cwd: meta.cwd, created_at: meta.created_at, tags: meta.tags ?? [] };
-  let state;
+  let job;
   try {
-    state = readJobState(dir);
+    job = readJob(dir);
   } catch {
     return { ...base, state: "unknown" };
   }
+  const state = reportedRecord(job);
   const view = project(state);
   const { exit_code, signal, started_at, finished_at, updated_at, reason } = view;
   const shown = definedOnly({ exit_code, signal, started_at, finished_at, updated_at, reason });
-  return { ...base, state: view.state, ...shown, ...(await liveProcessesField(state, procs)) };
+  return { ...base, state: rowState(job, view.state), ...shown, ...(await liveProcessesField(state, procs)) };
+}
+
+// A running job written by the reference (no supervisor recorded) whose workload is gone has no
+// one who could have seen how it ended: 0.2.31's list calls it `unknown`. Ours always records a
+// supervisor, and a lost one reads as `failed` with the reason, as status and wait say.
+function rowState(job: ReturnType<typeof readJob>, reported: ListState): ListState {
+  return job.status === "orphaned" && !job.record.supervisor_pid ? "unknown" : reported;
 }
 
 // The shortest prefix (at least 12 characters) that tells each listed job apart from the others.

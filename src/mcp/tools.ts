@@ -32,10 +32,14 @@ export function untilBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): UntilB
   return { defaultSeconds: read(UNTIL_ENV.default), maxSeconds: read(UNTIL_ENV.max) };
 }
 
-/** The requested (or defaulted) until, checked by the one duration rule, then capped. */
+/**
+ * The requested (or defaulted) until, checked by the one duration rule, then capped. A whole
+ * number of seconds, as 0.2.31's MCP schema says (the CLI's --until also takes fractions).
+ */
 function effectiveUntil(requested: number | undefined, fallback: number, budget: UntilBudget): number {
   const seconds = requested ?? budget.defaultSeconds ?? fallback;
   secondsToMs(seconds, "until");
+  if (!Number.isInteger(seconds)) throw new AgentExecError("invalid_argument", `until ${seconds}: expected a whole number of seconds`);
   return budget.maxSeconds === undefined ? seconds : Math.min(seconds, budget.maxSeconds);
 }
 
@@ -60,7 +64,7 @@ export const runInput = z
     cwd: z.string().optional().describe("working directory (default: the server's)"),
     env: z.record(z.string(), z.string()).optional().describe("variables set on top of the server's environment"),
     timeout: z.number().optional().describe("seconds after which the job's whole tree is ended (0 = never)"),
-    until: z.number().optional().describe("seconds to watch the job before answering; it keeps running after"),
+    until: z.number().optional().describe("whole seconds to watch the job before answering; it keeps running after"),
     stdin: z
       .string()
       .optional()
@@ -86,7 +90,7 @@ export const tailInput = z.object({
 
 export const waitInput = z.object({
   job_id: jobId,
-  until: z.number().optional().describe("seconds to wait at most (default 30); the job keeps running after"),
+  until: z.number().optional().describe("whole seconds to wait at most (default 30); the job keeps running after"),
   ...observeFields,
 });
 

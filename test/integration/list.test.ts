@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -75,6 +76,23 @@ describe("list", () => {
     expect(l.jobs[0]).toMatchObject({ job_id, state: "unknown" });
     // the unknown state is filterable
     expect(ids(ok(fx.x(["list", "--all", "--state", "unknown"]), "list"))).toEqual([job_id]);
+  });
+
+  test("a running job written by the reference whose workload is gone is unknown, and not in ps", () => {
+    // 0.2.31's own state.json: no supervisor_pid, a pid that has exited (this test's own child).
+    const dead = spawnSync("sh", ["-c", "exit 0"]).pid!;
+    const id = "stale-running-dead-pid";
+    const dir = join(fx.root, id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "meta.json"), JSON.stringify({ job: { id }, schema_version: "0.1", command: ["sleep", "999"], created_at: "2026-01-01T00:00:00Z", root: fx.root, env_keys: [], cwd: fx.work, tags: [], inherit_env: true }));
+    writeFileSync(join(dir, "state.json"), JSON.stringify({ job: { id, status: "running", started_at: "2026-01-01T00:00:01Z" }, result: { exit_code: null, signal: null, duration_ms: null }, pid: dead, updated_at: "2026-01-01T00:00:02Z" }));
+    const row = ok(fx.x(["list", "--all"]), "list").jobs.find((j: any) => j.job_id === id);
+    expect(row).toMatchObject({ state: "unknown" });
+    expect(row.reason).toContain("no supervisor recorded");
+    expect(ids(ok(fx.x(["ps", "--all"]), "list"))).not.toContain(id);
+    expect(ids(ok(fx.x(["list", "--all", "--state", "unknown"]), "list"))).toEqual([id]);
+    // status keeps its own vocabulary: failed, with the same reason.
+    expect(ok(fx.x(["status", id]), "status")).toMatchObject({ state: "failed", reason: row.reason });
   });
 
   test("a missing root is an empty list", () => {

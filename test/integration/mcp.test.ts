@@ -102,7 +102,7 @@ describe("agent-exec mcp", () => {
     const tail = await okCall(client, "tail", { job_id: id, lines: 1, max_bytes: 128 });
     expect(tail).toMatchObject({ stdout: "second\n", stdout_range: [6, 13], stdout_total_bytes: 13, stderr_total_bytes: 0 });
 
-    const waited = await okCall(client, "wait", { job_id: id, until: 0.2 });
+    const waited = await okCall(client, "wait", { job_id: id, until: 0 });
     expect(waited.state).toBe("running");
     expect(waited.exit_code).toBeUndefined();
     expect(isAlive(pid)).toBe(true);
@@ -141,6 +141,8 @@ describe("agent-exec mcp", () => {
     expect((await errorCall(client, "status", { job_id: "no-such-job" }, "job_not_found")).message).toContain("no-such-job");
     await errorCall(client, "wait", { job_id: "../etc", until: 1 }, "invalid_job_id");
     expect((await errorCall(client, "run", { command: ["true"], until: -1 }, "invalid_argument")).message).toContain("until");
+    // Whole seconds, as 0.2.31's schema says; nothing is created.
+    expect((await errorCall(client, "run", { command: ["true"], until: 1.5 }, "invalid_argument")).message).toContain("whole number");
     await errorCall(client, "run", { command: ["true"], timeout: 1e300 }, "invalid_argument");
     await errorCall(client, "run", { command: [] }, "invalid_argument");
     await errorCall(client, "run", { command: ["true"], env: { "A=B": "c" } }, "invalid_argument");
