@@ -16,11 +16,11 @@ const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 // What an error report relays from a child without the child calling it a failure: node-gyp's
 // info log and its environment lines, make's directory changes and build steps, compiler code
 // frames, stack frames inside node itself and node's version banner under a crash; and npm's own
-// advice under every E404 and every network failure. npm tags every such line "npm error"; that tag is the report's level,
+// advice under every E404, ETARGET and network failure. npm tags every such line "npm error"; that tag is the report's level,
 // not the line's.
-// npm's advice, the same under every failure of a kind (E404, network), and node's version banner.
+// npm's advice, the same under every failure of a kind (E404, ETARGET, network), and node's version banner.
 export const ADVICE =
-  /^(?:404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$|network (?:This is a problem related to network connectivity\.|In most cases you are behind a proxy or have bad network settings\.|If you are behind a proxy, please make sure that the)|network$|Node\.js v\d+\.\d+\.\d+$)/;
+  /^(?:404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$|network (?:This is a problem related to network connectivity\.|In most cases you are behind a proxy or have bad network settings\.|If you are behind a proxy, please make sure that the)|network$|notarget In most cases you or one of your dependencies are requesting a package version that doesn't exist\.$|Node\.js v\d+\.\d+\.\d+$)/;
 export const RELAYED = new RegExp(
   `^(?:(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) )?(?:gyp (?:info|verb|sill|http)\\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\\$npm_package_\\w+)\\b|make(?:\\[\\d+\\])?: (?:Entering|Leaving) directory|\\s+[A-Z_]+\\(target\\) |\\s*\\d+\\s*\\|(?:\\s|$)|\\s+\\|(?:\\s|$)|\\s*[~^]+\\s*$|\\s*at (?:.*\\()?(?:node:|internal\\/)|${ADVICE.source.slice(1)})`,
 );

@@ -159,7 +159,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
 // "npm error", "npm warn install-scripts": the words a run of lines shares, from the tag on.
 const TAG = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b/;
 const MIN_RUN = 3;
-const SHOWN = 12; // names shown of a run of lines that differ in one
+const SHOWN = 8; // names shown of a run of lines that differ in one (the count and the log give the rest)
 
 /** The words both lines begin with, up to an empty word (a doubled or leading space). */
 function commonWords(a: string, b: string): string {
@@ -213,7 +213,7 @@ function commonSuffixLength(a: string, b: string, max: number): number {
   return lo;
 }
 
-/** Adjacent lines that differ in one short stretch: "pre{a, b, c}post (3x)", the first 12 names
+/** Adjacent lines that differ in one short stretch: "pre{a, b, c}post (3x)", the first 8 names
  *  shown. Lines that name a failure stay one by one; the lines that are failure lines by their npm
  *  tag alone ("npm error Missing: x from lock file") and are not shown go to `merged` (trimmed). */
 function collapseVariants(input: string[], merged: Set<string>): string[] {
