@@ -18,6 +18,11 @@ OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT/bin/deps"
 printf '#!/bin/sh\nexec node %q "$@"\n' "$HERE/dist/cli.js" > "$OUT/bin/agent-exec"
 chmod +x "$OUT/bin/agent-exec"
+# The tests run in a directory of their own: one case runs `find src -type f` (it needs files
+# there), and from inside a checkout `npm test -- --help` would start that checkout's suite.
+mkdir -p "$OUT/cwd/src/lib"
+for f in main.rs lib/a.rs lib/b.rs lib/c.rs; do echo "// $f" > "$OUT/cwd/src/$f"; done
+cd "$OUT/cwd" || exit 1
 for s in "${SUITES[@]}"; do
   bin=$(ls -t "$DEPS/$s"-* 2>/dev/null | grep -v '\.d$' | head -1)
   [ -n "$bin" ] || { echo "$s: no test binary in $DEPS"; continue; }
