@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ulid } from "ulid";
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.js");
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.cjs");
 const { values } = parseArgs({
   options: { mb: { type: "string", default: "60" }, viewers: { type: "string", default: "50" }, runs: { type: "string", default: "3" }, jobs: { type: "string", default: "1000" } },
 });

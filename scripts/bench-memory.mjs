@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({ options: { jobs: { type: "string", default: "20" }, json: { type: "boolean", default: false } } });
 const JOBS = Number(values.jobs);
 if (!Number.isInteger(JOBS) || JOBS < 1 || JOBS > 500) throw new Error("--jobs must be 1..500");
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const SETTLE_MS = 1500; // let lazy work after the handshake (first log pump reads, timers) happen
 
 const flags = (process.env.BENCH_SUPERVISOR_FLAGS ?? "").split(/\s+/).filter(Boolean);

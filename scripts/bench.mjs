@@ -44,7 +44,7 @@ for (const name of selected) {
 }
 
 const Q = flags.quick;
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.js");
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../dist/cli.cjs");
 const TOTAL_BUDGET_MS = Q ? 900_000 : 1_800_000; // hard stop: clean up and fail rather than hang
 const WARMUPS = 2;
 const STARTUP_RUNS = Q ? 7 : 15;

@@ -2,7 +2,7 @@
 # Runs the Rust reference's own integration test binaries (built by
 # ../shared/tools/build-reference.sh) against OUR built CLI: the test binaries look for
 # `agent-exec` beside their deps/ directory, so they are copied next to a wrapper that runs
-# dist/cli.js.
+# dist/cli.cjs.
 #
 #   usage: scripts/ref-suite.sh [REF_DEPS_DIR] [test-binary-prefix...]
 #   default REF_DEPS_DIR: /tmp/refcheck/build/v0.2.31/target/release/deps
@@ -16,7 +16,7 @@ shift || true
 SUITES=("$@"); [ ${#SUITES[@]} -gt 0 ] || SUITES=(integration serve_integration mcp_integration)
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT/bin/deps"
-printf '#!/bin/sh\nexec node %q "$@"\n' "$HERE/dist/cli.js" > "$OUT/bin/agent-exec"
+printf '#!/bin/sh\nexec node %q "$@"\n' "$HERE/dist/cli.cjs" > "$OUT/bin/agent-exec"
 chmod +x "$OUT/bin/agent-exec"
 # The tests run in a directory of their own: one case runs `find src -type f` (it needs files
 # there), and from inside a checkout `npm test -- --help` would start that checkout's suite.

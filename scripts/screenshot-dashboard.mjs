@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = resolve(here, "../dist/cli.js");
+const CLI = resolve(here, "../dist/cli.cjs");
 const OUT = resolve(here, "../docs/img");
 const base = mkdtempSync(join(tmpdir(), "agent-exec-screens-"));
 const root = join(base, "jobs");

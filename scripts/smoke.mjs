@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "agent-exec-smoke-"));
 const cli = (...args) => JSON.parse(spawnSync(process.execPath, ["--", CLI, "--root", root, ...args], { encoding: "utf8" }).stdout);
 const survivors = (marker) =>

@@ -53,7 +53,7 @@ const die = (text, code = 1) => {
   process.exit(code);
 };
 
-if (!existsSync(join(ROOT, "dist", "cli.js"))) die("dist/cli.js is missing: build first (npm run build)");
+if (!existsSync(join(ROOT, "dist", "cli.cjs"))) die("dist/cli.cjs is missing: build first (npm run build)");
 
 if (process.platform === "win32") process.exit(await native());
 if (process.platform === "linux") process.exit(await underWine());
@@ -150,7 +150,7 @@ async function underWine() {
     say(`${versions.stdout.trim()} under ${wine}, WINEPREFIX=${WINEPREFIX}`);
     // Which process-tree backend the CLI picks under node.exe (AGENT_EXEC_BACKEND, passed through
     // Wine to node.exe, forces one for the whole leg).
-    const doctor = spawnSync("bash", ["scripts/wine-node.sh", "dist/cli.js", "doctor"], { cwd: ROOT, env: wineEnv, encoding: "utf8" });
+    const doctor = spawnSync("bash", ["scripts/wine-node.sh", "dist/cli.cjs", "doctor"], { cwd: ROOT, env: wineEnv, encoding: "utf8" });
     let backend = `unknown (doctor: exit ${doctor.status})`;
     try {
       const report = JSON.parse(doctor.stdout);

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --
 // The `--` keeps Node from reading agent-exec's own flags: Node 20 claims any `--env-file` on its
 // command line, even after the script name (nodejs/node#54232).
-// The bin entry (dist/cli.js); the CLI itself is src/cli/. A `run` spawns its supervisor first,
+// The bin entry (dist/cli.cjs); the CLI itself is src/cli/. A `run` spawns its supervisor first,
 // before the CLI's modules are evaluated (src/launch/ahead.ts). Both imports are lazily evaluated
 // parts of the one bundle (scripts/bundle.mjs); no other verb evaluates ahead.ts.
 const args = process.argv.slice(2);

@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 export const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
 export type Shell = (typeof SHELLS)[number];
 
-// The scripts call back into this very installation (node + dist/cli.js, by absolute path, like the
+// The scripts call back into this very installation (node + dist/cli.cjs, by absolute path, like the
 // reference's current_exe) so they work without agent-exec on PATH; regenerate after moving it.
-const LAUNCHER = [process.execPath, "--", fileURLToPath(new URL("../cli.js", import.meta.url))];
+const LAUNCHER = [process.execPath, "--", fileURLToPath(new URL("../cli.cjs", import.meta.url))];
 
 /**
  * A completion script for `shell`. At <TAB> it runs `agent-exec __complete <cword> -- <words…>`

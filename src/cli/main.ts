@@ -24,6 +24,7 @@ import {
   tailLinesProblem,
 } from "../protocol/options.js";
 import { AGENT_EXEC_VERSION } from "../version.js";
+import { writeSync } from "node:fs";
 
 // The only module that prints or chooses an exit code: commands return data or throw coded errors.
 // Every verb declares its options once, here, and commander's inferred types carry them to the
@@ -108,9 +109,18 @@ function inFlags(error: AgentExecError, command: Command<unknown[], OptionValues
   return new AgentExecError(error.code, message, { details: error.details, cause: error, retryable: error.retryable });
 }
 
-// Exit only after stdout has been flushed: a pipe may take the write asynchronously.
+// Exit only after stdout has been flushed. Written with writeSync first: process.stdout on a
+// pipe is a net.Socket, and loading net and the streams costs a short command ~3 ms. A
+// non-blocking descriptor that is full (EAGAIN) gets the rest through process.stdout, which
+// waits; any other failure (EPIPE: the reader is gone) leaves no one to tell.
 function finish(text: string, code: number): Promise<never> {
-  return new Promise(() => process.stdout.write(text, () => process.exit(code)));
+  let rest = Buffer.from(text);
+  try {
+    while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EAGAIN") return new Promise(() => process.stdout.write(rest, () => process.exit(code)));
+  }
+  return process.exit(code);
 }
 
 /** The options that define a job: run and create. */

@@ -4,7 +4,7 @@ import { resolveRoot } from "../store/root.js";
 import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-supervisor.js";
 
 // `run` starts a supervisor: a second node, whose boot (~60 ms on the bench VM) came after the
-// CLI's own boot and its definition of the job. So the launcher (dist/cli.js, scripts/bundle.mjs)
+// CLI's own boot and its definition of the job. So the launcher (dist/cli.cjs, scripts/bundle.mjs)
 // calls startAhead before it loads the CLI: when the command line is a `run`, the supervisor is
 // spawned at once with a reserved job id and the root the CLI will resolve, and boots while the
 // CLI loads and defines the job; it waits for its launch secrets on stdin. The handshake takes it

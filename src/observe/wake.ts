@@ -1,5 +1,6 @@
 import { chmodSync, rmSync, writeSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { createRequire } from "node:module";
+import type { Server, Socket } from "node:net";
 import { join } from "node:path";
 import { WAKE_SOCKET } from "../job/files.js";
 import { PATH_SOCKETS } from "../platform/os.js";
@@ -13,6 +14,11 @@ import { PATH_SOCKETS } from "../platform/os.js";
 // spawned the supervisor, is woken through the supervisor's stdout (a line once `running` or a
 // failure is recorded). Everything else (no socket, a job written by an older version, patterns
 // that wait for log lines) falls back to the directory watch; the poll covers both.
+
+// node:net (and the streams under it, ~2 ms) is loaded when a socket is made, not by every
+// command that could watch a job: status and list read state.json through the same module.
+let netModule: typeof import("node:net") | undefined;
+const net = () => (netModule ??= createRequire(import.meta.url)("node:net") as typeof import("node:net"));
 
 /** Longest socket path every POSIX system binds (sun_path is 104 bytes on macOS, with its NUL). */
 const MAX_SOCKET_PATH_BYTES = 103;
@@ -35,7 +41,7 @@ export class Waiters {
     if (!this.path) return;
     try {
       rmSync(this.path, { force: true }); // a previous run's (restart), or one left by a crash
-      this.server = createServer((socket) => {
+      this.server = net().createServer((socket) => {
         this.sockets.add(socket);
         socket.on("error", () => undefined).on("close", () => this.sockets.delete(socket));
       });
@@ -75,7 +81,7 @@ export function onWake(dirPath: string, changed: () => void, unavailable: () => 
   if (!path) return undefined;
   let socket: Socket;
   try {
-    socket = createConnection(path);
+    socket = net().createConnection(path);
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+export const CLI = resolve(import.meta.dirname, "../../dist/cli.cjs");
 
 export interface CliResult {
   code: number | null;
@@ -22,7 +22,7 @@ export interface CliOptions {
 }
 
 /**
- * Runs the built CLI synchronously and parses its stdout. `node -- cli.js` is what the CLI's
+ * Runs the built CLI synchronously and parses its stdout. `node -- cli.cjs` is what the CLI's
  * shebang does: without the `--`, Node 20 itself claims an `--env-file` meant for agent-exec
  * (nodejs/node#54232).
  */

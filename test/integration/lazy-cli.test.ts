@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { ok, useJobFixture } from "../helpers/jobs.js";
 
 // The CLI imports a verb's command function only when that verb runs (docs/ARCHITECTURE.md, CLI).
-// dist/cli.js runs one CommonJS bundle (scripts/bundle.mjs) in which every module is a lazily
+// dist/cli.cjs runs one CommonJS bundle (scripts/bundle.mjs) in which every module is a lazily
 // evaluated part named by its source ("src/commands/status.ts", "node_modules/smol-toml/…"); V8's
 // coverage of one CLI run says which parts ran, and lists every other file the process loaded.
 const fx = useJobFixture();
@@ -42,4 +42,18 @@ test("status loads status's code and none of launch, the supervisor, config.toml
     /^dist\/(launch|supervisor|mcp)\/|^dist\/server\/http\.js|^dist\/config\.js|^dist\/commands\/(run|create|gc|kill|list|tail|wait)\.js|node_modules\/(smol-toml|human-signals|yaml|dotenv|re2js)\//.test(path),
   );
   expect(unused).toEqual([]);
+});
+
+test("status, list and tail load neither node:child_process nor node:net, and print without process.stdout", () => {
+  // commander's child_process (its executable subcommands) and the wake socket's net are required
+  // when used; a pipe's process.stdout is a net.Socket, so the answer goes out with writeSync.
+  const { job_id } = ok(fx.x(["run", "--", "echo", "hi"]), "run");
+  const dir = fx.scratch();
+  const preload = join(dir, "modules.cjs");
+  writeFileSync(preload, `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(join(dir, "list.txt"))}, process.moduleLoadList.join("\\n")));`);
+  for (const args of [["status", job_id], ["list"], ["tail", job_id]]) {
+    ok(fx.x(args, { env: { NODE_OPTIONS: `--require ${preload}` } }), args[0]!);
+    const builtins = readFileSync(join(dir, "list.txt"), "utf8").split("\n");
+    expect(builtins.filter((m) => /^NativeModule (child_process|net|tty|stream)$/.test(m))).toEqual([]);
+  }
 });

@@ -28,7 +28,7 @@ function urlToPath(url) {
 
 export const REPO = urlToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");
 export const DIST = join(REPO, "dist");
-export const CLI = join(DIST, "cli.js");
+export const CLI = join(DIST, "cli.cjs");
 export const NODE = process.execPath;
 
 // Generous upper bounds for things that must happen *eventually*; a slow Wine run may need them.
@@ -119,7 +119,7 @@ function collect(child, timeoutMs, what) {
   });
 }
 
-/** Runs `node.exe dist/cli.js ...args` with pipes; resolves { code, stdout, stderr, json }. */
+/** Runs `node.exe dist/cli.cjs ...args` with pipes; resolves { code, stdout, stderr, json }. */
 export function cli(args, { env, timeoutMs = 120_000 } = {}) {
   const child = spawn(NODE, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], windowsHide: true, env });
   return collect(child, timeoutMs, `agent-exec ${args.join(" ")}`);
@@ -166,15 +166,15 @@ export async function startJob(root, command, flags = [], options) {
 
 /**
  * A node.exe that has already loaded dist/ (the CLI, every verb's module, and the koffi backend)
- * and waits for one line on stdin: the CLI arguments as a JSON array. It then runs cli.js with
+ * and waits for one line on stdin: the CLI arguments as a JSON array. It then runs cli.cjs with
  * them. A cold node.exe takes seconds to load the CLI under Wine; this one starts working within
  * milliseconds of being told to, which is what "kill right after run returns" needs.
  */
 export async function warmCli() {
   const code = `
     const dist = ${JSON.stringify(new URL("../../dist/", import.meta.url).href)};
-    const cliUrl = new URL("cli.js", dist);
-    // cli.js compiles its one-file bundle (scripts/bundle.mjs) and runs it at once: compile the
+    const cliUrl = new URL("cli.cjs", dist);
+    // cli.cjs compiles its one-file bundle (scripts/bundle.mjs) and runs it at once: compile the
     // same source under the same name now, so that its compile is a hit in V8's in-process cache.
     const { readFileSync } = await import("node:fs");
     const { Script } = await import("node:vm");
