@@ -60,10 +60,29 @@ export function namesFailure(line: string): boolean {
   return own === line ? isFailureLine(line) : judge(own); // a string of its own: nothing to keep
 }
 
-/** The distinct failure lines of a stream, trimmed. */
+// Every failure line holds a failure word or a location, so one scan of the whole stream finds the
+// lines worth judging: a fresh CLI process runs the per-line regexes of judge() uncompiled, and a
+// 64 KiB tail is a thousand lines of which few are candidates. `^\s*` of FAILURE_WORD becomes
+// `^[^\S\n]*` so that a match stays within its line.
+const CANDIDATE = new RegExp(`${LOCATION.source}|${FAILURE_WORD.source.replace("^\\s*", "^[^\\S\\n]*")}`, "gim");
+
+/** The distinct failure lines of a stream, trimmed, in order. */
 export function failureLines(text: string): string[] {
   const seen = new Set<string>();
-  for (const line of lines(text)) if (isFailureLine(line)) seen.add(stripAnsi(line).trim());
+  // A colour code may sit inside the words the scan looks for: such text is judged line by line.
+  if (text.includes("\x1b")) {
+    for (const line of lines(text)) if (isFailureLine(line)) seen.add(stripAnsi(line).trim());
+    return [...seen];
+  }
+  CANDIDATE.lastIndex = 0;
+  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
+    const start = text.lastIndexOf("\n", match.index - 1) + 1;
+    const newline = text.indexOf("\n", match.index);
+    const end = newline === -1 ? text.length : newline;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    if (isFailureLine(line)) seen.add(line.trim());
+    CANDIDATE.lastIndex = end + 1; // the next line; a line is judged once
+  }
   return [...seen];
 }
 
