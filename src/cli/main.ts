@@ -52,6 +52,32 @@ function subcommand(name: string, description: string) {
   return withGlobals(program.command(name).description(description)).exitOverride();
 }
 
+// Each verb's definition, built only when that verb runs: commander's objects for all of them
+// took ~4 ms of every start. Help, completion and a word that names no verb build them all.
+const definitions = new Map<string, () => void>();
+function verb(names: string[], define: () => void): void {
+  for (const name of names) definitions.set(name, define);
+}
+
+/** The verb of a command line: its first word that is neither a program option nor that option's value. */
+function verbOf(args: string[]): string | undefined {
+  const takesValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short]));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return undefined;
+    if (!arg.startsWith("-")) return arg;
+    if (takesValue.has(arg)) i++;
+  }
+  return undefined;
+}
+
+/** Builds what `args` needs: its verb alone, or every verb for help, completion and mistakes. */
+function defineVerbs(args: string[], completing: boolean): void {
+  const name = verbOf(args);
+  const one = completing || name === "__complete" ? undefined : definitions.get(name ?? "");
+  for (const define of one ? [one] : new Set(definitions.values())) define();
+}
+
 // commander types a counted flag as number | true; increase() makes it a count (0 by default).
 type GlobalFlags = { root?: string; yaml?: true; verbose: number | true };
 
@@ -233,105 +259,129 @@ suppresses that detection. A tty stdin is never read. (\`create\` never captures
 const CREATE_STDIN_HELP = `
 Stdin: \`create\` never captures piped stdin implicitly; give --stdin or --stdin-file.`;
 
-respond(withCompression(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))).addHelpText("after", RUN_STDIN_HELP), "run", async (o, [command]) => {
-  const { run } = await import("../commands/run.js");
-  return run({ ...o, ...compressionOf(o), ...definitionOf(o, command), interrupt: interruptOnSignal(), forwardPiped: true });
+verb(["run"], () => {
+  respond(withCompression(withObservation(withDefinition(subcommand("run", "run a command as a job and report on it for up to --until seconds")))).addHelpText("after", RUN_STDIN_HELP), "run", async (o, [command]) => {
+    const { run } = await import("../commands/run.js");
+    return run({ ...o, ...compressionOf(o), ...definitionOf(o, command), interrupt: interruptOnSignal(), forwardPiped: true });
+  });
 });
 
-respond(withDefinition(subcommand("create", "define a job without starting it (start it later with start)")).addHelpText("after", CREATE_STDIN_HELP), "create", async (o, [command]) => {
-  const { create } = await import("../commands/create.js");
-  return create({ ...o, ...definitionOf(o, command) });
+verb(["create"], () => {
+  respond(withDefinition(subcommand("create", "define a job without starting it (start it later with start)")).addHelpText("after", CREATE_STDIN_HELP), "create", async (o, [command]) => {
+    const { create } = await import("../commands/create.js");
+    return create({ ...o, ...definitionOf(o, command) });
+  });
 });
 
-respond(
-  withCompression(withObservation(subcommand("start", "start a created job and report on it like run")))
+verb(["start"], () => {
+  respond(
+    withCompression(withObservation(subcommand("start", "start a created job and report on it like run")))
+      .argument("<JOB_ID>", "job id or unambiguous prefix")
+      .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
+    "start",
+    async (o, [jobId]) => (await import("../commands/start.js")).start({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
+  );
+});
+
+verb(["restart"], () => {
+  respond(
+    withCompression(withObservation(subcommand("restart", "run a job's definition again under the same id")))
+      .argument("<JOB_ID>", "job id or unambiguous prefix")
+      .option("--signal <signal>", "signal that ends a running job first", "TERM")
+      .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
+    "restart",
+    async (o, [jobId]) => (await import("../commands/restart.js")).restart({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
+  );
+});
+
+verb(["tag"], () => {
+  const tagSet = withGlobals(new Command("set").description("replace a job's tags; no --tag clears them"))
+    .exitOverride()
     .argument("<JOB_ID>", "job id or unambiguous prefix")
-    .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
-  "start",
-  async (o, [jobId]) => (await import("../commands/start.js")).start({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
-);
+    .option("--tag <tag>", "a tag (repeatable)", collectTag);
+  respond(tagSet, "tag_set", async (o, [jobId]) => (await import("../commands/tag-set.js")).tagSet({ root: o.root, jobId, tags: o.tag }));
+  program.command("tag").description("change a job's tags").exitOverride().addCommand(tagSet);
+});
 
-respond(
-  withCompression(withObservation(subcommand("restart", "run a job's definition again under the same id")))
+verb(["notify"], () => {
+  const notifySet = withOutputMatch(withGlobals(new Command("set").description("change where a job's events go; metadata only, no sink runs now")))
+    .exitOverride()
     .argument("<JOB_ID>", "job id or unambiguous prefix")
-    .option("--signal <signal>", "signal that ends a running job first", "TERM")
-    .option("--config <path>", "config.toml for the auto-gc and compression defaults"),
-  "restart",
-  async (o, [jobId]) => (await import("../commands/restart.js")).restart({ ...o, ...compressionOf(o), jobId, interrupt: interruptOnSignal() }),
-);
+    .option("--command <command>", "replace the job.finished command sink ('' removes it; --notify-file is kept)");
+  respond(notifySet, "notify.set", async (o, [jobId]) => (await import("../commands/notify-set.js")).notifySet({ ...o, jobId }));
+  program.command("notify").description("change a job's notification sinks").exitOverride().addCommand(notifySet);
+});
 
-const tagSet = withGlobals(new Command("set").description("replace a job's tags; no --tag clears them"))
-  .exitOverride()
-  .argument("<JOB_ID>", "job id or unambiguous prefix")
-  .option("--tag <tag>", "a tag (repeatable)", collectTag);
-respond(tagSet, "tag_set", async (o, [jobId]) => (await import("../commands/tag-set.js")).tagSet({ root: o.root, jobId, tags: o.tag }));
-program.command("tag").description("change a job's tags").exitOverride().addCommand(tagSet);
+verb(["delete", "rm"], () => {
+  respond(
+    subcommand("delete", "delete a finished job, or with --all every finished job of this directory")
+      .alias("rm")
+      .argument("[JOB_ID]", "job id or unambiguous prefix")
+      .option("--all", "every finished job whose cwd is the current directory")
+      .option("--dry-run", "report what would be deleted, delete nothing"),
+    "delete",
+    async (o, [jobId]) => (await import("../commands/delete.js")).deleteJobs({ ...o, jobId }),
+  );
+});
 
-const notifySet = withOutputMatch(withGlobals(new Command("set").description("change where a job's events go; metadata only, no sink runs now")))
-  .exitOverride()
-  .argument("<JOB_ID>", "job id or unambiguous prefix")
-  .option("--command <command>", "replace the job.finished command sink ('' removes it; --notify-file is kept)");
-respond(notifySet, "notify.set", async (o, [jobId]) => (await import("../commands/notify-set.js")).notifySet({ ...o, jobId }));
-program.command("notify").description("change a job's notification sinks").exitOverride().addCommand(notifySet);
+verb(["gc"], () => {
+  respond(
+    subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
+      .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
+      .option("--max-jobs <n>", "keep the newest N finished jobs, whatever their age, and delete the others", count)
+      .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
+      .option("--dry-run", "report what would be deleted, delete nothing")
+      .option("--details", "add `jobs`: each job directory looked at, with its action and reason"),
+    "gc",
+    async (o) => (await import("../commands/gc.js")).gc(o),
+  );
+});
 
-respond(
-  subcommand("delete", "delete a finished job, or with --all every finished job of this directory")
-    .alias("rm")
-    .argument("[JOB_ID]", "job id or unambiguous prefix")
-    .option("--all", "every finished job whose cwd is the current directory")
-    .option("--dry-run", "report what would be deleted, delete nothing"),
-  "delete",
-  async (o, [jobId]) => (await import("../commands/delete.js")).deleteJobs({ ...o, jobId }),
-);
+verb(["status"], () => {
+  respond(
+    subcommand("status", "state, exit code and times of a job").argument("<JOB_ID>", "job id or unambiguous prefix"),
+    "status",
+    async (o, [jobId]) => (await import("../commands/status.js")).status({ root: o.root, jobId }),
+  );
+});
 
-respond(
-  subcommand("gc", "delete finished jobs older than --older-than or beyond --max-jobs / --max-bytes")
-    .option("--older-than <duration>", `retention window: 30d, 24h, 60m, 3600s (default ${DEFAULT_GC_OLDER_THAN})`)
-    .option("--max-jobs <n>", "keep the newest N finished jobs, whatever their age, and delete the others", count)
-    .option("--max-bytes <bytes>", "keep finished jobs' total size under this, deleting oldest first", count)
-    .option("--dry-run", "report what would be deleted, delete nothing")
-    .option("--details", "add `jobs`: each job directory looked at, with its action and reason"),
-  "gc",
-  async (o) => (await import("../commands/gc.js")).gc(o),
-);
+verb(["tail"], () => {
+  respond(
+    withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
+      .argument("<JOB_ID>", "job id or unambiguous prefix")
+      .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
+      .addOption(new Option("--lines <n>", "the same as --tail-lines (agent-exec 0.2.31's name)").argParser(count).conflicts("tailLines"))
+      .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
+      .option("--since <cursor>", "only what came after this cursor (from an earlier answer), from there on; --tail-lines is not used"),
+    "tail",
+    async ({ lines, ...o }, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, tailLines: lines ?? o.tailLines, ...compressionOf(o), jobId }),
+  );
+});
 
-respond(
-  subcommand("status", "state, exit code and times of a job").argument("<JOB_ID>", "job id or unambiguous prefix"),
-  "status",
-  async (o, [jobId]) => (await import("../commands/status.js")).status({ root: o.root, jobId }),
-);
+verb(["wait"], () => {
+  respond(
+    withOutput(subcommand("wait", "wait until a job ends or --until passes; the job keeps running either way"), "tail", DEFAULT_TAIL_LINES.toString())
+      .argument("<JOB_ID>", "job id or unambiguous prefix")
+      .option("--poll <seconds>", "fallback check interval; state changes are seen at once", seconds, 1)
+      .addOption(new Option("--until <seconds>", `wait at most this long (default ${DEFAULT_WAIT_UNTIL_SECONDS})`).argParser(seconds).conflicts("forever"))
+      .option("--forever", "wait until the job ends, however long")
+      .option("--max-bytes <bytes>", "bytes of each stream's tail (or head) to include (default 65536, up to 4 MiB)", count),
+    "wait",
+    async (o, [jobId]) => (await import("../commands/wait.js")).wait({ ...o, jobId }),
+  );
+});
 
-respond(
-  withCompression(subcommand("tail", "the end of a job's stdout and stderr"))
-    .argument("<JOB_ID>", "job id or unambiguous prefix")
-    .option("--tail-lines <n>", "lines from the end of each stream (0 = no limit)", count, DEFAULT_TAIL_LINES)
-    .addOption(new Option("--lines <n>", "the same as --tail-lines (agent-exec 0.2.31's name)").argParser(count).conflicts("tailLines"))
-    .option("--max-bytes <bytes>", "bytes from the end of each stream at most (up to 4 MiB)", count, DEFAULT_MAX_BYTES)
-    .option("--since <cursor>", "only what came after this cursor (from an earlier answer), from there on; --tail-lines is not used"),
-  "tail",
-  async ({ lines, ...o }, [jobId]) => (await import("../commands/tail.js")).tail({ ...o, tailLines: lines ?? o.tailLines, ...compressionOf(o), jobId }),
-);
-
-respond(
-  withOutput(subcommand("wait", "wait until a job ends or --until passes; the job keeps running either way"), "tail", DEFAULT_TAIL_LINES.toString())
-    .argument("<JOB_ID>", "job id or unambiguous prefix")
-    .option("--poll <seconds>", "fallback check interval; state changes are seen at once", seconds, 1)
-    .addOption(new Option("--until <seconds>", `wait at most this long (default ${DEFAULT_WAIT_UNTIL_SECONDS})`).argParser(seconds).conflicts("forever"))
-    .option("--forever", "wait until the job ends, however long")
-    .option("--max-bytes <bytes>", "bytes of each stream's tail (or head) to include (default 65536, up to 4 MiB)", count),
-  "wait",
-  async (o, [jobId]) => (await import("../commands/wait.js")).wait({ ...o, jobId }),
-);
-
-respond(
-  subcommand("kill", "signal a job's whole process tree and report the outcome")
-    .argument("<JOB_ID>", "job id or unambiguous prefix")
-    .option("--signal <signal>", "TERM, INT, KILL or another signal name or number", "TERM")
-    .option("--no-wait", "do not watch for the outcome (legacy response shape)")
-    .option("--grace <seconds>", "if the job still runs this long after --signal, send SIGKILL"),
-  "kill",
-  async (o, [jobId]) => (await import("../commands/kill.js")).kill({ root: o.root, jobId, signal: o.signal, noWait: o.wait === false, grace: o.grace }),
-);
+verb(["kill"], () => {
+  respond(
+    subcommand("kill", "signal a job's whole process tree and report the outcome")
+      .argument("<JOB_ID>", "job id or unambiguous prefix")
+      .option("--signal <signal>", "TERM, INT, KILL or another signal name or number", "TERM")
+      .option("--no-wait", "do not watch for the outcome (legacy response shape)")
+      .option("--grace <seconds>", "if the job still runs this long after --signal, send SIGKILL"),
+    "kill",
+    async (o, [jobId]) => (await import("../commands/kill.js")).kill({ root: o.root, jobId, signal: o.signal, noWait: o.wait === false, grace: o.grace }),
+  );
+});
 
 /** list and ps: the filters both take. */
 function withListFilters<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
@@ -341,46 +391,60 @@ function withListFilters<A extends unknown[], O extends OptionValues, G extends 
     .option("--all", "jobs from every directory")
     .option("--tag <pattern>", "only jobs with this tag, or any tag under prefix.* (repeatable; all must match)", collectTagPattern);
 }
-respond(
-  withListFilters(subcommand("list", "jobs, newest first, from the current directory unless --all or --cwd")).addOption(
-    new Option("--state <state>", "only jobs in this state").choices(LIST_STATES),
-  ),
-  "list",
-  async (o) => (await import("../commands/list.js")).list({ ...o, tags: o.tag }),
-);
-respond(withListFilters(subcommand("ps", "running jobs (list --state running)")), "list", async (o) =>
-  (await import("../commands/list.js")).list({ ...o, tags: o.tag, state: "running" }),
-);
+verb(["list"], () => {
+  respond(
+    withListFilters(subcommand("list", "jobs, newest first, from the current directory unless --all or --cwd")).addOption(
+      new Option("--state <state>", "only jobs in this state").choices(LIST_STATES),
+    ),
+    "list",
+    async (o) => (await import("../commands/list.js")).list({ ...o, tags: o.tag }),
+  );
+});
+verb(["ps"], () => {
+  respond(withListFilters(subcommand("ps", "running jobs (list --state running)")), "list", async (o) =>
+    (await import("../commands/list.js")).list({ ...o, tags: o.tag, state: "running" }),
+  );
+});
 
-respond(subcommand("doctor", "platform, versions and the process-tree backend this installation uses"), "doctor", async (o) =>
-  (await import("../commands/doctor.js")).doctor({ root: o.root }),
-);
+verb(["doctor"], () => {
+  respond(subcommand("doctor", "platform, versions and the process-tree backend this installation uses"), "doctor", async (o) =>
+    (await import("../commands/doctor.js")).doctor({ root: o.root }),
+  );
+});
 
-respond(subcommand("schema", "the JSON Schema of every response and error envelope"), "schema", async () =>
-  (await import("../commands/schema.js")).schema(),
-);
+verb(["schema"], () => {
+  respond(subcommand("schema", "the JSON Schema of every response and error envelope"), "schema", async () =>
+    (await import("../commands/schema.js")).schema(),
+  );
+});
 
-respond(
-  subcommand("install-skills", "install the agent-exec skill into .agents/skills/ (or .claude/skills/)")
-    .option("--claude", "install into .claude/ instead of .agents/")
-    .option("--global", "install under the home directory instead of the current one"),
-  "install_skills",
-  async (o) => (await import("../commands/install-skills.js")).installSkills({ claude: o.claude, global: o.global }),
-);
+verb(["install-skills"], () => {
+  respond(
+    subcommand("install-skills", "install the agent-exec skill into .agents/skills/ (or .claude/skills/)")
+      .option("--claude", "install into .claude/ instead of .agents/")
+      .option("--global", "install under the home directory instead of the current one"),
+    "install_skills",
+    async (o) => (await import("../commands/install-skills.js")).installSkills({ claude: o.claude, global: o.global }),
+  );
+});
 
-// Not JSON: the script is meant to be sourced by the shell.
-subcommand("completions", "print a shell completion script (job ids complete from the jobs root)")
-  .addArgument(program.createArgument("<shell>", SHELLS.join(", ")).choices(SHELLS))
-  .action((shell) => finish(completionScript(shell), 0));
+verb(["completions"], () => {
+  // Not JSON: the script is meant to be sourced by the shell.
+  subcommand("completions", "print a shell completion script (job ids complete from the jobs root)")
+    .addArgument(program.createArgument("<shell>", SHELLS.join(", ")).choices(SHELLS))
+    .action((shell) => finish(completionScript(shell), 0));
+});
 
-// Called by the completion scripts at <TAB>: candidates one per line; never JSON, never an error.
-program
-  .command("__complete", { hidden: true })
-  .argument("[cword]")
-  .argument("[words...]")
-  .helpOption(false)
-  .allowUnknownOption()
-  .action((cword, words) => printCandidates({ words, cword: Number(cword), separator: "\n" }));
+verb(["__complete"], () => {
+  // Called by the completion scripts at <TAB>: candidates one per line; never JSON, never an error.
+  program
+    .command("__complete", { hidden: true })
+    .argument("[cword]")
+    .argument("[words...]")
+    .helpOption(false)
+    .allowUnknownOption()
+    .action((cword, words) => printCandidates({ words, cword: Number(cword), separator: "\n" }));
+});
 
 async function printCandidates({ words, cword, separator }: CompletionRequest): Promise<never> {
   const { complete } = await import("./complete.js");
@@ -388,53 +452,57 @@ async function printCandidates({ words, cword, separator }: CompletionRequest): 
   return finish(candidates.map((c) => `${c}${separator}`).join(""), 0);
 }
 
-// serve is long-running: it prints one line when listening instead of going through respond().
-const serve = subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
-  .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`, bind)
-  .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", port)
-  .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_SERVE_TOKEN, $AGENT_EXEC_TOKEN)")
-  .option("--insecure", "allow a non-loopback --bind (a token is still required)")
-  .option("--allow-origin <origin>", "let this one browser origin call the API (CORS), e.g. https://app.example.com; * is refused");
-serve.action(async () => {
-  const o = flagsOf(serve);
-  try {
-    const token = o.token || process.env.AGENT_EXEC_SERVE_TOKEN || process.env.AGENT_EXEC_TOKEN || undefined;
-    // Jobs inherit this process's environment; the token is not theirs.
-    delete process.env.AGENT_EXEC_SERVE_TOKEN;
-    delete process.env.AGENT_EXEC_TOKEN;
-    const { startServer } = await import("../server/http.js");
-    const server = await startServer({ ...o, token });
-    const url = `http://${server.bind}`;
-    const hello = { bind: server.bind, url, root: server.root, auth: server.auth, ...(server.allowOrigin ? { allow_origin: server.allowOrigin } : {}), pid: process.pid };
-    process.stdout.write(formatEnvelope(okEnvelope("serve", hello), false));
-    const signal = await new Promise<string>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    });
-    log("info", `serve: ${signal}: no new connections; finishing in-flight requests`);
-    const again = () => process.exit(1); // a second signal does not wait for the grace period
-    process.once("SIGINT", again).once("SIGTERM", again);
-    await server.close();
-    process.exit(0);
-  } catch (error) {
-    await fail(error);
-  }
+verb(["serve"], () => {
+  // serve is long-running: it prints one line when listening instead of going through respond().
+  const serve = subcommand("serve", "HTTP API (run, status, tail, wait, kill, list as JSON endpoints) on 127.0.0.1:19263")
+    .option("--bind <host:port>", `address to listen on (default ${DEFAULT_BIND}; non-loopback needs --insecure and a token)`, bind)
+    .option("--port <port>", "port to listen on, replacing --bind's (0 = any free port)", port)
+    .option("--token <token>", "require Authorization: Bearer <token> on every endpoint but /health (default: $AGENT_EXEC_SERVE_TOKEN, $AGENT_EXEC_TOKEN)")
+    .option("--insecure", "allow a non-loopback --bind (a token is still required)")
+    .option("--allow-origin <origin>", "let this one browser origin call the API (CORS), e.g. https://app.example.com; * is refused");
+  serve.action(async () => {
+    const o = flagsOf(serve);
+    try {
+      const token = o.token || process.env.AGENT_EXEC_SERVE_TOKEN || process.env.AGENT_EXEC_TOKEN || undefined;
+      // Jobs inherit this process's environment; the token is not theirs.
+      delete process.env.AGENT_EXEC_SERVE_TOKEN;
+      delete process.env.AGENT_EXEC_TOKEN;
+      const { startServer } = await import("../server/http.js");
+      const server = await startServer({ ...o, token });
+      const url = `http://${server.bind}`;
+      const hello = { bind: server.bind, url, root: server.root, auth: server.auth, ...(server.allowOrigin ? { allow_origin: server.allowOrigin } : {}), pid: process.pid };
+      process.stdout.write(formatEnvelope(okEnvelope("serve", hello), false));
+      const signal = await new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
+      log("info", `serve: ${signal}: no new connections; finishing in-flight requests`);
+      const again = () => process.exit(1); // a second signal does not wait for the grace period
+      process.once("SIGINT", again).once("SIGTERM", again);
+      await server.close();
+      process.exit(0);
+    } catch (error) {
+      await fail(error);
+    }
+  });
 });
 
-// mcp is long-running and speaks JSON-RPC on stdout; the SDK is loaded here only, so no other
-// verb pays for it. A bad until variable is reported on stderr: stdout is the protocol's.
-const mcp = subcommand("mcp", "MCP server over stdio: run, status, tail, wait, kill and list as tools");
-mcp.action(async () => {
-  const o = flagsOf(mcp);
-  try {
-    const { serveStdio } = await import("../mcp/server.js");
-    const { untilBudgetFromEnv } = await import("../mcp/tools.js");
-    await serveStdio({ root: o.root, budget: untilBudgetFromEnv() });
-    process.exit(0);
-  } catch (error) {
-    process.stderr.write(`error: ${asAgentExecError(error).message}\n`);
-    process.exit(1);
-  }
+verb(["mcp"], () => {
+  // mcp is long-running and speaks JSON-RPC on stdout; the SDK is loaded here only, so no other
+  // verb pays for it. A bad until variable is reported on stderr: stdout is the protocol's.
+  const mcp = subcommand("mcp", "MCP server over stdio: run, status, tail, wait, kill and list as tools");
+  mcp.action(async () => {
+    const o = flagsOf(mcp);
+    try {
+      const { serveStdio } = await import("../mcp/server.js");
+      const { untilBudgetFromEnv } = await import("../mcp/tools.js");
+      await serveStdio({ root: o.root, budget: untilBudgetFromEnv() });
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`error: ${asAgentExecError(error).message}\n`);
+      process.exit(1);
+    }
+  });
 });
 
 /** Commander folds --x and --no-x into one value; the reference treats giving both as a usage error. */
@@ -448,13 +516,17 @@ function rejectBoth<A extends unknown[], O extends OptionValues, G extends Optio
 
 // No top-level await: the bundle is CommonJS (scripts/bundle.mjs), which has none.
 (async () => {
-  const clap = clapCompletionRequest(process.argv.slice(2), process.env);
+  const args = process.argv.slice(2);
+  const clap = clapCompletionRequest(args, process.env);
+  defineVerbs(args, clap !== undefined);
   if (clap) await printCandidates(clap);
-  await program.parseAsync(process.argv.slice(2), { from: "user" });
+  await program.parseAsync(args, { from: "user" });
 })().catch((error) => {
   if (error instanceof CommanderError) {
-    // Help and --version are not errors; everything else commander rejects is a usage error.
-    process.exit(error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2);
+    // Help asked for (--help, `help VERB`) and --version are not errors; everything else
+    // commander rejects, help shown for a missing verb included, is a usage error.
+    const asked = ["commander.helpDisplayed", "commander.help", "commander.version"].includes(error.code) && error.exitCode === 0;
+    process.exit(asked ? 0 : 2);
   }
   return fail(error);
 });
