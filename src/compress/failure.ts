@@ -47,11 +47,14 @@ export function isFailureLine(line: string): boolean {
   return answer;
 }
 
+// The cheap tests first: most lines hold neither a location nor a failure word, and the large
+// RELAYED regex (compiled on its first use in a fresh CLI) is asked only about the others.
 function judge(line: string): boolean {
   const text = stripAnsi(line);
-  if (text.trim() === "" || /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
-  if (LOCATION.test(text)) return true;
-  return FAILURE_WORD.test(text) && (NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text));
+  const located = LOCATION.test(text);
+  if (!located && !FAILURE_WORD.test(text)) return false;
+  if (/^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
+  return located || NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text);
 }
 
 /** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */
