@@ -12,7 +12,7 @@
 // access rules between sessions and integrity levels, and timing under a real scheduler.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -63,21 +63,24 @@ export function makeSandbox(label) {
       mkdirSync(dir);
       return dir;
     },
-    cleanup() {
+    async cleanup() {
       if (process.env.AGENT_EXEC_WIN_KEEP === "1") {
         process.stderr.write(`note: kept ${base} (AGENT_EXEC_WIN_KEEP=1)\n`);
         return;
       }
       // End what a failed test may have left running (on Windows there is no `wineserver -k`),
       // then remove the files; a process that is still exiting may hold one: retry, then give up.
+      // Only a process created before its pid file was written is the one that wrote it: Wine
+      // hands a freed pid to the next process, and in a full leg that may be another test file's
+      // supervisor (seen as "supervisor lost" in leftovers.test).
+      const tree = await processTreeOfDist();
       for (const sub of existsSync(work) ? readdirSync(work) : []) {
-        for (const pid of Object.values(recordedPids(join(work, sub)))) {
-          if (isAlive(pid)) {
-            try {
-              process.kill(pid);
-            } catch {
-              // gone meanwhile
-            }
+        for (const [file, pid] of Object.entries(recordedPids(join(work, sub)))) {
+          if (!isAlive(pid) || !createdBy(tree.processStartTime(pid), statSync(join(work, sub, file)).mtimeMs)) continue;
+          try {
+            process.kill(pid);
+          } catch {
+            // gone meanwhile
           }
         }
       }
@@ -310,6 +313,18 @@ export function heartbeatCommand(dir, name, ...rest) {
 }
 
 /** { name: pid } from every <name>.pid and <name>.spawned file in `dir`. */
+/** The process-tree backend of the build under test (the CLI's own identity source). */
+export async function processTreeOfDist() {
+  return (await import(new URL("../../dist/platform/process-tree.js", import.meta.url).href)).processTree();
+}
+
+/** Whether a process with this start time (FILETIME ticks) existed when `writtenMs` was written. */
+function createdBy(startTicks, writtenMs) {
+  if (startTicks === null) return false; // not readable: not provably the recorded process
+  const createdMs = Number(BigInt(startTicks) / 10000n) - 11644473600000;
+  return createdMs <= writtenMs + 50;
+}
+
 export function recordedPids(dir) {
   const pids = {};
   for (const file of readdirSync(dir)) {
