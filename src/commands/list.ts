@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { definedOnly } from "../defined.js";
 import { project } from "../job/projection.js";
 import { readJob } from "../job/read.js";
-import { reportedRecord } from "../job/state.js";
+import { reportedRecord, type JobState } from "../job/state.js";
 import { liveProcessesField, memo, procTable, type LiveProcesses } from "../observe/live-processes.js";
 import { AgentExecError } from "../protocol/errors.js";
 import { JobDir } from "../store/job-dir.js";
@@ -111,7 +111,7 @@ async function summarize(dir: JobDir, scope: string | undefined, procs: () => Re
 // A running job written by the reference (no supervisor recorded) whose workload is gone has no
 // one who could have seen how it ended: 0.2.31's list calls it `unknown`. Ours always records a
 // supervisor, and a lost one reads as `failed` with the reason, as status and wait say.
-function rowState(job: ReturnType<typeof readJob>, reported: ListState): ListState {
+function rowState(job: JobState, reported: ListState): ListState {
   return job.status === "orphaned" && !job.record.supervisor_pid ? "unknown" : reported;
 }
 
