@@ -6,6 +6,9 @@
 // parts of the one bundle (scripts/bundle.mjs); no other verb evaluates ahead.ts.
 const args = process.argv.slice(2);
 void (async () => {
+  // Only when scripts/bundle.mjs writes the code cache.
+  const warmup = process.env.AGENT_EXEC_CODE_CACHE_WARMUP;
+  if (warmup) (await import("./cli/code-cache-warmup.js")).warmCompression(warmup);
   if (args.includes("run")) (await import("./launch/ahead.js")).startAhead(args);
   await import("./cli/main.js");
 })();

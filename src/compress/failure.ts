@@ -21,9 +21,19 @@ const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
 // npm's advice, the same under every failure of a kind (E404, ETARGET, network), and node's version banner.
 export const ADVICE =
   /^(?:404 (?:Note that you can also install from a|tarball, folder, http url, or git url\.)$|network (?:This is a problem related to network connectivity\.|In most cases you are behind a proxy or have bad network settings\.|If you are behind a proxy, please make sure that the)|network$|notarget In most cases you or one of your dependencies are requesting a package version that doesn't exist\.$|Node\.js v\d+\.\d+\.\d+$)/;
-export const RELAYED = new RegExp(
-  `^(?:(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) )?(?:gyp (?:info|verb|sill|http)\\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\\$npm_package_\\w+)\\b|make(?:\\[\\d+\\])?: (?:Entering|Leaving) directory|\\s+[A-Z_]+\\(target\\) |\\s*\\d+\\s*\\|(?:\\s|$)|\\s+\\|(?:\\s|$)|\\s*[~^]+\\s*$|\\s*at (?:.*\\()?(?:node:|internal\\/)|${ADVICE.source.slice(1)})`,
+// A report's tag ("npm error ", "yarn warn "): what it relays is judged after the tag.
+export const TAGGED = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /;
+const RELAYED_BODY = new RegExp(
+  `^(?:gyp (?:info|verb|sill|http)\\b|gyp ERR! (?:System|command|cwd|node -v|node-gyp -v|\\$npm_package_\\w+)\\b|make(?:\\[\\d+\\])?: (?:Entering|Leaving) directory|\\s+[A-Z_]+\\(target\\) |\\s*\\d+\\s*\\|(?:\\s|$)|\\s+\\|(?:\\s|$)|\\s*[~^]+\\s*$|\\s*at (?:.*\\()?(?:node:|internal\\/)|${ADVICE.source.slice(1)})`,
 );
+
+/** Whether a line is what a report relays, with or without the report's tag. (One regex with an
+ *  optional tag in front took V8 twice as long to compile, which a fresh CLI pays.) */
+export function relayed(line: string): boolean {
+  if (RELAYED_BODY.test(line)) return true;
+  const tag = TAGGED.exec(line);
+  return tag !== null && RELAYED_BODY.test(line.slice(tag[0].length));
+}
 
 // One compression asks about the same line several times (the family, its merging passes, the
 // safety net): within compressOutput the answers are kept.
@@ -47,14 +57,15 @@ export function isFailureLine(line: string): boolean {
   return answer;
 }
 
-// The cheap tests first: most lines hold neither a location nor a failure word, and the large
-// RELAYED regex (compiled on its first use in a fresh CLI) is asked only about the others.
+// The cheap test first: most lines hold neither a location nor a failure word, and the large
+// regexes (compiled on their first use in a fresh CLI) are asked only about the others. Within a
+// line CANDIDATE is LOCATION or FAILURE_WORD: one regex for V8 to compile instead of two.
 function judge(line: string): boolean {
   const text = stripAnsi(line);
-  const located = LOCATION.test(text);
-  if (!located && !FAILURE_WORD.test(text)) return false;
-  if (/^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || RELAYED.test(text)) return false;
-  return located || NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text);
+  CANDIDATE.lastIndex = 0; // failureLines() sets it again after each line it judges
+  if (!CANDIDATE.test(text)) return false;
+  if (/^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || relayed(text)) return false;
+  return LOCATION.test(text) || NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text);
 }
 
 /** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */

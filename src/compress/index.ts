@@ -1,3 +1,4 @@
+import { foldRepeatedBlocks } from "./blocks.js";
 import { compressDiagnostics } from "./diagnostics.js";
 import { compressErrors } from "./errors.js";
 import { safetyNet, withFailureMemo } from "./failure.js";
@@ -87,15 +88,20 @@ function family(kind: DetectedKind): Family {
   }
 }
 
-function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): { text: string; restored: boolean } {
-  if (raw === "") return { text: "", restored: false };
-  const text = stripAnsi(raw);
+interface View { text: string; restored: boolean; folded: boolean }
+
+function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): View {
+  if (raw === "") return { text: "", restored: false, folded: false };
+  // A command's output (not a diff's or a document's content) is looked at once per repeated block.
+  const { text, notes } = f.failures ? foldRepeatedBlocks(stripAnsi(raw)) : { text: stripAnsi(raw), notes: [] };
   const result = f.compress(text, kind, logPath);
   let out = typeof result === "object" ? result.text : result;
   if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
-  if (!f.failures) return { text: out, restored: false };
+  if (notes.length > 0) out = [out, ...notes].join("\n");
+  if (!f.failures) return { text: out, restored: false, folded: false };
+  // The copies folded away hold the lines of the copy kept: the kept text has every failure line.
   const net = safetyNet(text, out, logPath, typeof result === "object" ? result.declared : undefined);
-  return { text: net.view, restored: net.restored };
+  return { text: net.view, restored: net.restored, folded: notes.length > 0 };
 }
 
 export function compressOutput(input: CompressInput): Compression | undefined {
@@ -122,6 +128,7 @@ function compress(input: CompressInput, mode: Exclude<CompressionMode, "off">): 
   }
   const omitted = outBytes < rawOut || errBytes < rawErr;
   const strategy = [f.strategy];
+  if (stdout.folded || stderr.folded) strategy.push("repeated-blocks-folded");
   if (stdout.restored || stderr.restored) strategy.push("failure-lines-kept");
   if (omitted) strategy.push("truncation");
   return { ...base, applied: true, stdout: stdout.text, stderr: stderr.text, stdout_compressed_bytes: outBytes, stderr_compressed_bytes: errBytes, omitted, strategy };

@@ -1,5 +1,5 @@
 import { isFailureLine } from "./failure.js";
-import { lines, templateOf } from "./text.js";
+import { lines, sameTemplate, templateOf } from "./text.js";
 
 // Logs (application logs, docker/kubectl logs, journalctl): runs of lines that differ only in
 // timestamps, ids and numbers become one line "(repeated Nx)". When that is not enough, an
@@ -14,29 +14,30 @@ const TAIL = 20;
 
 export function compressLogs(text: string, logPath?: string): string {
   const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !isFailureLine(line)));
-  // Runs of one template become one line; each template is computed once (this is the hot loop).
-  const runs: { first: string; key: string; count: number }[] = [];
+  // Runs of one template become one line. This is the hot loop: neighbours are compared without
+  // building their templates (sameTemplate), and a template is built only for a run.
+  const runs: { first: string; count: number }[] = [];
   for (const line of filtered) {
-    const key = templateOf(line);
     const last = runs[runs.length - 1];
-    if (last && last.key === key) last.count++;
-    else runs.push({ first: line, key, count: 1 });
+    if (last && sameTemplate(last.first, line)) last.count++;
+    else runs.push({ first: line, count: 1 });
   }
-  const collapsed = runs.map(({ first, key, count }) => ({ key, repeated: count > 1, line: count > 1 ? `${first} (repeated ${count}x)` : first }));
+  const collapsed = runs.map(({ first, count }) => ({ repeated: count > 1, first, line: count > 1 ? `${first} (repeated ${count}x)` : first }));
   if (collapsed.length <= HEAD + TAIL + 10) return collapsed.map((c) => c.line).join("\n");
   // A long log: its head and tail, and between them every failure and warning line and the first
-  // line of each repeated template; the rest is counted.
+  // run of each repeated template; the rest is counted.
   const seen = new Set<string>();
   const out: string[] = [];
   let dropped = 0;
-  collapsed.forEach(({ line, key, repeated }, i) => {
+  collapsed.forEach(({ line, first, repeated }, i) => {
     const edge = i < HEAD || i >= collapsed.length - TAIL;
-    if (edge || (repeated && !seen.has(key)) || isFailureLine(line) || WARNING.test(line)) {
+    const key = repeated ? templateOf(first) : undefined;
+    if (edge || (key !== undefined && !seen.has(key)) || isFailureLine(line) || WARNING.test(line)) {
       if (dropped > 0) out.push(`... ${dropped} lines omitted`);
       dropped = 0;
       out.push(line);
     } else dropped++;
-    seen.add(key);
+    if (key !== undefined) seen.add(key);
   });
   out.push(`(${collapsed.length} distinct lines; the full log: ${logPath ?? "the job's log file"})`);
   return out.join("\n");

@@ -1,4 +1,4 @@
-import { ADVICE, isFailureLine, namesFailure, RELAYED } from "./failure.js";
+import { ADVICE, isFailureLine, namesFailure, relayed, TAGGED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
@@ -6,7 +6,7 @@ import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 // counted by what they are:
 // - progress: downloads, resolution steps, "already satisfied", a build step started or finished;
 // - build log: what an error report relays from a child that names no failure (node-gyp's info
-//   log and environment, make's directory changes, build steps, code frames; failure.ts RELAYED),
+//   log and environment, make's directory changes, build steps, code frames; failure.ts relayed()),
 //   setuptools' steps and the compiler invocations they print;
 // - hints: advice printed on every failure of its kind (npm's "Note that you can also install
 //   from a tarball" and its proxy advice, yarn's "Visit … for documentation", pip's "hint: See
@@ -33,7 +33,6 @@ const PROGRESS = new RegExp(
 // setuptools' build log inside pip's box ("running build_ext", "copying a.py -> build/…") and the
 // compiler invocations it prints; a compiler's error is a failure line and stays.
 const BUILD_STEP = /^\s*(?:running (?:\w+)$|creating (?:build|\S+\/)|copying \S+ -> |building '\S+' extension$|(?:gcc|g\+\+|cc|c\+\+|clang(?:\+\+)?|x86_64-linux-gnu-gcc)\s+-\S)/;
-const TAGGED = /^(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN) /;
 const HINT = /^(?:\[notice\] |info Visit https:\/\/yarnpkg\.com\/\S+ for documentation|hint: See above for|This may mean that the package is missing, has been obsoleted, or$|is only available from another source$)/;
 // A JS frame inside node itself; a Python frame inside an installed library or pip's build env.
 const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
@@ -123,7 +122,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
       drop(line, "duplicates");
     } else if (!failure && (HINT.test(rest.trim()) || ADVICE.test(rest.trim()))) {
       drop(line, "hints");
-    } else if (!failure && (RELAYED.test(line) || BUILD_STEP.test(line))) {
+    } else if (!failure && (relayed(line) || BUILD_STEP.test(line))) {
       drop(line, "build log");
     } else if (!failure && PROGRESS.test(line)) {
       drop(line, "progress");

@@ -1,5 +1,5 @@
 import { isFailureLine } from "./failure.js";
-import { lines, templateOf } from "./text.js";
+import { firstLines, lines, sameTemplate } from "./text.js";
 
 // `route` names what ran: first from the command (the last recognised command of a shell
 // script, past wrappers such as npx, env, time), then from the shape of the output. The names are
@@ -152,9 +152,8 @@ function hasRepeats(text: string): boolean {
   let prev: string | undefined;
   for (const line of lines(text)) {
     if (line.trim() === "") continue;
-    const key = templateOf(line);
-    if (key === prev) return true;
-    prev = key;
+    if (prev !== undefined && sameTemplate(prev, line)) return true;
+    prev = line;
   }
   return false;
 }
@@ -162,8 +161,11 @@ function hasRepeats(text: string): boolean {
 // Most lines begin with a date, a time or a level: a log.
 const LOG_LINE = /^\S{0,24}\[?(?:\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b)/;
 
+// Enough lines to tell; a tail of 64 KiB is not split for it.
+const LOG_SAMPLE = 200;
+
 function looksLikeLog(text: string): boolean {
-  const all = lines(text).slice(0, 200);
+  const all = lines(firstLines(text, LOG_SAMPLE));
   return all.length >= 10 && all.filter((line) => LOG_LINE.test(line)).length * 2 >= all.length;
 }
 

@@ -9,6 +9,17 @@ export function lines(text: string): string[] {
   return text.includes("\r") ? out.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)) : out;
 }
 
+/** The text up to and with its `count`th newline (all of it when it has fewer lines). */
+export function firstLines(text: string, count: number): string {
+  let end = 0;
+  for (let n = 0; n < count; n++) {
+    const next = text.indexOf("\n", end);
+    if (next === -1) return text;
+    end = next + 1;
+  }
+  return text.slice(0, end);
+}
+
 export const byteLength = (text: string): number => Buffer.byteLength(text, "utf8");
 
 // Colour codes would make the same line look different to every comparison below.
@@ -41,6 +52,13 @@ const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 7
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
+/** Where the run of hex characters holding s[p] ends. */
+function runEnd(s: string, p: number): number {
+  let end = p;
+  while (end < s.length && isHex(s.charCodeAt(end))) end++;
+  return end;
+}
+
 /** Whether s[p] is in a run of hex characters holding a digit: a character templateOf replaces. */
 function volatileAt(s: string, p: number): boolean {
   if (!isHex(s.charCodeAt(p))) return false;
@@ -49,13 +67,24 @@ function volatileAt(s: string, p: number): boolean {
   return false;
 }
 
-/** templateOf(a) === templateOf(b), without building either when they differ early: where the
- *  lines first differ, both hold a character templateOf keeps, so the templates differ there. */
+/** templateOf(a) === templateOf(b), without building either when they differ: log lines that
+ *  differ in a timestamp first differ in a run that both replace by "#"; past those runs (whose
+ *  starts are the same, the text before them being the same) the templates are those of the rest.
+ *  Where the lines differ in a character templateOf keeps in both, the templates differ there. */
 export function sameTemplate(a: string, b: string): boolean {
-  if (a === b) return true;
-  const p = commonPrefixLength(a, b);
-  if (p < Math.min(a.length, b.length) && !volatileAt(a, p) && !volatileAt(b, p)) return false;
-  return templateOf(a) === templateOf(b);
+  let x = a;
+  let y = b;
+  for (let round = 0; round < 8 && x !== y; round++) {
+    const p = commonPrefixLength(x, y);
+    if (p === x.length || p === y.length) break;
+    const vx = volatileAt(x, p);
+    const vy = volatileAt(y, p);
+    if (!vx && !vy) return false;
+    if (!vx || !vy) break;
+    x = x.slice(runEnd(x, p));
+    y = y.slice(runEnd(y, p));
+  }
+  return x === y || templateOf(x) === templateOf(y);
 }
 
 /** Adjacent lines with the same key become one line, suffixed "(repeated Nx)"; `byTemplate`

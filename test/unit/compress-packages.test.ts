@@ -292,4 +292,31 @@ describe("templateOf", () => {
     for (const [a, b] of [["x1cp", "x1p"], ["id 1a2 done", "id 3 done"], ["face 1", "fade 1"], ["a@1.0 ok", "b@1.0 ok"]] as const) expect(sameTemplate(a, b)).toBe(templateOf(a) === templateOf(b));
     expect(pairs).toBeGreaterThan(5000);
   });
+
+  it("sameTemplate past differing timestamps and ids: every pair of random lines over a small alphabet", () => {
+    // Lines of digits, hex letters, other letters, separators and a literal "#" (which templateOf
+    // also yields): runs that begin alike and differ later, as timestamps do.
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = "019afAFx#: -.";
+    const line = (): string => Array.from({ length: 1 + random(14) }, () => alphabet[random(alphabet.length)]).join("");
+    let same = 0;
+    for (let i = 0; i < 20000; i++) {
+      const a = line();
+      // A third of the pairs share a prefix, so that the first difference falls anywhere; a third
+      // differ in their digits only, as a timestamp or a counter does.
+      const mode = random(3);
+      const b = mode === 0 ? a.slice(0, random(a.length + 1)) + line() : mode === 1 ? a.replace(/\d/g, () => String(random(10))) : line();
+      const want = templateOf(a) === templateOf(b);
+      expect(sameTemplate(a, b), `${a} | ${b}`).toBe(want);
+      if (want) same++;
+    }
+    expect(same).toBeGreaterThan(500);
+    const stamp = (s: string, rest: string): string => `2026-11-30 10:23:${s} ${rest}`;
+    expect(sameTemplate(stamp("45", "status installed libc6:amd64 2.36-9"), stamp("46", "status installed libc6:amd64 2.36-10"))).toBe(true);
+    expect(sameTemplate(stamp("45", "status installed libc6:amd64"), stamp("46", "status half-configured libc6:amd64"))).toBe(false);
+  });
 });
