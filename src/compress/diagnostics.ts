@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { isFailureLine, located } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
@@ -16,6 +17,7 @@ const PROGRESS = /^\s*(?:Compiling|Checking|Downloading|Downloaded|Fresh|Blockin
 const FILE_HEADER = /^(?:[A-Za-z]:)?[\w.\-/\\@ ]+\.[A-Za-z]{1,6}$/;
 // tsc chains the reasons of one error on indented lines below it; the first few say why.
 const CONTINUATION_LINES = 2;
+const primeRegexes = primer([DIAGNOSTIC, LOCATION_ONLY, CODE_FRAME, TOTALS, PROGRESS, FILE_HEADER]);
 
 interface Occurrence { loc: string; text: string; more: string[] }
 interface Group { file: string; occurrences: Occurrence[] }
@@ -36,6 +38,7 @@ function render(group: Group): string[] {
 }
 
 export function compressDiagnostics(text: string): string {
+  primeRegexes();
   const blocks: (string | Group)[] = [];
   const groups = new Map<string, Group>();
   let header: string | undefined; // the eslint file header in force

@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { lines, stripAnsi, templateOf } from "./text.js";
 
 // "Never lose a failure": the lines an agent must see. A line that names a failure (a failing test,
@@ -62,11 +63,16 @@ export function isFailureLine(line: string): boolean {
 // line CANDIDATE is LOCATION or FAILURE_WORD: one regex for V8 to compile instead of two.
 function judge(line: string): boolean {
   const text = stripAnsi(line);
+  primeCandidate();
   CANDIDATE.lastIndex = 0; // failureLines() sets it again after each line it judges
   if (!CANDIDATE.test(text)) return false;
-  if (/^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/.test(text) || relayed(text)) return false;
+  primeJudged();
+  if (BARE_REPORT.test(text) || relayed(text)) return false;
   return LOCATION.test(text) || NONZERO_COUNT.test(text) || !ZERO_COUNT.test(text);
 }
+
+// The blank line of npm's report ("npm error", "npm error 404").
+const BARE_REPORT = /^\s*(?:npm|pnpm|yarn) (?:error|ERR!)(?: \d{3})?\s*$/;
 
 /** Whether a line names a failure by its own words, not by the "npm error" tag of its report. */
 export function namesFailure(line: string): boolean {
@@ -79,6 +85,9 @@ export function namesFailure(line: string): boolean {
 // 64 KiB tail is a thousand lines of which few are candidates. `^\s*` of FAILURE_WORD becomes
 // `^[^\S\n]*` so that a match stays within its line.
 const CANDIDATE = new RegExp(`${LOCATION.source}|${FAILURE_WORD.source.replace("^\\s*", "^[^\\S\\n]*")}`, "gim");
+const primeCandidate = primer([CANDIDATE]);
+// The regexes judge() asks of a candidate: most streams have few candidates, or none.
+const primeJudged = primer([BARE_REPORT, RELAYED_BODY, TAGGED, LOCATION, NONZERO_COUNT, ZERO_COUNT]);
 
 /** The distinct failure lines of a stream, trimmed, in order. */
 export function failureLines(text: string): string[] {
@@ -105,10 +114,13 @@ export function failureLines(text: string): string[] {
 const LOCATED = /^((?:[A-Za-z]:)?[^\s:()][^:()]*?\.[A-Za-z]\w{0,5})(?:\((\d+),(\d+)\)|:(\d+):(\d+))(?::| -) (.+)$/;
 const ESLINT_ENTRY = /^\s*(\d+):(\d+)\s+((?:error|warning)\s.+)$/;
 
+const primeLocated = primer([LOCATED, ESLINT_ENTRY]);
+
 export interface Located { file: string | undefined; loc: string; text: string }
 
 /** The file, "line:col" and message of a diagnostic line; `file` is undefined for an eslint entry. */
 export function located(line: string): Located | undefined {
+  primeLocated();
   const m = LOCATED.exec(line);
   if (m) return { file: m[1]!, loc: `${m[2] ?? m[4]}:${m[3] ?? m[5]}`, text: m[6]!.trim() };
   const e = ESLINT_ENTRY.exec(line);

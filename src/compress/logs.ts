@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { isFailureLine } from "./failure.js";
 import { lines, sameTemplate, templateOf } from "./text.js";
 
@@ -9,10 +10,13 @@ import { lines, sameTemplate, templateOf } from "./text.js";
 const PROGRESS = /progress.*(?:\d+%|done)|^\s*\d+%\s*\|?/i;
 const WARNING = /\b(?:warn(?:ing)?|WARN)\b/;
 
+const primeRegexes = primer([PROGRESS, WARNING]);
+
 const HEAD = 10;
 const TAIL = 20;
 
 export function compressLogs(text: string, logPath?: string): string {
+  primeRegexes();
   const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !isFailureLine(line)));
   // Runs of one template become one line. This is the hot loop: neighbours are compared without
   // building their templates (sameTemplate), and a template is built only for a run.

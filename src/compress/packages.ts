@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { ADVICE, isFailureLine, namesFailure, relayed, TAGGED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
@@ -56,6 +57,7 @@ const LOOKS_FAILED = /\b(?:error|err!|fail(?:ed|ure)?)\b/i;
 // 'Run "npm help ci" for more info': the command's options, 80 lines, none about the failure.
 const USAGE_START = /^(?:npm|pnpm|yarn) (?:error|ERR!) Usage:$/;
 const USAGE_END = /^(?:npm|pnpm|yarn) (?:error|ERR!) Run "npm help [\w-]+" for more info$/;
+const primeRegexes = primer([BARE_TAG, USAGE_START, USAGE_END, TAGGED, ERROR_PROP, ERROR_PROPS_OPEN, LIBRARY_FRAME, WARNING, NODE_FRAME, HINT, ADVICE, BUILD_STEP, PROGRESS, LOG_FILE, LOOKS_FAILED]);
 
 type Dropped = "progress" | "build log" | "hints" | "usage text" | "internal frames" | "error details" | "duplicates" | "merged";
 
@@ -66,6 +68,7 @@ export function compressPackages(text: string, logPath?: string): string {
 /** The view, and the raw lines (trimmed) it drops although npm tags them as errors: the view
  *  counts them and names the full log, so the safety net leaves them out. */
 export function packageView(text: string, logPath?: string): { text: string; declared: Set<string> } {
+  primeRegexes();
   const declared = new Set<string>();
   let usage = false;
   const out: string[] = [];

@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { isFailureLine } from "./failure.js";
 import { firstLines, lines, sameTemplate } from "./text.js";
 
@@ -164,7 +165,10 @@ const LOG_LINE = /^\S{0,24}\[?(?:\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}|[A-Z][a-z]{
 // Enough lines to tell; a tail of 64 KiB is not split for it.
 const LOG_SAMPLE = 200;
 
+const primeLogLine = primer([LOG_LINE]);
+
 function looksLikeLog(text: string): boolean {
+  primeLogLine();
   const all = lines(firstLines(text, LOG_SAMPLE));
   return all.length >= 10 && all.filter((line) => LOG_LINE.test(line)).length * 2 >= all.length;
 }

@@ -1,3 +1,4 @@
+import { primer } from "./regex.js";
 import { isFailureLine } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
@@ -20,8 +21,11 @@ const CODE_FRAME = /^\s*\d+\s*\|/;
 // Rules between sections ("⎯⎯⎯⎯[1/2]⎯", "-----"): many tokens, nothing to read.
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
+const AT_FRAME = /^\s+at \S/;
+const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FAILURE_START, SUMMARY, CODE_FRAME]);
 
 export function compressTests(text: string): string {
+  primeRegexes();
   const out: string[] = [];
   let omitted = 0;
   let context = 0;
@@ -31,7 +35,7 @@ export function compressTests(text: string): string {
       omitted++;
       continue;
     }
-    if (FRAME.test(line) || /^\s+at \S/.test(line)) {
+    if (FRAME.test(line) || AT_FRAME.test(line)) {
       if (frames.has(line)) {
         omitted++;
         continue;

@@ -1,3 +1,5 @@
+import { primer } from "./regex.js";
+
 // Line helpers every family shares. All of them only select, count and join lines of the input:
 // a view never holds text the input did not (apart from counts and notes), so a value masked as
 // *** before compression stays masked.
@@ -31,8 +33,11 @@ export const stripAnsi = (text: string): string => (text.includes("\x1b") ? text
 // the i flag, which measured about 15 % slower here.
 const VOLATILE = /[\dA-Fa-f]*\d[\dA-Fa-f]*/g;
 
+const primeVolatile = primer([VOLATILE]);
+
 /** A log line with its volatile parts replaced by #, to find lines that repeat. */
 export function templateOf(line: string): string {
+  primeVolatile();
   return line.replace(VOLATILE, "#");
 }
 
