@@ -9,8 +9,8 @@ import { lines } from "./text.js";
 
 const MIN_BLOCK = 2;
 const MAX_BLOCK = 400;
-// Comparisons spent on blocks that turn out not to repeat, per line of input: output with many
-// recurring lines (a blank line, a banner) but no repeated block stays linear.
+// Comparisons spent on blocks that turn out not to repeat, per line of input: a bound for output
+// with many recurring lines but no repeated block.
 const BUDGET_PER_LINE = 4;
 
 export interface Folded {
@@ -23,14 +23,26 @@ export interface Folded {
 export function foldRepeatedBlocks(text: string): Folded {
   const all = lines(text);
   const last = new Map<string, number>(); // the latest index of each line
+  // For each block size, the index of the last line found to differ from the line that many
+  // before it: a block of that size reaching past it cannot repeat. Output full of near-repeats
+  // (the same messages under each file of a linter's report) is then compared once per line.
+  const differs = new Int32Array(MAX_BLOCK + 1).fill(-1);
   const kept: string[] = [];
   const notes: string[] = [];
   let budget = BUDGET_PER_LINE * all.length;
   const sameBlock = (a: number, b: number, size: number): boolean => {
+    if (differs[size]! >= b) return false;
     // The block's last line first: two copies that differ usually differ there.
-    if (all[a + size - 1] !== all[b + size - 1]) return false;
+    if (all[a + size - 1] !== all[b + size - 1]) {
+      differs[size] = b + size - 1;
+      return false;
+    }
     for (let k = 0; k < size - 1; k++) {
-      if (--budget < 0 || all[a + k] !== all[b + k]) return false;
+      if (--budget < 0) return false;
+      if (all[a + k] !== all[b + k]) {
+        differs[size] = b + k;
+        return false;
+      }
     }
     return true;
   };

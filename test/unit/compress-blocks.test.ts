@@ -30,6 +30,16 @@ describe("foldRepeatedBlocks", () => {
     expect(notes).toEqual(["... a block of 4 lines repeated 1 more time (shown once)"]);
   });
 
+  it("finds the repeat of a report full of near-repeats (the same messages under each file)", () => {
+    // Each file's section differs from the others in its header alone: comparing such sections
+    // line by line would cost a block's length each time before it finds the header.
+    const messages = Array.from({ length: 40 }, (_, i) => `  ${i + 1}:5  error  'v${i}' is assigned a value but never used  no-unused-vars`);
+    const report = Array.from({ length: 8 }, (_, f) => [`/src/file${f}.js`, ...messages]).flat();
+    const { text, notes } = foldRepeatedBlocks([...report, ...report].join("\n"));
+    expect(text).toBe(report.join("\n"));
+    expect(notes).toEqual([`... a block of ${report.length} lines repeated 1 more time (shown once)`]);
+  });
+
   it("leaves text alone that does not repeat a block: lines that recur alone, one line repeated", () => {
     for (const text of [
       Array.from({ length: 500 }, (_, i) => `${i % 2 === 0 ? "" : `step ${i}`}`).join("\n"),
