@@ -6,8 +6,10 @@ import { lines, stripAnsi, templateOf } from "./text.js";
 // Every family keeps these; safetyNet() below then checks the view and restores what a family
 // dropped, or says how many it could not fit and where the full log is.
 
+// "TypeError: …", "json.decoder.JSONDecodeError: …", "java.lang.IllegalStateException: …": an
+// exception's class, which names no failure word of its own, then its message.
 const FAILURE_WORD =
-  /\b(?:errors?|err!|fail|failed|failing|failures?|fatal|panic(?:ked)?|traceback|exception|assert(?:ion)?(?:error)?|not ok|segmentation fault|undefined reference|abort(?:ed)?)\b|[✗✘×✖]|^\s*(?:FAIL|E)\s/i;
+  /\b(?:errors?|err!|fail|failed|failing|failures?|fatal|panic(?:ked)?|traceback|exception|assert(?:ion)?(?:error)?|not ok|segmentation fault|undefined reference|abort(?:ed)?)\b|\w(?:error|exception):|[✗✘×✖]|^\s*(?:FAIL|E)\s/i;
 // A count of zero is not a failure ("0 failed", "found 0 errors", "failures: 0"); a nonzero count is.
 const NONZERO_COUNT = /\b[1-9]\d* (?:failed|failing|errors?|failures?)\b/i;
 const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:failed|failures?|errors?)[:=] ?0\b/i;

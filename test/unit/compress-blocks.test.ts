@@ -76,3 +76,19 @@ describe("compressOutput with repeated blocks", () => {
     expect(c.strategy).not.toContain("repeated-blocks-folded");
   });
 });
+
+describe("an exception's class names the failure", () => {
+  it("keeps 'TypeError: …' and 'json.decoder.JSONDecodeError: …', which hold no failure word of their own", () => {
+    const stderr = [
+      "Traceback (most recent call last):",
+      '  File "<string>", line 1, in <module>',
+      '  File "/usr/lib/python3.11/json/decoder.py", line 337, in decode',
+      "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+      "file:///app/index.mjs:3",
+      "TypeError: Cannot read properties of undefined (reading 'x')",
+      "java.lang.IllegalStateException: queue full",
+    ].join("\n");
+    const c = compressOutput({ mode: "errors", command: ["python3", "app.py"], stdout: "", stderr })!;
+    for (const line of ["json.decoder.JSONDecodeError: Expecting", "TypeError: Cannot read", "IllegalStateException: queue full"]) expect(c.stderr).toContain(line);
+  });
+});
