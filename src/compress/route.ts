@@ -149,9 +149,13 @@ function looksLikeJson(text: string): boolean {
   return t.startsWith("{") || t.startsWith("[");
 }
 
+// Enough lines to tell a log by; a tail of 64 KiB is not split for it.
+const LOG_SAMPLE = 200;
+
+/** Whether two neighbours among the first lines differ only in numbers, ids or timestamps. */
 function hasRepeats(text: string): boolean {
   let prev: string | undefined;
-  for (const line of lines(text)) {
+  for (const line of lines(firstLines(text, LOG_SAMPLE))) {
     if (line.trim() === "") continue;
     if (prev !== undefined && sameTemplate(prev, line)) return true;
     prev = line;
@@ -161,9 +165,6 @@ function hasRepeats(text: string): boolean {
 
 // Most lines begin with a date, a time or a level: a log.
 const LOG_LINE = /^\S{0,24}\[?(?:\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d \d{2}:|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b)/;
-
-// Enough lines to tell; a tail of 64 KiB is not split for it.
-const LOG_SAMPLE = 200;
 
 const primeLogLine = primer([LOG_LINE]);
 
