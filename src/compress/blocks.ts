@@ -1,7 +1,7 @@
 import { lines } from "./text.js";
 
-// Output that repeats itself: a retry loop printing the same npm report every attempt, a watch
-// mode re-running the same failing test, a tail that is the same block many times over. Each run
+// Output that repeats itself: a retry loop printing the same traceback every attempt, a watch mode
+// re-running the same failing test, a tail that is the same block many times over. Each run
 // of back-to-back copies of a block of lines is kept once; the view says how many copies it stood
 // for. Families then see one copy, which keeps their views short and their time bounded by what
 // is distinct (a family makes several passes over its lines). Single repeated lines are the
