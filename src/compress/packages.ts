@@ -206,7 +206,8 @@ function factorTags(input: string[]): string[] {
 
 /** The length of the longest common suffix, at most `max`: as commonPrefixLength, with endsWith. */
 function commonSuffixLength(a: string, b: string, max: number): number {
-  let [lo, hi] = [0, Math.min(max, a.length, b.length)];
+  let lo = 0;
+  let hi = Math.min(max, a.length, b.length);
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (b.endsWith(a.slice(a.length - mid, a.length - lo), b.length - lo)) lo = mid;

@@ -44,7 +44,8 @@ export function templateOf(line: string): string {
 /** The length of the longest common prefix: a binary search over startsWith, a few native calls
  *  instead of a loop over characters (which a fresh CLI process runs uncompiled). */
 export function commonPrefixLength(a: string, b: string): number {
-  let [lo, hi] = [0, Math.min(a.length, b.length)];
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (b.startsWith(a.slice(lo, mid), lo)) lo = mid;
