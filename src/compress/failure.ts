@@ -13,8 +13,9 @@ const FAILURE_WORD =
 // A count of zero is not a failure ("0 failed", "found 0 errors", "failures: 0"); a nonzero count is.
 const NONZERO_COUNT = /\b[1-9]\d* (?:failed|failing|errors?|failures?)\b/i;
 const ZERO_COUNT = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b|\b(?:failed|failures?|errors?)[:=] ?0\b/i;
-// file.ext:12, file.ext:12:5, file.ext(12,5). Anchored on the extension, so it stays linear.
-const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\))/;
+// file.ext:12, file.ext:12:5, file.ext(12,5), and a Python frame's `File "file.py", line 12`.
+// Anchored on the extension, so it stays linear.
+const LOCATION = /[\w\-/\\@]\.[A-Za-z]{1,6}(?::\d|\(\d+(?:,\d+)?\)|", line \d)/;
 
 // What an error report relays from a child without the child calling it a failure: node-gyp's
 // info log and its environment lines, make's directory changes and build steps, compiler code

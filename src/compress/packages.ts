@@ -113,6 +113,11 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     if (frame || NODE_FRAME.test(rest)) {
       frameIndent = frame ? frame[1]!.length : -1;
       drop(line, "internal frames");
+      // A library's frame names its file and line: a location, counted and left to the full log.
+      if (failure) {
+        declared.add(trimmed);
+        looksFailed = true;
+      }
     } else if (warning && !failure) {
       const key = warning[1]!;
       if (!warnings.has(key)) {

@@ -77,7 +77,7 @@ describe("compressOutput with repeated blocks", () => {
   });
 });
 
-describe("an exception's class names the failure", () => {
+describe("an exception's class names the failure, a Python frame its location", () => {
   it("keeps 'TypeError: …' and 'json.decoder.JSONDecodeError: …', which hold no failure word of their own", () => {
     const stderr = [
       "Traceback (most recent call last):",
@@ -90,5 +90,7 @@ describe("an exception's class names the failure", () => {
     ].join("\n");
     const c = compressOutput({ mode: "errors", command: ["python3", "app.py"], stdout: "", stderr })!;
     for (const line of ["json.decoder.JSONDecodeError: Expecting", "TypeError: Cannot read", "IllegalStateException: queue full"]) expect(c.stderr).toContain(line);
+    // A Python frame names a file and a line: a location.
+    expect(c.stderr).toContain('File "/usr/lib/python3.11/json/decoder.py", line 337, in decode');
   });
 });

@@ -174,7 +174,8 @@ describe("install failures", () => {
       "      RuntimeError: libcsvparse development headers not found; install libcsvparse-dev (or set CSVPARSE_DIR)",
       "      [end of output]",
       "  note: This error originates from a subprocess, and is likely not a problem with pip.",
-      "... 7 omitted: internal frames 5, duplicates 2",
+      // A library's frame names its file and line: dropped, counted, and the full log named.
+      "... 7 omitted: internal frames 5, duplicates 2; full log: /jobs/J/stderr.log",
     ]);
   });
 
