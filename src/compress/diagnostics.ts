@@ -1,5 +1,5 @@
 import { primer } from "./regex.js";
-import { isFailureLine, located } from "./failure.js";
+import { isFailureLine, located, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
 // Compilers and linters (tsc, eslint, gcc/clang, rustc/cargo build, go vet, mypy/ruff): every error
@@ -39,6 +39,7 @@ function render(group: Group): string[] {
 
 export function compressDiagnostics(text: string): string {
   primeRegexes();
+  const may = mayFail(text);
   const blocks: (string | Group)[] = [];
   const groups = new Map<string, Group>();
   let header: string | undefined; // the eslint file header in force
@@ -75,7 +76,7 @@ export function compressDiagnostics(text: string): string {
       continue;
     }
     open = undefined;
-    if (DIAGNOSTIC.test(line) || isFailureLine(line) || LOCATION_ONLY.test(line) || TOTALS.test(line)) {
+    if (DIAGNOSTIC.test(line) || (may(line) && isFailureLine(line)) || LOCATION_ONLY.test(line) || TOTALS.test(line)) {
       blocks.push(line);
       continuation = DIAGNOSTIC.test(line) ? 1 : continuation;
     } else if (continuation > 0 && !CODE_FRAME.test(line) && !PROGRESS.test(line) && /^\s/.test(line)) {

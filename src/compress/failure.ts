@@ -43,13 +43,15 @@ export function relayed(line: string): boolean {
 // safety net): within compressOutput the answers are kept.
 let memo: Map<string, boolean> | undefined;
 
-/** Runs `fn` with isFailureLine's answers kept, then drops them. */
+/** Runs `fn` with isFailureLine's answers and the streams' scans kept, then drops them. */
 export function withFailureMemo<T>(fn: () => T): T {
   memo = new Map();
+  scans = new Map();
   try {
     return fn();
   } finally {
     memo = undefined;
+    scans = undefined;
   }
 }
 
@@ -92,23 +94,42 @@ const primeCandidate = primer([CANDIDATE]);
 // The regexes judge() asks of a candidate: most streams have few candidates, or none.
 const primeJudged = primer([BARE_REPORT, RELAYED_BODY, TAGGED, LOCATION, NONZERO_COUNT, ZERO_COUNT]);
 
+// One scan per text compressed in this call, shared by its family and the safety net.
+let scans: Map<string, Set<string> | null> | undefined;
+
+/** The lines of `text` that hold a candidate match, in order; null when a colour code may sit
+ *  inside the words the scan looks for (such text is judged line by line). */
+function candidateLines(text: string): Set<string> | null {
+  const known = scans?.get(text);
+  if (known !== undefined) return known;
+  let found: Set<string> | null = null;
+  if (!text.includes("\x1b")) {
+    found = new Set();
+    primeCandidate();
+    CANDIDATE.lastIndex = 0;
+    for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
+      const start = text.lastIndexOf("\n", match.index - 1) + 1;
+      const newline = text.indexOf("\n", match.index);
+      const end = newline === -1 ? text.length : newline;
+      found.add(text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end));
+      CANDIDATE.lastIndex = end + 1; // the next line; a line is found once
+    }
+  }
+  scans?.set(text, found);
+  return found;
+}
+
+/** For the lines of `text` (as lines() splits them): whether a line may be a failure line. One
+ *  that is not is none, without judging it; a family asks isFailureLine only of the others. */
+export function mayFail(text: string): (line: string) => boolean {
+  const candidates = candidateLines(text);
+  return candidates === null ? () => true : (line) => candidates.has(line);
+}
+
 /** The distinct failure lines of a stream, trimmed, in order. */
 export function failureLines(text: string): string[] {
   const seen = new Set<string>();
-  // A colour code may sit inside the words the scan looks for: such text is judged line by line.
-  if (text.includes("\x1b")) {
-    for (const line of lines(text)) if (isFailureLine(line)) seen.add(stripAnsi(line).trim());
-    return [...seen];
-  }
-  CANDIDATE.lastIndex = 0;
-  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
-    const start = text.lastIndexOf("\n", match.index - 1) + 1;
-    const newline = text.indexOf("\n", match.index);
-    const end = newline === -1 ? text.length : newline;
-    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-    if (isFailureLine(line)) seen.add(line.trim());
-    CANDIDATE.lastIndex = end + 1; // the next line; a line is judged once
-  }
+  for (const line of candidateLines(text) ?? lines(text)) if (isFailureLine(line)) seen.add(stripAnsi(line).trim());
   return [...seen];
 }
 

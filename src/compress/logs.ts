@@ -1,5 +1,5 @@
 import { primer } from "./regex.js";
-import { isFailureLine } from "./failure.js";
+import { isFailureLine, mayFail } from "./failure.js";
 import { lines, sameTemplate, templateOf } from "./text.js";
 
 // Logs (application logs, docker/kubectl logs, journalctl): runs of lines that differ only in
@@ -17,7 +17,8 @@ const TAIL = 20;
 
 export function compressLogs(text: string, logPath?: string): string {
   primeRegexes();
-  const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !isFailureLine(line)));
+  const may = mayFail(text);
+  const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !(may(line) && isFailureLine(line))));
   // Runs of one template become one line. This is the hot loop: neighbours are compared without
   // building their templates (sameTemplate), and a template is built only for a run.
   const runs: { first: string; count: number }[] = [];
@@ -36,7 +37,8 @@ export function compressLogs(text: string, logPath?: string): string {
   collapsed.forEach(({ line, first, repeated }, i) => {
     const edge = i < HEAD || i >= collapsed.length - TAIL;
     const key = repeated ? templateOf(first) : undefined;
-    if (edge || (key !== undefined && !seen.has(key)) || isFailureLine(line) || WARNING.test(line)) {
+    // "(repeated Nx)" adds no candidate to its line: the line may fail only if its first does.
+    if (edge || (key !== undefined && !seen.has(key)) || (may(first) && isFailureLine(line)) || WARNING.test(line)) {
       if (dropped > 0) out.push(`... ${dropped} lines omitted`);
       dropped = 0;
       out.push(line);

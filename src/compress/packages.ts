@@ -1,5 +1,5 @@
 import { primer } from "./regex.js";
-import { ADVICE, isFailureLine, namesFailure, relayed, TAGGED } from "./failure.js";
+import { ADVICE, isFailureLine, mayFail, namesFailure, relayed, TAGGED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
@@ -69,6 +69,7 @@ export function compressPackages(text: string, logPath?: string): string {
  *  counts them and names the full log, so the safety net leaves them out. */
 export function packageView(text: string, logPath?: string): { text: string; declared: Set<string> } {
   primeRegexes();
+  const may = mayFail(text);
   const declared = new Set<string>();
   let usage = false;
   const out: string[] = [];
@@ -109,7 +110,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     props = ERROR_PROPS_OPEN.test(rest) || (props && /^\s+code: /.test(rest));
     const frame = LIBRARY_FRAME.exec(rest);
     const warning = WARNING.exec(trimmed);
-    const failure = isFailureLine(line);
+    const failure = may(line) && isFailureLine(line);
     if (frame || NODE_FRAME.test(rest)) {
       frameIndent = frame ? frame[1]!.length : -1;
       drop(line, "internal frames");

@@ -1,5 +1,5 @@
 import { primer } from "./regex.js";
-import { isFailureLine } from "./failure.js";
+import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
 // Test runners (vitest, jest, mocha, node --test/TAP, pytest, cargo test, go test): one line
@@ -26,6 +26,7 @@ const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FAILURE_START, SU
 
 export function compressTests(text: string): string {
   primeRegexes();
+  const may = mayFail(text);
   const out: string[] = [];
   let omitted = 0;
   let context = 0;
@@ -44,7 +45,7 @@ export function compressTests(text: string): string {
     }
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
-    if (start || SUMMARY.test(line) || isFailureLine(line)) {
+    if (start || SUMMARY.test(line) || (may(line) && isFailureLine(line))) {
       out.push(line);
     } else if (context > 0 && line.trim() !== "" && !CODE_FRAME.test(line)) {
       out.push(line);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
-import { failureLines, keptIn } from "../../src/compress/failure.js";
+import { failureLines, isFailureLine, keptIn, mayFail } from "../../src/compress/failure.js";
 import { ajv } from "../helpers/schema.js";
 
 // The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
@@ -121,5 +121,29 @@ describe("compression over the corpus of real outputs", () => {
     expect(diff.stdout).toContain("@@");
     const status = routed(byName("git-status"));
     expect(status.stdout).toMatch(/untracked \(9\): new1\.txt/);
+  });
+});
+
+describe("the stream scan that spares families judging every line", () => {
+  it("never rules out a failure line: every corpus line mayFail says no to is none", () => {
+    let spared = 0;
+    for (const c of corpus) {
+      for (const text of [c.stdout, c.stderr]) {
+        const may = mayFail(text);
+        for (const line of text.split("\n").map((l) => l.replace(/\r$/, ""))) {
+          if (may(line)) continue;
+          spared++;
+          expect(isFailureLine(line), `${c.name}: ${line}`).toBe(false);
+        }
+      }
+    }
+    // Most lines are spared: what the scan is for.
+    expect(spared).toBeGreaterThan(3000);
+  });
+
+  it("says yes to every line of text that holds a colour code (judged line by line)", () => {
+    const text = "plain\n\x1b[31mERR\x1b[0mOR in src/a.ts:3\n";
+    expect(mayFail(text)("plain")).toBe(true);
+    expect(failureLines(text)).toEqual(["ERROR in src/a.ts:3"]);
   });
 });
