@@ -19,7 +19,7 @@
 // A dynamic import() of our own code becomes a lazily evaluated part of the same file: it is
 // parsed with the rest but runs only when imported (esbuild names each such part by its source).
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -144,11 +144,8 @@ createRequire(import.meta.url)("../bundle/supervisor.cjs");
 const scratch = mkdtempSync(join(tmpdir(), "agent-exec-bundle-"));
 try {
   const corpus = join(ROOT, "bench", "compress", "corpus");
-  const samples = existsSync(corpus) ? readdirSync(corpus).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(corpus, f), "utf8"))) : [];
-  const warmup = join(scratch, "samples.json");
-  writeFileSync(warmup, JSON.stringify(samples.map(({ command, stdout, stderr }) => ({ command, stdout, stderr }))));
   const warm = spawnSync(process.execPath, [join(DIST, "cli.cjs"), "--root", join(scratch, "jobs"), "list"], {
-    env: { ...process.env, AGENT_EXEC_WRITE_CODE_CACHE: "1", AGENT_EXEC_CODE_CACHE_WARMUP: warmup },
+    env: { ...process.env, AGENT_EXEC_WRITE_CODE_CACHE: "1", ...(existsSync(corpus) ? { AGENT_EXEC_CODE_CACHE_WARMUP: corpus } : {}) },
     encoding: "utf8",
   });
   if (warm.status !== 0) throw new Error(`writing the code cache: list failed: ${warm.stdout}${warm.stderr}`);

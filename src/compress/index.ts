@@ -93,7 +93,8 @@ interface View { text: string; restored: boolean; folded: boolean }
 function view(f: Family, kind: DetectedKind, raw: string, logPath: string | undefined): View {
   if (raw === "") return { text: "", restored: false, folded: false };
   // A command's output (not a diff's or a document's content) is looked at once per repeated block.
-  const { text, notes } = f.failures ? foldRepeatedBlocks(stripAnsi(raw)) : { text: stripAnsi(raw), notes: [] };
+  const plain = stripAnsi(raw);
+  const { text, notes } = f.failures ? foldRepeatedBlocks(plain) : { text: plain, notes: [] };
   const result = f.compress(text, kind, logPath);
   let out = typeof result === "object" ? result.text : result;
   if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
