@@ -365,4 +365,84 @@ if (existsSync("/var/log/apt/term.log")) capture("apt-term-log", "log", work, ["
 // JSON: the dependency tree of the tools project (two levels, so that it fits the 64 KiB tail whole)
 capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["npm", "ls", "--json", "--depth=1"]);
 
+// A second set, written apart from the first (other fixtures, reporters and failure kinds) and
+// measured before it joined the corpus: a check that the families were not fitted to the first.
+{
+  // python
+  const py = join(work, "py2");
+  write(py, {
+    "inventory/__init__.py": "",
+    "inventory/stock.py": "class Stock:\n    def __init__(self):\n        self.items = {}\n    def add(self, sku, n):\n        if n < 0:\n            raise ValueError(f'negative quantity for {sku}: {n}')\n        self.items[sku] = self.items.get(sku, 0) + n\n    def take(self, sku, n):\n        have = self.items.get(sku, 0)\n        if n > have:\n            raise KeyError(sku)\n        self.items[sku] = have - n\n        return self.items[sku]\n",
+    "tests/test_stock.py": "import pytest\nfrom inventory.stock import Stock\n\n@pytest.fixture\ndef stock():\n    s = Stock()\n    s.add('apple', 3)\n    return s\n\n@pytest.fixture\ndef broken():\n    raise RuntimeError('database unavailable')\n\nclass TestAdd:\n    def test_add_new(self, stock):\n        stock.add('pear', 2)\n        assert stock.items['pear'] == 2\n    def test_add_existing(self, stock):\n        stock.add('apple', 1)\n        assert stock.items['apple'] == 5\n    def test_negative(self, stock):\n        with pytest.raises(ValueError):\n            stock.add('apple', -1)\n\n@pytest.mark.parametrize('n,left', [(1, 2), (2, 1), (3, 1), (4, 0)])\ndef test_take(stock, n, left):\n    assert stock.take('apple', n) == left\n\ndef test_uses_db(broken):\n    assert broken\n\ndef test_dict_compare(stock):\n    assert stock.items == {'apple': 3, 'kiwi': 0}\n\n@pytest.mark.xfail(reason='not implemented')\ndef test_future():\n    assert False\n" + Array.from({ length: 40 }, (_, i) => `\ndef test_ok_${i}(stock):\n    assert stock.items['apple'] == 3\n`).join(""),
+    "tests/test_ok.py": Array.from({ length: 60 }, (_, i) => `def test_pass_${i}():\n    assert ${i} + 1 == ${i + 1}\n`).join("\n"),
+    "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
+  });
+  capture("pytest-fail-fixtures", "test-fail", py, ["pytest", "-p", "no:cacheprovider"], ["pytest"]);
+  capture("pytest-fail-verbose", "test-fail", py, ["python3", "-m", "pytest", "-v", "-p", "no:cacheprovider"], ["python", "-m", "pytest", "-v"]);
+  capture("pytest-pass-verbose", "test-pass", py, ["pytest", "-p", "no:cacheprovider", "tests/test_ok.py", "-v"], ["pytest", "tests/test_ok.py", "-v"]);
+  write(py, { "tests/test_unit.py": "import unittest\nclass T(unittest.TestCase):\n" + Array.from({ length: 30 }, (_, i) => `    def test_${i}(self):\n        self.assertEqual(${i} % 7, ${i % 7 === 3 ? 4 : i % 7})\n`).join("") + "    def test_raise(self):\n        {}['missing']\n" });
+  capture("unittest-fail", "test-fail", py, ["python3", "-m", "unittest", "discover", "-s", "tests", "-p", "test_unit.py", "-v"], ["python", "-m", "unittest", "discover", "-v"]);
+  // rust
+  const rs = join(work, "rs");
+  write(rs, {
+    "Cargo.toml": '[package]\nname = "ledger"\nversion = "0.1.0"\nedition = "2021"\n',
+    "src/lib.rs": "pub fn balance(xs: &[i64]) -> i64 { xs.iter().sum() }\npub fn parse(s: &str) -> Option<i64> { s.trim().parse().ok() }\n#[cfg(test)]\nmod tests {\n    use super::*;\n" + Array.from({ length: 25 }, (_, i) => `    #[test] fn sums_${i}() { assert_eq!(balance(&[${i}, 1]), ${i + 1}); }\n`).join("") + "    #[test] fn negative() { assert_eq!(balance(&[-1, -2]), -4); }\n    #[test] fn parses() { assert_eq!(parse(\" 12 \"), Some(13), \"parse trims\"); }\n    #[test] fn panics() { let v: Vec<i64> = vec![]; let _ = v[3]; }\n    #[test] #[should_panic] fn should() { }\n}\n",
+  });
+  capture("cargo-test-backtrace", "test-fail", rs, ["cargo", "test", "--offline"], ["cargo", "test"], { RUST_BACKTRACE: "1" });
+  const rsb = join(work, "rsb");
+  write(rsb, {
+    "Cargo.toml": '[package]\nname = "report"\nversion = "0.1.0"\nedition = "2021"\n',
+    "src/main.rs": "use std::collections::HashMap;\nstruct Row { name: String, total: u32 }\nfn load() -> Vec<Row> { vec![Row { name: \"a\".into(), total: 1 }] }\nfn main() {\n    let unused = 5;\n    let rows = load();\n    let mut by: HashMap<String, u32> = HashMap::new();\n    for r in rows { by.insert(r.name, r.total + \"1\"); }\n    let n: u32 = by.len();\n    println!(\"{}\", missing_fn(n));\n    let s: &str = String::from(\"x\");\n}\n",
+  });
+  capture("cargo-build-type-errors", "diagnostics", rsb, ["cargo", "build", "--offline"], ["cargo", "build"]);
+  // C
+  const cc = join(work, "c");
+  write(cc, {
+    "Makefile": "CFLAGS=-Wall -Wextra\nOBJS=main.o util.o parse.o\napp: $(OBJS)\n\t$(CC) -o app $(OBJS)\n%.o: %.c\n\t$(CC) $(CFLAGS) -c $< -o $@\n",
+    "util.h": "int clamp(int v, int lo, int hi);\n",
+    "util.c": "#include \"util.h\"\nint clamp(int v, int lo, int hi) { int unused; if (v < lo) return lo; if (v > hi) return hi; return v; }\n",
+    "parse.c": "#include <stdio.h>\nint parse(const char *s) { int n; sscanf(s, \"%d\", n); return n; }\n",
+    "main.c": "#include <stdio.h>\n#include \"util.h\"\nint main(int argc, char **argv) {\n  char *p = 5;\n  printf(\"%s\\n\", clamp(argc, 0, 3));\n  return undefined_var;\n}\n",
+  });
+  capture("make-gcc-errors", "diagnostics", cc, ["make", "-k"], ["make", "-k"]);
+  // JS tests
+  const js = join(work, "js2");
+  mkdirSync(join(js, "node_modules"), { recursive: true });
+  write(js, {
+    "package.json": '{"name":"shop","type":"module","version":"1.0.0"}',
+    "src/cart.js": "export function total(items) { return items.reduce((s, i) => s + i.price * i.qty, 0); }\nexport function discount(t, code) { if (code === 'HALF') return t / 2; if (!code) return t; throw new Error(`unknown code ${code}`); }\n",
+  });
+  for (let f = 0; f < 8; f++) write(js, { [`test/cart${f}.test.js`]: `import { describe, it, expect } from "vitest";\nimport { total, discount } from "../src/cart.js";\ndescribe("cart ${f}", () => {\n` + Array.from({ length: 10 }, (_, i) => `  it("totals ${i}", () => { expect(total([{ price: ${i}, qty: 2 }])).toBe(${f === 3 && i === 4 ? 99 : 2 * i}); });\n`).join("") + (f === 5 ? `  it("discounts", () => { expect(discount(10, "TEN")).toBe(1); });\n  it("shape", () => { expect({ a: 1, b: [1, 2, 3], c: "x" }).toEqual({ a: 1, b: [1, 2, 4], c: "y" }); });\n` : "") + `});\n` });
+  capture("vitest-fail-diff", "test-fail", js, [bin("vitest"), "run", "--root", js], ["npx", "vitest", "run"]);
+  const jj = join(work, "jj");
+  write(jj, { "package.json": '{"name":"calc","version":"1.0.0"}', "calc.js": "module.exports = { div: (a, b) => { if (b === 0) throw new RangeError('division by zero'); return a / b; } };\n" });
+  for (let f = 0; f < 6; f++) write(jj, { [`__tests__/calc${f}.test.js`]: `const { div } = require("../calc");\ndescribe("div ${f}", () => {\n` + Array.from({ length: 12 }, (_, i) => `  test("divides ${i}", () => { expect(div(${i * 2}, 2)).toBe(${f === 2 && i === 7 ? 0 : i}); });\n`).join("") + (f === 4 ? `  test("by zero", () => { expect(div(1, 0)).toBe(Infinity); });\n  test("list", () => { expect([1, 2, 3]).toContain(4); });\n` : "") + `});\n` });
+  capture("jest-fail-throws", "test-fail", jj, [bin("jest"), "--rootDir", jj, "--ci"], ["npx", "jest", "--ci"]);
+  capture("jest-pass-verbose", "test-pass", jj, [bin("jest"), "--rootDir", jj, "--ci", "--verbose", "-t", "divides [0-6]$"], ["npx", "jest", "--ci", "--verbose"]);
+  const mo = join(work, "mo");
+  write(mo, { "package.json": '{"name":"m","version":"1.0.0"}', "test/a.spec.js": "const assert = require('assert');\ndescribe('queue', () => {\n  describe('push', () => {\n" + Array.from({ length: 15 }, (_, i) => `    it('keeps order ${i}', () => assert.strictEqual(${i}, ${i === 9 ? 10 : i}));\n`).join("") + "  });\n  describe('async', () => {\n    it('resolves', async () => { await new Promise((r) => setTimeout(r, 5)); assert.deepStrictEqual({ a: [1, 2] }, { a: [1, 3] }); });\n    it('times out', function (done) { this.timeout(30); });\n  });\n});\n" });
+  capture("mocha-fail-nested", "test-fail", mo, [bin("mocha"), "test/a.spec.js"], ["npx", "mocha"]);
+  const nt = join(work, "nt");
+  write(nt, { "t.test.mjs": "import test from 'node:test';\nimport assert from 'node:assert/strict';\n" + Array.from({ length: 20 }, (_, i) => `test('case ${i}', () => { assert.equal(${i} * 2, ${i === 13 ? 27 : i * 2}); });\n`).join("") + "test('group', async (t) => { await t.test('inner ok', () => {}); await t.test('inner bad', () => { assert.deepEqual({ x: 1 }, { x: 2 }); }); });\n" });
+  capture("node-test-fail-subtests", "test-fail", nt, [process.execPath, "--test"], ["node", "--test"]);
+  capture("node-test-spec-fail", "test-fail", nt, [process.execPath, "--test", "--test-reporter=spec"], ["node", "--test", "--test-reporter=spec"]);
+  // tsc / eslint
+  const ts = join(work, "ts");
+  write(ts, { "tsconfig.json": '{"compilerOptions":{"strict":true,"noEmit":true,"target":"es2022","module":"nodenext"},"include":["src"]}' });
+  for (let f = 0; f < 12; f++) write(ts, { [`src/mod${f}.ts`]: `export interface User${f} { id: number; name: string; tags: string[] }\nexport function make${f}(n: number): User${f} {\n  const u: User${f} = { id: "x${f}", name: n, tags: [1] };\n  return u.missing${f};\n}\nexport const v${f}: Promise<number> = make${f}(1);\n` });
+  capture("tsc-errors-strict", "diagnostics", ts, [bin("tsc"), "-p", ts], ["npx", "tsc", "-p", "."]);
+  capture("tsc-errors-strict-pretty", "diagnostics", ts, [bin("tsc"), "-p", ts, "--pretty"], ["npx", "tsc", "--pretty"]);
+  const es = join(work, "es");
+  write(es, { "eslint.config.js": "import js from '" + join(tools, "node_modules/@eslint/js/src/index.js") + "';\nexport default [js.configs.recommended, { rules: { 'no-console': 'warn', eqeqeq: 'error', 'prefer-const': 'error' }, languageOptions: { globals: { console: 'readonly' } } }];\n", "package.json": '{"type":"module"}' });
+  for (let f = 0; f < 15; f++) write(es, { [`lib/part${f}.js`]: `let a${f} = 1;\nif (a${f} == "1") { console.log(undefinedThing${f}); }\nfunction unused${f}() { var x; }\nexport const y${f} = a${f};\n` });
+  capture("eslint-errors-rules", "diagnostics", es, [bin("eslint"), "lib"], ["npx", "eslint", "lib"]);
+  // npm
+  const nr = join(work, "nr");
+  write(nr, { "package.json": JSON.stringify({ name: "app", version: "1.0.0", scripts: { build: `${bin("tsc")} -p ${ts}`, lint: "node -e \"console.error('lint: 3 problems'); process.exit(2)\"" } }) });
+  capture("npm-run-build-fail", "diagnostics", nr, ["npm", "run", "build"], ["npm", "run", "build"]);
+  capture("npm-install-notarget", "install-fail", nr, ["npm", "install", "--no-audit", "--no-fund", "left-pad@99.0.0"], ["npm", "install", "left-pad@99.0.0"]);
+  capture("npm-install-three", "install", nr, ["npm", "install", "--no-audit", "--no-fund", "lodash@4", "chalk@4", "semver@7"], ["npm", "install", "lodash@4", "chalk@4", "semver@7"]);
+  capture("pip-install-missing", "install-fail", work, ["pip", "install", "--no-index", "surely-not-a-package-zz"], ["pip", "install", "surely-not-a-package-zz"]);
+}
+
 rmSync(work, { recursive: true, force: true });

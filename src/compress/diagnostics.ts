@@ -43,6 +43,7 @@ export function compressDiagnostics(text: string): string {
   const blocks: (string | Group)[] = [];
   const groups = new Map<string, Group>();
   let header: string | undefined; // the eslint file header in force
+  let headerUsed = true; // whether a diagnostic came under it (else it was a line like any other: "cc -c a.c -o a.o")
   let open: Occurrence | undefined; // the diagnostic that takes continuation lines
   let omitted = 0;
   let continuation = 0;
@@ -54,6 +55,7 @@ export function compressDiagnostics(text: string): string {
     const d = located(line);
     const file = d?.file ?? (d !== undefined && /^\s/.test(line) ? header : undefined);
     if (d !== undefined && file !== undefined) {
+      if (file === header) headerUsed = true;
       let group = groups.get(file);
       if (group === undefined) {
         group = { file, occurrences: [] };
@@ -66,7 +68,9 @@ export function compressDiagnostics(text: string): string {
       continue;
     }
     if (FILE_HEADER.test(line.trim())) {
+      if (!headerUsed) omitted++;
       header = line.trim();
+      headerUsed = false;
       open = undefined;
       continue;
     }
@@ -86,6 +90,7 @@ export function compressDiagnostics(text: string): string {
       omitted++;
     }
   }
+  if (!headerUsed) omitted++;
   const out = blocks.flatMap((b) => (typeof b === "string" ? [b] : render(b)));
   if (omitted > 0) out.push(`... ${omitted} lines omitted (code frames, progress)`);
   return collapseRepeats(out).join("\n");

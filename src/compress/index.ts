@@ -63,7 +63,7 @@ interface Family {
 }
 
 const diagnostics: Family = { strategy: "diagnostic-focus", compress: compressDiagnostics, failures: true };
-const tests: Family = { strategy: "test-failure-focus", compress: compressTests, failures: true };
+const tests: Family = { strategy: "test-failure-focus", compress: (text, _kind, logPath) => compressTests(text, logPath), failures: true };
 const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
 const packages: Family = { strategy: "package-summary", compress: (text, _kind, logPath) => packageView(text, logPath), failures: true };
 const table: Family = { strategy: "table-summary", compress: compressTable, failures: false };

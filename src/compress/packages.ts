@@ -1,3 +1,4 @@
+import { LIBRARY_FRAME, NODE_FRAME } from "./frames.js";
 import { primer } from "./regex.js";
 import { ADVICE, isFailureLine, mayFail, namesFailure, relayed, TAGGED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
@@ -35,9 +36,6 @@ const PROGRESS = new RegExp(
 // compiler invocations it prints; a compiler's error is a failure line and stays.
 const BUILD_STEP = /^\s*(?:running (?:\w+)$|creating (?:build|\S+\/)|copying \S+ -> |building '\S+' extension$|(?:gcc|g\+\+|cc|c\+\+|clang(?:\+\+)?|x86_64-linux-gnu-gcc)\s+-\S)/;
 const HINT = /^(?:\[notice\] |info Visit https:\/\/yarnpkg\.com\/\S+ for documentation|hint: See above for|This may mean that the package is missing, has been obsoleted, or$|is only available from another source$)/;
-// A JS frame inside node itself; a Python frame inside an installed library or pip's build env.
-const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
-const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/pip-build-env-|\/lib\/python\d[.\d]*\/)[^"]*", line \d+/;
 // Node prints an uncaught system error's properties after its stack ("    at … {", "  errno: -3008,",
 // "  syscall: 'getaddrinfo',", "}"): the message above names the code and the host already; the
 // `code:` line stays.

@@ -1,3 +1,4 @@
+import { FRAME_REGEXES, isRuntimeFrame, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
 import { primer } from "./regex.js";
 import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -22,39 +23,124 @@ const CODE_FRAME = /^\s*\d+\s*\|/;
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
 const AT_FRAME = /^\s+at \S/;
-const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FAILURE_START, SUMMARY, CODE_FRAME]);
+// pytest prints each failure as a block under "____ test_name ____": the locals of each frame
+// ("self = <…>", "n = 3, left = 1"), its source (indented four spaces), the failing line (">") and
+// the explanation ("E   assert 4 == 5"), then "path:line: Error". The locals, the rest of the
+// source and the carets under it are dropped; a section ("=== … ===", "--- Captured … ---") ends it.
+const PYTEST_BLOCK = /^_{3,} .+ _{3,}$/;
+const PYTEST_END = /^(?:={3,} |-{3,} Captured )/;
+const PYTEST_KEEP = /^(?:>|E\s)|^\S+:\d+: /;
+const PYTEST_NOISE = /^[A-Za-z_]\w* = \S|^ {4}|^\s*[\^~]+\s*$|^(?:_ ){3,}_?\s*$/;
+// The properties node prints after an assertion's stack ("at … {", "  generatedMessage: true,",
+// "  operator: 'strictEqual'", "}"): actual and expected are in the message above.
+const PROPS_OPEN = /^\s+at \S.* \{$/;
+const PROP = /^\s+[\w$]+: .*$/;
+const PROPS_CLOSE = /^\s*\}$/;
+// A runner that repeats its failures at the end (node's "✖ failing tests:", jest's summary):
+// what it repeats is shown above.
+const RECAP = /^\s*(?:✖ failing tests:|Summary of all failing tests)$/;
+// cargo's list of the failed tests' names, under its second "failures:".
+const NAME_LIST = /^failures:$/;
+const LISTED_NAME = /^ {4}\S+$/;
+// Printed under every Rust panic with a backtrace.
+const HINT = /^note: Some details are omitted, run with `RUST_BACKTRACE=full`/;
+const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FAILURE_START, SUMMARY, CODE_FRAME, PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE, PROPS_OPEN, RECAP, HINT, NAME_LIST, LISTED_NAME, ...FRAME_REGEXES]);
 
-export function compressTests(text: string): string {
+/** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
+export function compressTests(text: string, logPath?: string): { text: string; declared: Set<string> } {
   primeRegexes();
   const may = mayFail(text);
+  const failure = (line: string) => may(line) && isFailureLine(line);
   const out: string[] = [];
-  let omitted = 0;
-  let context = 0;
+  const declared = new Set<string>();
   const frames = new Set<string>();
-  for (const line of lines(text)) {
-    if (PASS_LINE.test(line) || RULE.test(line)) {
+  let omitted = 0;
+  let runtimeFrames = 0;
+  let context = 0;
+  let pytest = false; // inside a pytest failure block
+  let props = false; // inside the properties after a stack
+  let libraryIndent = -1; // a dropped Python library frame's indent: its source lines below go too
+  let shown: Set<string> | undefined; // once a recap starts: the lines shown before it
+  let listing = false; // in cargo's list of failed tests
+  const dropFrame = (line: string) => {
+    runtimeFrames++;
+    declared.add(line.trim());
+  };
+  const take = (line: string): void => {
+    const trimmed = line.trim();
+    if (PASS_LINE.test(line) || RULE.test(line) || HINT.test(line)) {
       omitted++;
-      continue;
+      return;
+    }
+    if (props) {
+      if (PROPS_CLOSE.test(line) || (PROP.test(line) && !failure(line))) {
+        props = !PROPS_CLOSE.test(line);
+        omitted++;
+        return;
+      }
+      props = false;
+    }
+    if (libraryIndent >= 0 && line.length - line.trimStart().length > libraryIndent && !trimmed.startsWith("File ")) {
+      dropFrame(line);
+      return;
+    }
+    libraryIndent = -1;
+    const library = LIBRARY_FRAME.exec(line);
+    if (library || isRuntimeFrame(line)) {
+      libraryIndent = library ? library[1]!.length : -1;
+      props = PROPS_OPEN.test(line);
+      dropFrame(line);
+      return;
+    }
+    if (shown !== undefined && trimmed.length >= 8 && shown.has(trimmed)) {
+      omitted++;
+      return;
+    }
+    if (PYTEST_BLOCK.test(line)) pytest = true;
+    else if (PYTEST_END.test(line)) pytest = false;
+    else if (pytest && !PYTEST_KEEP.test(line) && PYTEST_NOISE.test(line) && !failure(line)) {
+      omitted++;
+      return;
     }
     if (FRAME.test(line) || AT_FRAME.test(line)) {
       if (frames.has(line)) {
         omitted++;
-        continue;
+        return;
       }
       frames.add(line);
+      props = PROPS_OPEN.test(line);
     }
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
-    if (start || SUMMARY.test(line) || (may(line) && isFailureLine(line))) {
-      out.push(line);
-    } else if (context > 0 && line.trim() !== "" && !CODE_FRAME.test(line)) {
-      out.push(line);
-      context--;
-    } else if (line.trim() !== "") {
-      omitted++;
+    listing = (listing && LISTED_NAME.test(line)) || NAME_LIST.test(line);
+    const keep = start || listing || SUMMARY.test(line) || failure(line) || (pytest && PYTEST_KEEP.test(line));
+    if (!keep && (context === 0 || trimmed === "" || CODE_FRAME.test(line))) {
+      if (trimmed !== "") omitted++;
+      return;
     }
+    if (!keep) context--;
+    out.push(line);
+    if (shown === undefined && RECAP.test(line)) shown = new Set(out.map((l) => l.trim()));
+  };
+  // A Rust frame's symbol line goes with the location under it.
+  let symbol: string | undefined;
+  for (const line of lines(text)) {
+    if (symbol !== undefined) {
+      const held = symbol;
+      symbol = undefined;
+      if (isRuntimeFrame(line)) {
+        dropFrame(held);
+        dropFrame(line);
+        continue;
+      }
+      take(held);
+    }
+    if (RUST_FRAME_SYMBOL.test(line)) symbol = line;
+    else take(line);
   }
+  if (symbol !== undefined) take(symbol);
   // One count at the end: a marker at every gap would cost more tokens than it tells.
+  if (runtimeFrames > 0) out.push(`... ${runtimeFrames} stack frame lines inside the runtime or libraries omitted; full log: ${logPath ?? "the job's log file"}`);
   if (omitted > 0) out.push(`... ${omitted} lines omitted (passing tests, progress, code frames)`);
-  return collapseRepeats(out).join("\n");
+  return { text: collapseRepeats(out).join("\n"), declared };
 }

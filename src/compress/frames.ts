@@ -1,0 +1,22 @@
+// Stack frames inside the runtime or an installed library: node's own modules, node_modules, the
+// Rust standard library (its sources sit under /rustc/<commit>/ or the toolchain's rustlib) or a
+// crate from the registry, Python's standard library and site-packages. They name files and lines,
+// so a view that drops them counts them and names the full log; the program's own frames stay.
+
+/** A JS frame inside node itself ("at … (node:internal/…)", "at … (node:dns:122:26)"). */
+export const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
+/** A JS frame inside node itself or an installed package. */
+const JS_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/|(?:file:\/\/)?\S*\/node_modules\/)/;
+/** A Python frame inside an installed library, pip's build env or the standard library; group 1 is its indent. */
+export const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/pip-build-env-|\/lib\/python\d[.\d]*\/)[^"]*", line \d+/;
+/** The location line of a Rust backtrace frame inside the standard library or a registry crate. */
+const RUST_FRAME_AT = /^\s+at (?:\/rustc\/[0-9a-f]+\/|\S*\/(?:\.cargo\/registry|rustlib)\/)/;
+/** The symbol line of a Rust backtrace frame ("   4: core::panicking::assert_failed"); its location follows. */
+export const RUST_FRAME_SYMBOL = /^\s+\d+: \S/;
+
+export const FRAME_REGEXES = [JS_FRAME, LIBRARY_FRAME, RUST_FRAME_AT, RUST_FRAME_SYMBOL] as const;
+
+/** A JS or Rust frame line inside the runtime or a library (Python frames carry their source below: LIBRARY_FRAME). */
+export function isRuntimeFrame(line: string): boolean {
+  return JS_FRAME.test(line) || RUST_FRAME_AT.test(line);
+}
