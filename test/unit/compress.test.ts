@@ -87,6 +87,46 @@ describe("compression over the corpus of real outputs", () => {
     expect(cargo.stdout).not.toContain("test tests::case_0 ... ok");
   });
 
+  it("drops pytest's locals, source and carets, and keeps the failing line, its explanation and location", () => {
+    const v = routed(byName("pytest-fail-fixtures")).stdout;
+    expect(v).not.toMatch(/^self = </m);
+    expect(v).not.toContain("    def test_add_existing(self, stock):");
+    expect(v).not.toMatch(/^\s*\^+$/m);
+    for (const line of [">       assert stock.items['apple'] == 5", "E       assert 4 == 5", "tests/test_stock.py:20: AssertionError", "E           KeyError: 'apple'", "inventory/stock.py:11: KeyError"]) expect(v).toContain(line);
+  });
+
+  it("drops stack frames inside the runtime or libraries, counted with the full log named; the program's own frames stay", () => {
+    const cargo = routed(byName("cargo-test-backtrace"));
+    expect(byName("cargo-test-backtrace").stdout).toContain("at /rustc/");
+    expect(cargo.stdout).not.toContain("/rustc/");
+    expect(cargo.stdout).not.toContain("core::panicking::assert_failed");
+    expect(cargo.stdout).toContain("             at ./src/lib.rs:31:29");
+    expect(cargo.stdout).toMatch(/^\.\.\. \d+ stack frame lines inside the runtime or libraries omitted; full log: \/jobs\/J\/stdout\.log$/m);
+    expect(cargo.strategy).not.toContain("failure-lines-kept"); // declared, so the safety net does not put them back
+    // cargo's list of what failed, after the details, whole.
+    expect(cargo.stdout).toMatch(/^failures:\n {4}tests::negative\n {4}tests::panics\n {4}tests::parses\n {4}tests::should$/m);
+    const node = routed(byName("node-test-spec-fail")).stdout;
+    expect(node).not.toContain("node:internal/");
+    expect(node).toContain("at TestContext.<anonymous> (file:///");
+  });
+
+  it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
+    const c = byName("node-test-spec-fail");
+    expect(c.stdout.match(/^✖ case 13 /gm)).toHaveLength(2);
+    const v = routed(c).stdout;
+    expect(v.match(/^✖ case 13 /gm)).toHaveLength(1);
+    expect(v).toContain("test at t.test.mjs:16:1");
+    expect(v).not.toContain("generatedMessage");
+    expect(v).not.toContain("operator: 'strictEqual'");
+  });
+
+  it("counts the lines a diagnostics view drops, so that make's compiler commands do not trip the guard", () => {
+    const v = routed(byName("make-gcc-errors"));
+    expect(v.applied).toBe(true);
+    expect(v.stdout).toBe("... 3 lines omitted (code frames, progress)");
+    expect(v.stderr).toContain("  6:10 error: ‘undefined_var’ undeclared (first use in this function)");
+  });
+
   it("keeps every compiler and linter location", () => {
     for (const name of ["tsc-errors", "tsc-errors-pretty", "eslint-errors", "gcc-errors", "cargo-build-errors"]) {
       const c = byName(name);
