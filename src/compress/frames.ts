@@ -1,3 +1,5 @@
+import { primer } from "./regex.js";
+
 // Stack frames inside the runtime or an installed library: node's own modules, node_modules, the
 // Rust standard library (its sources sit under /rustc/<commit>/ or the toolchain's rustlib) or a
 // crate from the registry, Python's standard library and site-packages. They name files and lines,
@@ -14,7 +16,8 @@ const RUST_FRAME_AT = /^\s+at (?:\/rustc\/[0-9a-f]+\/|\S*\/(?:\.cargo\/registry|
 /** The symbol line of a Rust backtrace frame ("   4: core::panicking::assert_failed"); its location follows. */
 export const RUST_FRAME_SYMBOL = /^\s+\d+: \S/;
 
-export const FRAME_REGEXES = [JS_FRAME, LIBRARY_FRAME, RUST_FRAME_AT, RUST_FRAME_SYMBOL] as const;
+/** Compiles the frame regexes to machine code (regex.ts), for a stream that has stack frames. */
+export const primeFrames = primer([JS_FRAME, LIBRARY_FRAME, RUST_FRAME_AT, RUST_FRAME_SYMBOL]);
 
 /** A JS or Rust frame line inside the runtime or a library (Python frames carry their source below: LIBRARY_FRAME). */
 export function isRuntimeFrame(line: string): boolean {

@@ -1,4 +1,4 @@
-import { FRAME_REGEXES, isRuntimeFrame, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
+import { isRuntimeFrame, primeFrames, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
 import { primer } from "./regex.js";
 import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -23,6 +23,8 @@ const CODE_FRAME = /^\s*\d+\s*\|/;
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
 const AT_FRAME = /^\s+at \S/;
+// Where a frame inside the runtime or a library (frames.ts) may start.
+const FRAME_START = /^\s*(at |File )/;
 // pytest prints each failure as a block under "____ test_name ____": the locals of each frame
 // ("self = <…>", "n = 3, left = 1"), its source (indented four spaces), the failing line (">") and
 // the explanation ("E   assert 4 == 5"), then "path:line: Error". The locals, the rest of the
@@ -40,11 +42,14 @@ const PROPS_CLOSE = /^\s*\}$/;
 // what it repeats is shown above.
 const RECAP = /^\s*(?:✖ failing tests:|Summary of all failing tests)$/;
 // cargo's list of the failed tests' names, under its second "failures:".
-const NAME_LIST = /^failures:$/;
 const LISTED_NAME = /^ {4}\S+$/;
 // Printed under every Rust panic with a backtrace.
-const HINT = /^note: Some details are omitted, run with `RUST_BACKTRACE=full`/;
-const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FAILURE_START, SUMMARY, CODE_FRAME, PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE, PROPS_OPEN, RECAP, HINT, NAME_LIST, LISTED_NAME, ...FRAME_REGEXES]);
+const HINT = "note: Some details are omitted, run with `RUST_BACKTRACE=full`";
+// Only the regexes asked of every line are primed (regex.ts); the rest run where a cheap test of
+// the stream or the line says their output may be there, so that a fresh process compiles them
+// only then.
+const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FRAME_START, FAILURE_START, SUMMARY, CODE_FRAME]);
+const primePytest = primer([PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE]);
 
 /** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
 export function compressTests(text: string, logPath?: string): { text: string; declared: Set<string> } {
@@ -62,13 +67,18 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   let libraryIndent = -1; // a dropped Python library frame's indent: its source lines below go too
   let shown: Set<string> | undefined; // once a recap starts: the lines shown before it
   let listing = false; // in cargo's list of failed tests
+  const pytestish = text.includes("____ ");
+  const recaps = text.includes("failing tests");
+  const backtrace = text.includes("stack backtrace:");
+  if (pytestish) primePytest();
+  if (backtrace) primeFrames();
   const dropFrame = (line: string) => {
     runtimeFrames++;
     declared.add(line.trim());
   };
   const take = (line: string): void => {
     const trimmed = line.trim();
-    if (PASS_LINE.test(line) || RULE.test(line) || HINT.test(line)) {
+    if (PASS_LINE.test(line) || RULE.test(line) || (backtrace && line.startsWith(HINT))) {
       omitted++;
       return;
     }
@@ -85,8 +95,9 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       return;
     }
     libraryIndent = -1;
-    const library = LIBRARY_FRAME.exec(line);
-    if (library || isRuntimeFrame(line)) {
+    const frameLike = FRAME_START.exec(line);
+    const library = frameLike?.[1] === "File " ? LIBRARY_FRAME.exec(line) : null;
+    if (library || (frameLike?.[1] === "at " && isRuntimeFrame(line))) {
       libraryIndent = library ? library[1]!.length : -1;
       props = PROPS_OPEN.test(line);
       dropFrame(line);
@@ -96,8 +107,8 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       omitted++;
       return;
     }
-    if (PYTEST_BLOCK.test(line)) pytest = true;
-    else if (PYTEST_END.test(line)) pytest = false;
+    if (pytestish && line.startsWith("___") && PYTEST_BLOCK.test(line)) pytest = true;
+    else if (pytest && PYTEST_END.test(line)) pytest = false;
     else if (pytest && !PYTEST_KEEP.test(line) && PYTEST_NOISE.test(line) && !failure(line)) {
       omitted++;
       return;
@@ -112,7 +123,7 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     }
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
-    listing = (listing && LISTED_NAME.test(line)) || NAME_LIST.test(line);
+    listing = (listing && LISTED_NAME.test(line)) || line === "failures:";
     const keep = start || listing || SUMMARY.test(line) || failure(line) || (pytest && PYTEST_KEEP.test(line));
     if (!keep && (context === 0 || trimmed === "" || CODE_FRAME.test(line))) {
       if (trimmed !== "") omitted++;
@@ -120,7 +131,7 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     }
     if (!keep) context--;
     out.push(line);
-    if (shown === undefined && RECAP.test(line)) shown = new Set(out.map((l) => l.trim()));
+    if (recaps && shown === undefined && RECAP.test(line)) shown = new Set(out.map((l) => l.trim()));
   };
   // A Rust frame's symbol line goes with the location under it.
   let symbol: string | undefined;
@@ -135,7 +146,7 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       }
       take(held);
     }
-    if (RUST_FRAME_SYMBOL.test(line)) symbol = line;
+    if (backtrace && RUST_FRAME_SYMBOL.test(line)) symbol = line;
     else take(line);
   }
   if (symbol !== undefined) take(symbol);
