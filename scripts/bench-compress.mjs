@@ -4,7 +4,7 @@
 // `route` view, the share of failure lines the view keeps, and the time to compress.
 // Needs `npm run build` first. Tokens: gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 encoding).
 //
-//   node scripts/bench-compress.mjs [--json]
+//   [CORPUS=dir] node scripts/bench-compress.mjs [--json]     (CORPUS: another directory of cases)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -28,9 +28,9 @@ const ZERO = /\b(?:0|no) (?:failed|failing|errors?|failures?)\b/i;
 const TAG = /^\s*(?:npm|pnpm|yarn) (?:error|ERR!|warn|WARN)\b\s*/;
 const own = (l) => l.replace(TAG, "");
 // A stack frame inside the runtime or a library (node's own modules, node_modules, Rust's standard
-// library, a registry crate, Python's standard library or site-packages): a view may drop these
+// library, a registry crate, Go's GOROOT or module cache, Python's standard library or site-packages): a view may drop these
 // when it counts them and names the full log ("… omitted; full log: …"); they are counted apart.
-const RUNTIME_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/|\S*\/node_modules\/)|^\s*at (?:\/rustc\/|\S*\/\.cargo\/registry\/|\S*\/rustlib\/)|^\s*File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/lib\/python\d)/;
+const RUNTIME_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/|\S*\/node_modules\/)|^\s*at (?:\/rustc\/|\S*\/\.cargo\/registry\/|\S*\/rustlib\/)|^\s*File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/lib\/python\d)|^\s*\/\S*\/(?:go[^/\s]*\/(?:[^/\s]+\/)*src|pkg\/mod)\/\S+\.go:\d+/;
 const DECLARES = /omitted; full log: /;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 // Lines whose text is content, not a failure: a diff, a JSON document, a log file read with tail.

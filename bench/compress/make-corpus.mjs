@@ -443,6 +443,51 @@ capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["np
   capture("npm-install-notarget", "install-fail", nr, ["npm", "install", "--no-audit", "--no-fund", "left-pad@99.0.0"], ["npm", "install", "left-pad@99.0.0"]);
   capture("npm-install-three", "install", nr, ["npm", "install", "--no-audit", "--no-fund", "lodash@4", "chalk@4", "semver@7"], ["npm", "install", "lodash@4", "chalk@4", "semver@7"]);
   capture("pip-install-missing", "install-fail", work, ["pip", "install", "--no-index", "surely-not-a-package-zz"], ["pip", "install", "surely-not-a-package-zz"]);
+  // go (offline: the module needs nothing)
+  const goEnv = { GOFLAGS: "-mod=mod", GOPROXY: "off", GOCACHE: join(work, "gocache") };
+  const go = join(work, "go2");
+  write(go, { "go.mod": "module example.com/bank\n\ngo 1.19\n", "bank.go": "package bank\n\nimport \"errors\"\n\ntype Account struct{ Balance int }\n\nfunc (a *Account) Withdraw(n int) error {\n\tif n > a.Balance {\n\t\treturn errors.New(\"insufficient funds\")\n\t}\n\ta.Balance -= n\n\treturn nil\n}\n",
+    "bank_test.go": "package bank\n\nimport \"testing\"\n\n" + Array.from({ length: 15 }, (_, i) => `func TestDeposit${i}(t *testing.T) {\n\ta := &Account{Balance: ${i}}\n\tif a.Balance != ${i === 6 ? 7 : i} {\n\t\tt.Errorf("balance = %d, want %d", a.Balance, ${i === 6 ? 7 : i})\n\t}\n}\n`).join("\n") + "\nfunc TestWithdraw(t *testing.T) {\n\ta := &Account{Balance: 5}\n\tif err := a.Withdraw(10); err == nil {\n\t\tt.Fatal(\"expected error\")\n\t}\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n\nfunc TestTable(t *testing.T) {\n\tfor _, tc := range []struct{ in, want int }{{1, 1}, {2, 3}, {3, 3}} {\n\t\tt.Run(\"case\", func(t *testing.T) {\n\t\t\tif tc.in != tc.want {\n\t\t\t\tt.Errorf(\"got %d want %d\", tc.in, tc.want)\n\t\t\t}\n\t\t})\n\t}\n}\n" });
+  capture("go-test-v-panic", "test-fail", go, ["go", "test", "-v", "./..."], ["go", "test", "-v", "./..."], goEnv);
+  capture("go-test-quiet-fail", "test-fail", go, ["go", "test", "./..."], ["go", "test", "./..."], goEnv);
+  const gob = join(work, "gob");
+  write(gob, { "go.mod": "module example.com/tool\n\ngo 1.19\n", "main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tvar n int = \"three\"\n\tfmt.Println(undefinedName)\n\tx := 5\n\tos.Exit(n)\n}\n", "util.go": "package main\n\nfunc helper() int { return \"s\" }\n" });
+  capture("go-build-errors", "diagnostics", gob, ["go", "build", "./..."], ["go", "build", "./..."], goEnv);
+  capture("go-vet-errors", "diagnostics", gob, ["go", "vet", "./..."], ["go", "vet", "./..."], goEnv);
+  // vitest: a thrown TypeError from source, through vitest's frames
+  const vt = join(work, "vt");
+  mkdirSync(join(vt, "node_modules"), { recursive: true });
+  write(vt, { "package.json": '{"name":"v","type":"module"}', "src/parse.js": "export function parseConfig(text) { const cfg = JSON.parse(text); return cfg.server.port; }\n" });
+  for (let f = 0; f < 5; f++) write(vt, { [`test/p${f}.test.js`]: `import { test, expect } from "vitest";\nimport { parseConfig } from "../src/parse.js";\n` + Array.from({ length: 8 }, (_, i) => `test("port ${i}", () => { expect(parseConfig('{"server":{"port":${i}}}')).toBe(${i}); });\n`).join("") + (f === 2 ? `test("missing server", () => { expect(parseConfig('{}')).toBe(80); });\ntest("bad json", () => { expect(parseConfig('{bad')).toBe(80); });\n` : "") });
+  capture("vitest-fail-throws", "test-fail", vt, [bin("vitest"), "run", "--root", vt], ["npx", "vitest", "run"]);
+  // jest --verbose failing
+  const jv = join(work, "jv");
+  write(jv, { "package.json": '{"name":"j","version":"1.0.0"}', "str.js": "module.exports = { cap: (s) => s[0].toUpperCase() + s.slice(1) };\n" });
+  for (let f = 0; f < 4; f++) write(jv, { [`__tests__/s${f}.test.js`]: `const { cap } = require("../str");\ndescribe("cap ${f}", () => {\n` + Array.from({ length: 10 }, (_, i) => `  it("caps word${i}", () => { expect(cap("word${i}")).toBe("Word${i}"); });\n`).join("") + (f === 1 ? `  it("empty", () => { expect(cap("")).toBe(""); });\n  it("object", () => { expect({ a: cap("x"), b: [1] }).toStrictEqual({ a: "X", b: [2] }); });\n` : "") + `});\n` });
+  capture("jest-fail-verbose", "test-fail", jv, [bin("jest"), "--rootDir", jv, "--ci", "--verbose"], ["npx", "jest", "--ci", "--verbose"]);
+  // pytest: a failure inside the standard library (json), long traceback; and -x -q
+  const pl = join(work, "pl");
+  write(pl, { "app.py": "import json\n\ndef load(text):\n    return json.loads(text)['name']\n", "test_app.py": "from app import load\n\n" + Array.from({ length: 30 }, (_, i) => `def test_name_${i}():\n    assert load('{"name": "n${i}"}') == "n${i}"\n`).join("\n") + "\ndef test_bad_json():\n    assert load('{bad') == 'x'\n\ndef test_missing():\n    assert load('{}') == 'x'\n", "conftest.py": "" });
+  capture("pytest-fail-stdlib", "test-fail", pl, ["pytest", "-p", "no:cacheprovider"], ["pytest"]);
+  capture("pytest-fail-x-q", "test-fail", pl, ["pytest", "-x", "-q", "-p", "no:cacheprovider"], ["pytest", "-x", "-q"]);
+  // mocha: a failing beforeEach hook and an uncaught error
+  const mh = join(work, "mh");
+  write(mh, { "package.json": '{"name":"m","version":"1.0.0"}', "test/db.spec.js": "const assert = require('assert');\ndescribe('db', function () {\n  describe('connected', function () {\n    beforeEach(function () { throw new Error('connection refused: 127.0.0.1:5432'); });\n    it('reads', function () {});\n    it('writes', function () {});\n  });\n  describe('offline', function () {\n" + Array.from({ length: 12 }, (_, i) => `    it('caches ${i}', function () { assert.ok(true); });\n`).join("") + "    it('evicts', function () { assert.equal([1,2,3].length, 4, 'cache size'); });\n  });\n});\n" });
+  capture("mocha-fail-hook", "test-fail", mh, [bin("mocha"), "test/db.spec.js"], ["npx", "mocha"]);
+  // tsc --pretty with chained elaborations
+  const tc = join(work, "tc");
+  write(tc, { "tsconfig.json": '{"compilerOptions":{"strict":true,"noEmit":true,"target":"es2022"},"include":["src"]}', "src/config.ts": "interface Db { host: string; port: number; pool: { min: number; max: number } }\ninterface Config { name: string; db: Db; flags: Record<string, boolean> }\nexport const a: Config = { name: 'x', db: { host: 'h', port: '5432', pool: { min: 1, max: '10' } }, flags: { on: 'yes' } };\nexport const b: Config[] = [{ name: 1, db: { host: 'h', port: 1, pool: { min: 1 } }, flags: {} }];\nexport function f(c: Config): number { return c.db.pool.size + c.nme.length; }\n" });
+  capture("tsc-errors-elaborated", "diagnostics", tc, [bin("tsc"), "-p", tc], ["npx", "tsc"]);
+  capture("tsc-errors-elaborated-pretty", "diagnostics", tc, [bin("tsc"), "-p", tc, "--pretty"], ["npx", "tsc", "--pretty"]);
+  // cargo build with warnings only (success)
+  const cw = join(work, "cw");
+  write(cw, { "Cargo.toml": '[package]\nname = "warns"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": "fn unused_fn() {}\nfn main() {\n    let x = 5;\n    let mut y = 3;\n    println!(\"hi\");\n}\n" });
+  capture("cargo-build-warnings", "diagnostics", cw, ["cargo", "build", "--offline"], ["cargo", "build"]);
+  // npm: peer conflict warnings on install, and a failing npm test script
+  const np = join(work, "np");
+  write(np, { "package.json": JSON.stringify({ name: "peer", version: "1.0.0", scripts: { test: `${bin("jest")} --rootDir ${jv} --ci` } }) });
+  capture("npm-test-fail", "test-fail", np, ["npm", "test"], ["npm", "test"]);
+  capture("npm-install-peer", "install-fail", np, ["npm", "install", "--no-audit", "--no-fund", "react@18", "react-dom@17", "--legacy-peer-deps=false"], ["npm", "install", "react@18", "react-dom@17"]);
 }
 
 rmSync(work, { recursive: true, force: true });

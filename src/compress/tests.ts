@@ -1,4 +1,4 @@
-import { isRuntimeFrame, primeFrames, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
+import { GO_FRAME_SYMBOL, isRuntimeFrame, primeFrames, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
 import { primer } from "./regex.js";
 import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -11,14 +11,16 @@ import { collapseRepeats, lines } from "./text.js";
 const FAILURE_START =
   /^\s*(?:FAIL\b|[✗✘×✖]|●\s|not ok\b|\d+\) |--- FAIL|-{4} \S+ stdout -{4}|_{3,} .+ _{3,}$|={3,} (?:FAILURES|ERRORS) ={3,})|\.\.\. FAILED$| FAILED\b|panicked at/;
 const SUMMARY =
-  /^\s*(?:Test Files|Tests?:?\s+\d|Test Suites:|Snapshots:|Time:|Duration|Start at|\d+ (?:passing|failing|pending)\b|[#ℹ] (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) |test result:|={3,}.*\b(?:passed|failed|errors?|skipped|no tests ran)\b.*={3,}|(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))|FAIL$|Ran \d+ tests?|OK(?: \(|$)|FAILED \(|short test summary|failures:$|error: test failed)/;
+  /^\s*(?:Test Files|Tests?:?\s+\d|Test Suites:|\d+ (?:passing|failing|pending)\b|[#ℹ] (?:tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) |test result:|={3,}.*\b(?:passed|failed|errors?|skipped|no tests ran)\b.*={3,}|(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))|FAIL$|Ran \d+ tests?|OK(?: \(|$)|FAILED \(|short test summary|failures:$|error: test failed)/;
 // Passing tests and runner chatter, dropped even inside a failure block.
 const PASS_LINE =
   /^\s*(?:[✓✔√]\s|PASS\s|ok \d+ |--- PASS|=== (?:RUN|PAUSE|CONT)|PASS$|test \S+ \.\.\. ok$|\S+::\S+ PASSED|running \d+ tests?$|Start at |Running |Compiling |Finished |Doc-tests )/;
 // A stack frame: kept the first time; the same frame under the next failure says nothing new.
 const FRAME = /^\s*(?:at\s|\d+:\s)/;
 // Source echoed around the failing line (" 24|   it(…"); jest marks the failing one with ">".
-const CODE_FRAME = /^\s*\d+\s*\|/;
+const CODE_FRAME = /^\s*\d+\s*\||^\s+\|[\s^~|]*$/;
+// Timings and empty counts under a runner's summary ("Duration  1.17s (transform 56ms, …)").
+const CHATTER = /^\s*(?:Time:\s+[\d.]+ ?m?s|Duration\s+[\d.]+m?s|Snapshots:\s+0 total$|Ran all test suites\.$|[#ℹ] duration_ms )/;
 // Rules between sections ("⎯⎯⎯⎯[1/2]⎯", "-----"): many tokens, nothing to read.
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
@@ -48,7 +50,7 @@ const HINT = "note: Some details are omitted, run with `RUST_BACKTRACE=full`";
 // Only the regexes asked of every line are primed (regex.ts); the rest run where a cheap test of
 // the stream or the line says their output may be there, so that a fresh process compiles them
 // only then.
-const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FRAME_START, FAILURE_START, SUMMARY, CODE_FRAME]);
+const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FRAME_START, FAILURE_START, SUMMARY, CODE_FRAME, CHATTER]);
 const primePytest = primer([PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE]);
 
 /** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
@@ -70,8 +72,9 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   const pytestish = text.includes("____ ");
   const recaps = text.includes("failing tests");
   const backtrace = text.includes("stack backtrace:");
+  const goroutines = text.includes("goroutine ");
   if (pytestish) primePytest();
-  if (backtrace) primeFrames();
+  if (backtrace || goroutines) primeFrames();
   const dropFrame = (line: string) => {
     runtimeFrames++;
     declared.add(line.trim());
@@ -124,6 +127,10 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     const start = FAILURE_START.test(line);
     if (start) context = BLOCK_LINES;
     listing = (listing && LISTED_NAME.test(line)) || line === "failures:";
+    if (CHATTER.test(line) && !failure(line)) {
+      omitted++;
+      return;
+    }
     const keep = start || listing || SUMMARY.test(line) || failure(line) || (pytest && PYTEST_KEEP.test(line));
     if (!keep && (context === 0 || trimmed === "" || CODE_FRAME.test(line))) {
       if (trimmed !== "") omitted++;
@@ -133,20 +140,21 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     out.push(line);
     if (recaps && shown === undefined && RECAP.test(line)) shown = new Set(out.map((l) => l.trim()));
   };
-  // A Rust frame's symbol line goes with the location under it.
+  // A Rust or Go frame's symbol line goes with the location under it.
   let symbol: string | undefined;
   for (const line of lines(text)) {
     if (symbol !== undefined) {
       const held = symbol;
       symbol = undefined;
-      if (isRuntimeFrame(line)) {
+      // A frame of the runtime's panic itself ("panic({0x508f80, …})") names the failure: it stays.
+      if (isRuntimeFrame(line) && !failure(held)) {
         dropFrame(held);
         dropFrame(line);
         continue;
       }
       take(held);
     }
-    if (backtrace && RUST_FRAME_SYMBOL.test(line)) symbol = line;
+    if ((backtrace && RUST_FRAME_SYMBOL.test(line)) || (goroutines && GO_FRAME_SYMBOL.test(line))) symbol = line;
     else take(line);
   }
   if (symbol !== undefined) take(symbol);

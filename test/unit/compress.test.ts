@@ -110,6 +110,26 @@ describe("compression over the corpus of real outputs", () => {
     expect(node).toContain("at TestContext.<anonymous> (file:///");
   });
 
+  it("drops a goroutine's frames inside Go's standard library, but the runtime's panic frame and the test's own stay", () => {
+    const c = byName("go-test-quiet-fail");
+    expect(c.stdout).toMatch(/^\t\S*\/src\/testing\/testing\.go:\d+/m);
+    const v = routed(c).stdout;
+    expect(v).not.toMatch(/\/src\/testing\/testing\.go/);
+    expect(v).not.toContain("testing.tRunner(");
+    for (const line of ["panic: assignment to entry in nil map [recovered]", "example.com/bank.TestWithdraw(", "bank_test.go:116 +0x2e", "panic({0x", "--- FAIL: TestDeposit6 (0.00s)"]) expect(v).toContain(line);
+    expect(v).toMatch(/stack frame lines inside the runtime or libraries omitted; full log: \/jobs\/J\/stdout\.log/);
+  });
+
+  it("drops the carets under a code frame and the runner's timings", () => {
+    const c = byName("vitest-fail-throws");
+    const v = routed(c);
+    expect(c.stderr).toMatch(/^\s+\|\s+\^$/m);
+    expect(v.stderr).not.toMatch(/^\s+\|\s+\^$/m);
+    expect(v.stderr).toContain(" ❯ parseConfig src/parse.js:1:85");
+    expect(v.stdout).toContain("Tests  2 failed | 40 passed (42)");
+    expect(v.stdout).not.toMatch(/Duration\s+[\d.]+s/);
+  });
+
   it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
     const c = byName("node-test-spec-fail");
     expect(c.stdout.match(/^✖ case 13 /gm)).toHaveLength(2);
