@@ -145,7 +145,7 @@ for (const c of cases) {
 }
 
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
-const GOALS = { "test-pass": 0.8, install: 0.8, "test-fail": 0.6, "install-fail": 0.6, diagnostics: 0.6 };
+const GOALS = { "test-pass": 0.8, install: 0.8, "test-fail": 0.6, "install-fail": 0.6, diagnostics: 0.6, "run-fail": 0.6 };
 if (process.argv.includes("--json")) {
   console.log(JSON.stringify(rows, null, 1));
 } else {

@@ -488,6 +488,48 @@ capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["np
   write(np, { "package.json": JSON.stringify({ name: "peer", version: "1.0.0", scripts: { test: `${bin("jest")} --rootDir ${jv} --ci` } }) });
   capture("npm-test-fail", "test-fail", np, ["npm", "test"], ["npm", "test"]);
   capture("npm-install-peer", "install-fail", np, ["npm", "install", "--no-audit", "--no-fund", "react@18", "react-dom@17", "--legacy-peer-deps=false"], ["npm", "install", "react@18", "react-dom@17"]);
+  // a third batch
+  // jest: many suites failing -> "Summary of all failing tests"
+  const jm = join(work, "jm");
+  write(jm, { "package.json": '{"name":"jm","version":"1.0.0"}', "m.js": "module.exports = { sq: (x) => x * x, neg: (x) => -x };\n" });
+  for (let f = 0; f < 25; f++) write(jm, { [`__tests__/m${f}.test.js`]: `const { sq, neg } = require("../m");\ntest("sq ${f}", () => { expect(sq(${f})).toBe(${f % 6 === 1 ? f * f + 1 : f * f}); });\ntest("neg ${f}", () => { expect(neg(${f})).toBe(${-f}); });\n` });
+  capture("jest-many-suites-fail", "test-fail", jm, [bin("jest"), "--rootDir", jm, "--ci"], ["npx", "jest", "--ci"]);
+  // vitest verbose reporter failing
+  const vv = join(work, "vv");
+  mkdirSync(join(vv, "node_modules"), { recursive: true });
+  write(vv, { "package.json": '{"name":"vv","type":"module"}' });
+  for (let f = 0; f < 6; f++) write(vv, { [`test/v${f}.test.js`]: `import { describe, it, expect } from "vitest";\ndescribe("area ${f}", () => {\n` + Array.from({ length: 12 }, (_, i) => `  it("works ${i}", () => { expect([${i}].includes(${f === 4 && i === 3 ? 99 : i})).toBe(true); });\n`).join("") + `});\n` });
+  capture("vitest-verbose-fail", "test-fail", vv, [bin("vitest"), "run", "--root", vv, "--reporter=verbose"], ["npx", "vitest", "run", "--reporter=verbose"]);
+  // mocha reporters
+  const md = join(work, "md");
+  write(md, { "package.json": '{"name":"md","version":"1.0.0"}', "test/x.spec.js": "const assert = require('assert');\ndescribe('x', () => {\n" + Array.from({ length: 40 }, (_, i) => `  it('t${i}', () => assert.strictEqual(${i}, ${i === 17 || i === 31 ? -1 : i}));\n`).join("") + "});\n" });
+  capture("mocha-dot-fail", "test-fail", md, [bin("mocha"), "--reporter", "dot", "test/x.spec.js"], ["npx", "mocha", "--reporter", "dot"]);
+  capture("mocha-tap-fail", "test-fail", md, [bin("mocha"), "--reporter", "tap", "test/x.spec.js"], ["npx", "mocha", "--reporter", "tap"]);
+  // pytest -rA (summary of all), and a collection error
+  const pr = join(work, "pr");
+  write(pr, { "test_r.py": Array.from({ length: 20 }, (_, i) => `def test_${i}():\n    assert ${i} != ${i === 12 ? 12 : -1}\n`).join("\n"), "test_broken.py": "import not_a_module\n\ndef test_x():\n    pass\n" });
+  capture("pytest-collection-error", "test-fail", pr, ["pytest", "-p", "no:cacheprovider", "-rA"], ["pytest", "-rA"]);
+  // node --test with TAP reporter, a test that throws inside a helper
+  const nt3 = join(work, "nt3");
+  write(nt3, { "h.mjs": "export function parse(s) { if (!s.startsWith('{')) throw new SyntaxError(`not an object: ${s}`); return JSON.parse(s); }\n", "p.test.mjs": "import test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { parse } from './h.mjs';\n" + Array.from({ length: 15 }, (_, i) => `test('parse ${i}', () => { assert.deepEqual(parse('{"a":${i}}'), { a: ${i} }); });\n`).join("") + "test('parse text', () => { parse('hello'); });\n" });
+  capture("node-test-tap-throws", "test-fail", nt3, [process.execPath, "--test", "--test-reporter=tap"], ["node", "--test", "--test-reporter=tap"]);
+  // tsc -b (build mode) with errors in two projects
+  const tb = join(work, "tb");
+  write(tb, { "tsconfig.json": '{"files":[],"references":[{"path":"./a"},{"path":"./b"}]}', "a/tsconfig.json": '{"compilerOptions":{"composite":true,"strict":true,"outDir":"dist"},"include":["*.ts"]}', "a/x.ts": "export const n: number = 'a';\nexport function f(s: string) { return s.toFixed(2); }\n", "b/tsconfig.json": '{"compilerOptions":{"composite":true,"strict":true,"outDir":"dist"},"include":["*.ts"]}', "b/y.ts": "const u = undefined as unknown as { k: string };\nexport const m = u.q;\nlet z: string = 5;\n" });
+  capture("tsc-build-errors", "diagnostics", tb, [bin("tsc"), "-b"], ["npx", "tsc", "-b"]);
+  // eslint --format json
+  const ej = join(work, "ej");
+  write(ej, { "eslint.config.js": "import js from '" + join(tools, "node_modules/@eslint/js/src/index.js") + "';\nexport default [js.configs.recommended];\n", "package.json": '{"type":"module"}', "a.js": "var x = 1\nfunction f() { return y }\n" });
+  capture("eslint-json", "diagnostics", ej, [bin("eslint"), "--format", "json", "a.js"], ["npx", "eslint", "--format", "json", "a.js"]);
+  // cargo clippy-like: cargo check with errors and notes (borrow checker)
+  const cb = join(work, "cb");
+  write(cb, { "Cargo.toml": '[package]\nname = "borrow"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": "fn main() {\n    let mut v = vec![1, 2, 3];\n    let first = &v[0];\n    v.push(4);\n    println!(\"{}\", first);\n    let s = String::from(\"a\");\n    let t = s;\n    println!(\"{}\", s);\n}\n" });
+  capture("cargo-check-borrow", "diagnostics", cb, ["cargo", "check", "--offline"], ["cargo", "check"]);
+  // python script crash (errors family), and a shell script failing midway
+  const ps = join(work, "ps");
+  write(ps, { "etl.py": "import csv, sys\nrows = [r for r in csv.reader(open(sys.argv[1]))]\nfor i, r in enumerate(rows):\n    print(f'row {i}: {r[0]} -> {int(r[1]) * 2}')\n", "data.csv": Array.from({ length: 200 }, (_, i) => `item${i},${i === 150 ? "x" : i}`).join("\n") + "\n" });
+  capture("python-script-crash", "run-fail", ps, ["python3", "etl.py", "data.csv"], ["python3", "etl.py", "data.csv"]);
+  capture("sh-script-fail", "run-fail", ps, ["sh", "-c", "set -e; for i in $(seq 1 80); do echo \"step $i: ok\"; done; ls /nonexistent/dir; echo never"], ["sh", "-c", "set -e; for i in $(seq 1 80); do echo \"step $i: ok\"; done; ls /nonexistent/dir; echo never"]);
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -45,7 +45,7 @@ export function elide(value: unknown, depth = 0): unknown {
   return value;
 }
 
-function parse(text: string): { ok: true; value: unknown } | { ok: false } {
+export function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

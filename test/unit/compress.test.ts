@@ -130,6 +130,22 @@ describe("compression over the corpus of real outputs", () => {
     expect(v.stdout).not.toMatch(/Duration\s+[\d.]+s/);
   });
 
+  it("lists every diagnostic of a linter's JSON report, grouped by file, instead of dropping the document", () => {
+    const c = byName("eslint-json");
+    const report = JSON.parse(c.stdout) as { filePath: string; messages: { line: number; column: number; message: string; ruleId: string }[] }[];
+    const v = routed(c);
+    expect(v.detected_kind).toBe("js-lint");
+    const group = groupOf(v.stdout, report[0]!.filePath);
+    expect(report[0]!.messages.length).toBeGreaterThan(1);
+    for (const m of report[0]!.messages) expect(group).toContain(`  ${m.line}:${m.column} error ${m.message} ${m.ruleId}`);
+    expect(v.strategy).not.toContain("failure-lines-kept");
+    // A clean run's report holds no diagnostic: it is shown by its shape, not dropped.
+    const clean = JSON.stringify(Array.from({ length: 30 }, (_, i) => ({ filePath: `/p/f${i}.js`, messages: [], errorCount: 0, warningCount: 0 })));
+    const shaped = compressOutput({ mode: "route", command: ["npx", "eslint", "--format", "json"], stdout: clean, stderr: "" })!;
+    expect(shaped.applied).toBe(true);
+    expect(shaped.stdout).toMatch(/^array len=30 item_shape=\(object keys=4 \[filePath:string, messages:array/);
+  });
+
   it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
     const c = byName("node-test-spec-fail");
     expect(c.stdout.match(/^✖ case 13 /gm)).toHaveLength(2);
