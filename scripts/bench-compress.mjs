@@ -87,7 +87,10 @@ function keptBy(shown) {
 function failureStats(c, comp) {
   const mustKeep = c.must_keep ?? [];
   if (CONTENT_CLASSES.has(c.class)) return { total: 0, kept: 0, declared: 0, mustTotal: 0, mustKept: 0 };
-  const raw = `${c.stdout}\n${c.stderr}`.replace(ANSI, "");
+  // A stream that is one JSON document (jest --json, eslint --format json) has no lines to keep:
+  // the unit tests check what its view lists.
+  const document = (stream) => /^\s*[[{]/.test(stream) && (() => { try { JSON.parse(stream); return true; } catch { return false; } })();
+  const raw = [c.stdout, c.stderr].filter((stream) => !document(stream)).join("\n").replace(ANSI, "");
   const all = raw.split("\n").filter((l) => l.trim() !== "" && FAILURE.test(l) && !ZERO.test(l));
   const lines = [...new Set(all.filter((l) => FAILURE.test(own(l))).map((l) => l.trim()))];
   const relayed = all.filter((l) => !FAILURE.test(own(l))).length;

@@ -530,6 +530,25 @@ capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["np
   write(ps, { "etl.py": "import csv, sys\nrows = [r for r in csv.reader(open(sys.argv[1]))]\nfor i, r in enumerate(rows):\n    print(f'row {i}: {r[0]} -> {int(r[1]) * 2}')\n", "data.csv": Array.from({ length: 200 }, (_, i) => `item${i},${i === 150 ? "x" : i}`).join("\n") + "\n" });
   capture("python-script-crash", "run-fail", ps, ["python3", "etl.py", "data.csv"], ["python3", "etl.py", "data.csv"]);
   capture("sh-script-fail", "run-fail", ps, ["sh", "-c", "set -e; for i in $(seq 1 80); do echo \"step $i: ok\"; done; ls /nonexistent/dir; echo never"], ["sh", "-c", "set -e; for i in $(seq 1 80); do echo \"step $i: ok\"; done; ls /nonexistent/dir; echo never"]);
+  // JSON reports
+  const go4 = join(work, "go4");
+  write(go4, { "go.mod": "module example.com/m\n\ngo 1.19\n", "m_test.go": "package m\n\nimport \"testing\"\n\n" + Array.from({ length: 20 }, (_, i) => `func TestX${i}(t *testing.T) {\n\tif ${i} == 7 {\n\t\tt.Errorf("x%d broke: got %d", ${i}, ${i})\n\t}\n}\n`).join("\n") });
+  capture("go-test-json", "test-fail", go4, ["go", "test", "-json", "./..."], ["go", "test", "-json", "./..."], { GOFLAGS: "-mod=mod", GOPROXY: "off", GOCACHE: join(work, "gocache") });
+  const jjs = join(work, "jjs");
+  write(jjs, { "package.json": '{"name":"jj","version":"1.0.0"}' });
+  for (let f = 0; f < 5; f++) write(jjs, { [`__tests__/a${f}.test.js`]: Array.from({ length: 6 }, (_, i) => `test("t${f}-${i}", () => { expect(${i}).toBe(${f === 3 && i === 2 ? 5 : i}); });\n`).join("") });
+  capture("jest-json", "test-fail", jjs, [bin("jest"), "--rootDir", jjs, "--ci", "--json"], ["npx", "jest", "--ci", "--json"]);
+  const vtj = join(work, "vtj");
+  mkdirSync(join(vtj, "node_modules"), { recursive: true });
+  write(vtj, { "package.json": '{"name":"vt","type":"module"}' });
+  for (let f = 0; f < 4; f++) write(vtj, { [`test/b${f}.test.js`]: `import { test, expect } from "vitest";\n` + Array.from({ length: 6 }, (_, i) => `test("t${f}-${i}", () => { expect(${i}).toBe(${f === 1 && i === 4 ? 9 : i}); });\n`).join("") });
+  capture("vitest-json", "test-fail", vtj, [bin("vitest"), "run", "--root", vtj, "--reporter=json"], ["npx", "vitest", "run", "--reporter=json"]);
+  const pyq = join(work, "pyq");
+  write(pyq, { "test_q.py": Array.from({ length: 10 }, (_, i) => `def test_${i}():\n    assert ${i} != ${i === 4 ? 4 : -1}\n`).join("\n") });
+  capture("pytest-tb-short", "test-fail", pyq, ["pytest", "-q", "-p", "no:cacheprovider", "--tb=short"], ["pytest", "-q", "--tb=short"]);
+  const crj = join(work, "crj");
+  write(crj, { "Cargo.toml": '[package]\nname = "ledger"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": "pub fn balance(xs: &[i64]) -> i64 { let unused = 1; xs.iter().sum() }\n" });
+  capture("cargo-json-build", "diagnostics", crj, ["cargo", "build", "--offline", "--message-format", "json"], ["cargo", "build", "--message-format", "json"]);
 }
 
 rmSync(work, { recursive: true, force: true });

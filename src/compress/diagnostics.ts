@@ -1,5 +1,5 @@
 import { jsonDiagnostics } from "./json-diagnostics.js";
-import { compressJson, parse as parseJson } from "./json.js";
+import { compressJson, jsonDocument } from "./json.js";
 import { primer } from "./regex.js";
 import { isFailureLine, located, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -19,7 +19,6 @@ const PROGRESS = /^\s*(?:Compiling|Checking|Downloading|Downloaded|Fresh|Blockin
 const FILE_HEADER = /^(?:[A-Za-z]:)?[\w.\-/\\@ ]+\.[A-Za-z]{1,6}$/;
 // tsc chains the reasons of one error on indented lines below it; the first few say why.
 const CONTINUATION_LINES = 2;
-const JSON_START = /^\s*[[{]/;
 const primeRegexes = primer([DIAGNOSTIC, LOCATION_ONLY, CODE_FRAME, TOTALS, PROGRESS, FILE_HEADER]);
 
 interface Occurrence { loc: string; text: string; more: string[] }
@@ -42,18 +41,18 @@ function render(group: Group): string[] {
 
 /** The view of a text report. */
 export function compressDiagnostics(text: string): string {
-  const view = diagnosticsView(text);
+  const view = diagnosticsView(text, undefined);
   return typeof view === "object" ? view.text : (view ?? "");
 }
 
 /** The view; for a JSON report with diagnostics, also its lines, declared to the safety net. */
-export function diagnosticsView(text: string): string | { text: string; declared: Set<string> } | undefined {
+export function diagnosticsView(text: string, logPath: string | undefined): string | { text: string; declared: Set<string> } | undefined {
   // A JSON report (eslint --format json): every diagnostic in it, and its lines declared to the
   // safety net, which would otherwise put the document back; without any, the shape of the JSON,
   // never nothing.
-  const doc = JSON_START.test(text) ? parseJson(text) : undefined;
-  if (doc?.ok) {
-    const report = jsonDiagnostics(doc.value);
+  const doc = jsonDocument(text);
+  if (doc !== undefined) {
+    const report = jsonDiagnostics(doc.value, logPath);
     return report === undefined ? compressJson(text) : { text: report, declared: new Set(lines(text).map((line) => line.trim())) };
   }
   primeRegexes();

@@ -62,7 +62,7 @@ interface Family {
   failures: boolean;
 }
 
-const diagnostics: Family = { strategy: "diagnostic-focus", compress: diagnosticsView, failures: true };
+const diagnostics: Family = { strategy: "diagnostic-focus", compress: (text, _kind, logPath) => diagnosticsView(text, logPath), failures: true };
 const tests: Family = { strategy: "test-failure-focus", compress: (text, _kind, logPath) => compressTests(text, logPath), failures: true };
 const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
 const packages: Family = { strategy: "package-summary", compress: (text, _kind, logPath) => packageView(text, logPath), failures: true };

@@ -62,7 +62,7 @@ function collect(value: unknown, file: string | undefined, out: Map<string, Diag
 }
 
 /** The document's diagnostics grouped by file, or undefined when it holds none. */
-export function jsonDiagnostics(doc: unknown): string | undefined {
+export function jsonDiagnostics(doc: unknown, logPath: string | undefined): string | undefined {
   const byFile = new Map<string, Diagnostic[]>();
   collect(doc, undefined, byFile, 0);
   if (byFile.size === 0) return undefined;
@@ -73,6 +73,6 @@ export function jsonDiagnostics(doc: unknown): string | undefined {
     for (const d of diagnostics) out.push(`  ${d.loc} ${d.text}`);
     total += diagnostics.length;
   }
-  out.push(`(${total} diagnostics in ${byFile.size} files, from the JSON report)`);
+  out.push(`(${total} diagnostics in ${byFile.size} files, from the JSON report; full log: ${logPath ?? "the job's log file"})`);
   return out.join("\n");
 }

@@ -45,12 +45,19 @@ export function elide(value: unknown, depth = 0): unknown {
   return value;
 }
 
-export function parse(text: string): { ok: true; value: unknown } | { ok: false } {
+function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
   }
+}
+
+/** The JSON document `text` is, when it starts like one and parses; else undefined. */
+export function jsonDocument(text: string): { value: unknown } | undefined {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  const doc = parse(text);
+  return doc.ok ? doc : undefined;
 }
 
 export function compressJson(text: string): string | undefined {

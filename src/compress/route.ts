@@ -185,12 +185,14 @@ export function routeOutput(stdout: string, stderr: string): DetectedKind {
   return "summary";
 }
 
-// Any tool asked for JSON (npm ls --json, kubectl -o json, gh --json) prints JSON.
+// Any tool asked for JSON (npm ls --json, kubectl -o json, gh --json) prints JSON; a test runner's
+// or a linter's JSON report (jest --json, eslint --format=json) is read by its family instead.
+const JSON_KEEPS_KIND = new Set<DetectedKind>(["json-structure", "tests", "js-test", "python-test", "go-test", "cargo-test", "js-lint", "typescript", "python-lint", "python-typecheck"]);
 const JSON_FLAG = /^(?:--json|--format[= ]?json|-o ?json|--output[= ]?json|--reporter[= ]?json)$/;
 
 export function route(command: readonly string[], stdout: string, stderr: string): DetectedKind {
   const kind = routeCommand(command);
-  if (kind !== undefined && kind !== "json-structure" && command.some((arg) => JSON_FLAG.test(arg)) && looksLikeJson(stdout)) return "json-structure";
+  if (kind !== undefined && !JSON_KEEPS_KIND.has(kind) && command.some((arg) => JSON_FLAG.test(arg)) && looksLikeJson(stdout)) return "json-structure";
   // A log file read with tail or cat is a log.
   if (kind === "file-text" && (looksLikeLog(stdout) || hasRepeats(stdout))) return "logs";
   return kind ?? routeOutput(stdout, stderr);

@@ -1,4 +1,6 @@
 import { GO_FRAME_SYMBOL, isRuntimeFrame, primeFrames, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
+import { jsonDocument } from "./json.js";
+import { jsonTestReport } from "./json-tests.js";
 import { primer } from "./regex.js";
 import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -55,6 +57,11 @@ const primePytest = primer([PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE]
 
 /** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
 export function compressTests(text: string, logPath?: string): { text: string; declared: Set<string> } {
+  // A JSON report (jest --json): its failures and totals; its lines are the document, declared so
+  // that the safety net does not put it back.
+  const doc = jsonDocument(text);
+  const report = doc === undefined ? undefined : jsonTestReport(doc.value, logPath);
+  if (report !== undefined) return { text: report, declared: new Set(lines(text).map((line) => line.trim())) };
   primeRegexes();
   const may = mayFail(text);
   const failure = (line: string) => may(line) && isFailureLine(line);
@@ -62,6 +69,11 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   const declared = new Set<string>();
   const frames = new Set<string>();
   let omitted = 0;
+  let omittedChars = 0;
+  const omit = (line: string) => {
+    omitted++;
+    omittedChars += line.replace(/\s+/g, " ").trim().length + 1; // padding is cheap in tokens
+  };
   let runtimeFrames = 0;
   let context = 0;
   let pytest = false; // inside a pytest failure block
@@ -82,13 +94,13 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   const take = (line: string): void => {
     const trimmed = line.trim();
     if (PASS_LINE.test(line) || RULE.test(line) || (backtrace && line.startsWith(HINT))) {
-      omitted++;
+      omit(line);
       return;
     }
     if (props) {
       if (PROPS_CLOSE.test(line) || (PROP.test(line) && !failure(line))) {
         props = !PROPS_CLOSE.test(line);
-        omitted++;
+        omit(line);
         return;
       }
       props = false;
@@ -107,18 +119,18 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       return;
     }
     if (shown !== undefined && trimmed.length >= 8 && shown.has(trimmed)) {
-      omitted++;
+      omit(line);
       return;
     }
     if (pytestish && line.startsWith("___") && PYTEST_BLOCK.test(line)) pytest = true;
     else if (pytest && PYTEST_END.test(line)) pytest = false;
     else if (pytest && !PYTEST_KEEP.test(line) && PYTEST_NOISE.test(line) && !failure(line)) {
-      omitted++;
+      omit(line);
       return;
     }
     if (FRAME.test(line) || AT_FRAME.test(line)) {
       if (frames.has(line)) {
-        omitted++;
+        omit(line);
         return;
       }
       frames.add(line);
@@ -128,12 +140,12 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     if (start) context = BLOCK_LINES;
     listing = (listing && LISTED_NAME.test(line)) || line === "failures:";
     if (CHATTER.test(line) && !failure(line)) {
-      omitted++;
+      omit(line);
       return;
     }
     const keep = start || listing || SUMMARY.test(line) || failure(line) || (pytest && PYTEST_KEEP.test(line));
     if (!keep && (context === 0 || trimmed === "" || CODE_FRAME.test(line))) {
-      if (trimmed !== "") omitted++;
+      if (trimmed !== "") omit(line);
       return;
     }
     if (!keep) context--;
@@ -160,6 +172,9 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   if (symbol !== undefined) take(symbol);
   // One count at the end: a marker at every gap would cost more tokens than it tells.
   if (runtimeFrames > 0) out.push(`... ${runtimeFrames} stack frame lines inside the runtime or libraries omitted; full log: ${logPath ?? "the job's log file"}`);
-  if (omitted > 0) out.push(`... ${omitted} lines omitted (passing tests, progress, code frames)`);
+  // A count that costs more than the lines it stands for (a line of pytest's dots) is left out:
+  // the object's "omitted" says that something was.
+  const note = `... ${omitted} lines omitted (passing tests, progress, code frames)`;
+  if (omitted > 0 && (omittedChars > note.length || out.length === 0)) out.push(note);
   return { text: collapseRepeats(out).join("\n"), declared };
 }

@@ -146,6 +146,23 @@ describe("compression over the corpus of real outputs", () => {
     expect(shaped.stdout).toMatch(/^array len=30 item_shape=\(object keys=4 \[filePath:string, messages:array/);
   });
 
+  it("a test runner's JSON report keeps the runner's kind and shows each failed test with its message and the totals", () => {
+    for (const name of ["jest-json", "vitest-json"]) {
+      const c = byName(name);
+      const report = JSON.parse(c.stdout) as { numFailedTests: number; numPassedTests: number; testResults: { name: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[] };
+      const v = routed(c);
+      expect(v.detected_kind, name).toBe("js-test");
+      const failed = report.testResults.flatMap((s) => s.assertionResults.filter((a) => a.status === "failed").map((a) => ({ file: s.name, ...a })));
+      expect(failed.length, name).toBeGreaterThan(0);
+      for (const f of failed) {
+        expect(v.stdout, name).toContain(`FAIL ${f.file} > ${f.fullName}`);
+        expect(v.stdout, name).toContain(f.failureMessages[0]!.split("\n")[0]!.replace(/\x1b\[[0-9;]*m/g, ""));
+      }
+      expect(v.stdout, name).toContain(`Tests: ${report.numFailedTests} failed, ${report.numPassedTests} passed`);
+      expect(v.stdout, name).not.toContain("node_modules");
+    }
+  });
+
   it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
     const c = byName("node-test-spec-fail");
     expect(c.stdout.match(/^✖ case 13 /gm)).toHaveLength(2);
