@@ -17,7 +17,7 @@ const RUST_FRAME_AT = /^\s+at (?:\/rustc\/[0-9a-f]+\/|\S*\/(?:\.cargo\/registry|
 /** The location line of a Go goroutine frame inside the standard library (GOROOT/src/…) or the module cache. */
 const GO_FRAME_AT = /^\t(?:\S*\/go[^/\s]*\/(?:[^/\s]+\/)*src\/(?:runtime|testing|reflect|sync|internal|syscall|os|net|fmt|io|bufio|strings|strconv|sort|errors|context|time|encoding|bytes)\/|\S*\/pkg\/mod\/)\S+\.go:\d+(?: \+0x[0-9a-f]+)?$/;
 /** The function line of a Go goroutine frame ("testing.tRunner(0xc0000d61a0, 0x52f608)", "created by testing.(*T).Run"); its location follows. */
-export const GO_FRAME_SYMBOL = /^(?:created by \S+|[\w.*()\/-]+\(.*\))(?: in goroutine \d+)?$/;
+export const GO_FRAME_SYMBOL = /^(?:created by \S+|[\w.*()/-]+\(.*\))(?: in goroutine \d+)?$/;
 /** The symbol line of a Rust backtrace frame ("   4: core::panicking::assert_failed"); its location follows. */
 export const RUST_FRAME_SYMBOL = /^\s+\d+: \S/;
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compressOutput } from "../../src/compress/index.js";
 import { failureLines, isFailureLine, keptIn, mayFail } from "../../src/compress/failure.js";
+import { stripAnsi } from "../../src/compress/text.js";
 import { ajv } from "../helpers/schema.js";
 
 // The corpus: real outputs of real tools, captured on this machine by bench/compress/make-corpus.mjs.
@@ -156,7 +157,7 @@ describe("compression over the corpus of real outputs", () => {
       expect(failed.length, name).toBeGreaterThan(0);
       for (const f of failed) {
         expect(v.stdout, name).toContain(`FAIL ${f.file} > ${f.fullName}`);
-        expect(v.stdout, name).toContain(f.failureMessages[0]!.split("\n")[0]!.replace(/\x1b\[[0-9;]*m/g, ""));
+        expect(v.stdout, name).toContain(stripAnsi(f.failureMessages[0]!.split("\n")[0]!));
       }
       expect(v.stdout, name).toContain(`Tests: ${report.numFailedTests} failed, ${report.numPassedTests} passed`);
       expect(v.stdout, name).not.toContain("node_modules");
