@@ -1,6 +1,7 @@
-import { GO_FRAME_SYMBOL, isRuntimeFrame, primeFrames, LIBRARY_FRAME, RUST_FRAME_SYMBOL } from "./frames.js";
+import { FRAME_START, RuntimeFrames } from "./frames.js";
 import { jsonDocument } from "./json.js";
 import { jsonTestReport } from "./json-tests.js";
+import { PytestBlocks } from "./pytest-blocks.js";
 import { primer } from "./regex.js";
 import { isFailureLine, mayFail } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
@@ -27,16 +28,6 @@ const CHATTER = /^\s*(?:Time:\s+[\d.]+ ?m?s|Duration\s+[\d.]+m?s|Snapshots:\s+0 
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
 const AT_FRAME = /^\s+at \S/;
-// Where a frame inside the runtime or a library (frames.ts) may start.
-const FRAME_START = /^\s*(at |File )/;
-// pytest prints each failure as a block under "____ test_name ____": the locals of each frame
-// ("self = <…>", "n = 3, left = 1"), its source (indented four spaces), the failing line (">") and
-// the explanation ("E   assert 4 == 5"), then "path:line: Error". The locals, the rest of the
-// source and the carets under it are dropped; a section ("=== … ===", "--- Captured … ---") ends it.
-const PYTEST_BLOCK = /^_{3,} .+ _{3,}$/;
-const PYTEST_END = /^(?:={3,} |-{3,} Captured )/;
-const PYTEST_KEEP = /^(?:>|E\s)|^\S+:\d+: /;
-const PYTEST_NOISE = /^[A-Za-z_]\w* = \S|^ {4}|^\s*[\^~]+\s*$|^(?:_ ){3,}_?\s*$/;
 // The properties node prints after an assertion's stack ("at … {", "  generatedMessage: true,",
 // "  operator: 'strictEqual'", "}"): actual and expected are in the message above.
 const PROPS_OPEN = /^\s+at \S.* \{$/;
@@ -53,7 +44,6 @@ const HINT = "note: Some details are omitted, run with `RUST_BACKTRACE=full`";
 // the stream or the line says their output may be there, so that a fresh process compiles them
 // only then.
 const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FRAME_START, FAILURE_START, SUMMARY, CODE_FRAME, CHATTER]);
-const primePytest = primer([PYTEST_BLOCK, PYTEST_END, PYTEST_KEEP, PYTEST_NOISE]);
 
 /** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
 export function compressTests(text: string, logPath?: string): { text: string; declared: Set<string> } {
@@ -66,34 +56,23 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   const may = mayFail(text);
   const failure = (line: string) => may(line) && isFailureLine(line);
   const out: string[] = [];
-  const declared = new Set<string>();
-  const frames = new Set<string>();
+  const seen = new Set<string>(); // stack frames shown: the same frame under the next failure says nothing new
+  const runtime = new RuntimeFrames(text);
+  const pytest = new PytestBlocks(text);
   let omitted = 0;
   let omittedChars = 0;
   const omit = (line: string) => {
     omitted++;
     omittedChars += line.replace(/\s+/g, " ").trim().length + 1; // padding is cheap in tokens
   };
-  let runtimeFrames = 0;
   let context = 0;
-  let pytest = false; // inside a pytest failure block
   let props = false; // inside the properties after a stack
-  let libraryIndent = -1; // a dropped Python library frame's indent: its source lines below go too
   let shown: Set<string> | undefined; // once a recap starts: the lines shown before it
   let listing = false; // in cargo's list of failed tests
-  const pytestish = text.includes("____ ");
   const recaps = text.includes("failing tests");
-  const backtrace = text.includes("stack backtrace:");
-  const goroutines = text.includes("goroutine ");
-  if (pytestish) primePytest();
-  if (backtrace || goroutines) primeFrames();
-  const dropFrame = (line: string) => {
-    runtimeFrames++;
-    declared.add(line.trim());
-  };
   const take = (line: string): void => {
     const trimmed = line.trim();
-    if (PASS_LINE.test(line) || RULE.test(line) || (backtrace && line.startsWith(HINT))) {
+    if (PASS_LINE.test(line) || RULE.test(line) || (runtime.backtrace && line.startsWith(HINT))) {
       omit(line);
       return;
     }
@@ -105,35 +84,20 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       }
       props = false;
     }
-    if (libraryIndent >= 0 && line.length - line.trimStart().length > libraryIndent && !trimmed.startsWith("File ")) {
-      dropFrame(line);
-      return;
-    }
-    libraryIndent = -1;
-    const frameLike = FRAME_START.exec(line);
-    const library = frameLike?.[1] === "File " ? LIBRARY_FRAME.exec(line) : null;
-    if (library || (frameLike?.[1] === "at " && isRuntimeFrame(line))) {
-      libraryIndent = library ? library[1]!.length : -1;
+    if (runtime.drops(line)) {
       props = PROPS_OPEN.test(line);
-      dropFrame(line);
       return;
     }
-    if (shown !== undefined && trimmed.length >= 8 && shown.has(trimmed)) {
-      omit(line);
-      return;
-    }
-    if (pytestish && line.startsWith("___") && PYTEST_BLOCK.test(line)) pytest = true;
-    else if (pytest && PYTEST_END.test(line)) pytest = false;
-    else if (pytest && !PYTEST_KEEP.test(line) && PYTEST_NOISE.test(line) && !failure(line)) {
+    if ((shown !== undefined && trimmed.length >= 8 && shown.has(trimmed)) || pytest.noise(line, failure)) {
       omit(line);
       return;
     }
     if (FRAME.test(line) || AT_FRAME.test(line)) {
-      if (frames.has(line)) {
+      if (seen.has(line)) {
         omit(line);
         return;
       }
-      frames.add(line);
+      seen.add(line);
       props = PROPS_OPEN.test(line);
     }
     const start = FAILURE_START.test(line);
@@ -143,7 +107,7 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       omit(line);
       return;
     }
-    const keep = start || listing || SUMMARY.test(line) || failure(line) || (pytest && PYTEST_KEEP.test(line));
+    const keep = start || listing || SUMMARY.test(line) || failure(line) || pytest.keeps(line);
     if (!keep && (context === 0 || trimmed === "" || CODE_FRAME.test(line))) {
       if (trimmed !== "") omit(line);
       return;
@@ -152,29 +116,25 @@ export function compressTests(text: string, logPath?: string): { text: string; d
     out.push(line);
     if (recaps && shown === undefined && RECAP.test(line)) shown = new Set(out.map((l) => l.trim()));
   };
-  // A Rust or Go frame's symbol line goes with the location under it.
+  // A Rust or Go frame's symbol line goes with the location under it; the runtime's own panic
+  // frame ("panic({0x508f80, …})") names the failure and stays.
   let symbol: string | undefined;
   for (const line of lines(text)) {
     if (symbol !== undefined) {
       const held = symbol;
       symbol = undefined;
-      // A frame of the runtime's panic itself ("panic({0x508f80, …})") names the failure: it stays.
-      if (isRuntimeFrame(line) && !failure(held)) {
-        dropFrame(held);
-        dropFrame(line);
-        continue;
-      }
+      if (!failure(held) && runtime.dropsPair(held, line)) continue;
       take(held);
     }
-    if ((backtrace && RUST_FRAME_SYMBOL.test(line)) || (goroutines && GO_FRAME_SYMBOL.test(line))) symbol = line;
+    if (runtime.isSymbol(line)) symbol = line;
     else take(line);
   }
   if (symbol !== undefined) take(symbol);
   // One count at the end: a marker at every gap would cost more tokens than it tells.
-  if (runtimeFrames > 0) out.push(`... ${runtimeFrames} stack frame lines inside the runtime or libraries omitted; full log: ${logPath ?? "the job's log file"}`);
+  if (runtime.count > 0) out.push(`... ${runtime.count} stack frame lines inside the runtime or libraries omitted; full log: ${logPath ?? "the job's log file"}`);
   // A count that costs more than the lines it stands for (a line of pytest's dots) is left out:
   // the object's "omitted" says that something was.
   const note = `... ${omitted} lines omitted (passing tests, progress, code frames)`;
   if (omitted > 0 && (omittedChars > note.length || out.length === 0)) out.push(note);
-  return { text: collapseRepeats(out).join("\n"), declared };
+  return { text: collapseRepeats(out).join("\n"), declared: runtime.declared };
 }
