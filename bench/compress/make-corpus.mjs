@@ -546,6 +546,9 @@ capture("npm-ls-json", "json", tools, ["npm", "ls", "--json", "--depth=1"], ["np
   const pyq = join(work, "pyq");
   write(pyq, { "test_q.py": Array.from({ length: 10 }, (_, i) => `def test_${i}():\n    assert ${i} != ${i === 4 ? 4 : -1}\n`).join("\n") });
   capture("pytest-tb-short", "test-fail", pyq, ["pytest", "-q", "-p", "no:cacheprovider", "--tb=short"], ["pytest", "-q", "--tb=short"]);
+  const mj = join(work, "mj");
+  write(mj, { "package.json": '{"name":"mj","version":"1.0.0"}', "test/a.spec.js": "const assert = require('assert');\ndescribe('calc', () => {\n" + Array.from({ length: 20 }, (_, i) => `  it('adds ${i}', () => assert.strictEqual(${i} + 1, ${i === 13 ? 0 : i + 1}));\n`).join("") + "  describe('nested', () => { it('divides', () => { throw new TypeError('boom: not a number'); }); });\n});\n" });
+  capture("mocha-json", "test-fail", mj, [bin("mocha"), "--reporter", "json", "test/a.spec.js"], ["npx", "mocha", "--reporter", "json"]);
   const crj = join(work, "crj");
   write(crj, { "Cargo.toml": '[package]\nname = "ledger"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": "pub fn balance(xs: &[i64]) -> i64 { let unused = 1; xs.iter().sum() }\n" });
   capture("cargo-json-build", "diagnostics", crj, ["cargo", "build", "--offline", "--message-format", "json"], ["cargo", "build", "--message-format", "json"]);

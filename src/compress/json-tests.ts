@@ -1,9 +1,9 @@
 import { isRuntimeFrame } from "./frames.js";
 import { stripAnsi } from "./text.js";
 
-// A test runner's JSON report (jest --json, vitest --reporter=json; the same shape): each failed
-// test with its file and the first lines of its failure messages, a suite that failed to run with
-// its message, and the totals. Frames inside the runtime or node_modules are left out of the
+// A test runner's JSON report (jest --json and vitest --reporter=json, which share a shape; mocha
+// --reporter json): each failed test with its file and the first lines of its failure messages, a
+// suite that failed to run with its message, and the totals. Frames inside the runtime or node_modules are left out of the
 // messages, as in the text views.
 
 const MESSAGE_LINES = 10;
@@ -23,7 +23,28 @@ function messageLines(messages: unknown): string[] {
 
 /** The report's failures and totals, or undefined when `doc` is not such a report. */
 export function jsonTestReport(doc: unknown, logPath: string | undefined): string | undefined {
-  if (!isObj(doc) || !Array.isArray(doc.testResults) || typeof doc.numTotalTests !== "number") return undefined;
+  const out = isObj(doc) ? (jestReport(doc) ?? mochaReport(doc)) : undefined;
+  return out === undefined ? undefined : [...out, `(from the JSON report; full log: ${logPath ?? "the job's log file"})`].join("\n");
+}
+
+/** mocha: { stats: { tests, passes, failures, pending }, failures: [{ fullTitle, file, err: { message, stack } }] }. */
+function mochaReport(doc: Obj): string[] | undefined {
+  const stats = doc.stats;
+  if (!isObj(stats) || typeof stats.tests !== "number" || !Array.isArray(doc.failures)) return undefined;
+  const out: string[] = [];
+  for (const test of doc.failures) {
+    if (!isObj(test)) continue;
+    const err = isObj(test.err) ? test.err : {};
+    out.push(`FAIL ${typeof test.file === "string" ? test.file : "?"} > ${String(test.fullTitle ?? test.title ?? "?")}`, ...messageLines(err.stack ?? err.message));
+  }
+  const skipped = count(stats, "pending") > 0 ? `, ${count(stats, "pending")} skipped` : "";
+  out.push(`Tests: ${count(stats, "failures")} failed, ${count(stats, "passes")} passed${skipped}, ${count(stats, "tests")} total`);
+  return out;
+}
+
+/** jest and vitest: { numTotalTests, …, testResults: [{ name, status, message, assertionResults: [{ fullName, status, failureMessages }] }] }. */
+function jestReport(doc: Obj): string[] | undefined {
+  if (!Array.isArray(doc.testResults) || typeof doc.numTotalTests !== "number") return undefined;
   const out: string[] = [];
   for (const suite of doc.testResults) {
     if (!isObj(suite)) continue;
@@ -38,6 +59,5 @@ export function jsonTestReport(doc: unknown, logPath: string | undefined): strin
   const extra = (["numPendingTests", "numTodoTests"] as const).filter((k) => count(doc, k) > 0).map((k) => `, ${count(doc, k)} ${k === "numTodoTests" ? "todo" : "skipped"}`);
   out.push(`Test Suites: ${count(doc, "numFailedTestSuites")} failed, ${count(doc, "numPassedTestSuites")} passed, ${count(doc, "numTotalTestSuites")} total`);
   out.push(`Tests: ${count(doc, "numFailedTests")} failed, ${count(doc, "numPassedTests")} passed${extra.join("")}, ${count(doc, "numTotalTests")} total`);
-  out.push(`(from the JSON report; full log: ${logPath ?? "the job's log file"})`);
-  return out.join("\n");
+  return out;
 }

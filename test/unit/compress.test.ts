@@ -147,7 +147,7 @@ describe("compression over the corpus of real outputs", () => {
     expect(shaped.stdout).toMatch(/^array len=30 item_shape=\(object keys=4 \[filePath:string, messages:array/);
   });
 
-  it("a test runner's JSON report keeps the runner's kind and shows each failed test with its message and the totals", () => {
+  it("a test runner's JSON report (jest, vitest, mocha) keeps the runner's kind and shows each failed test with its message and the totals", () => {
     for (const name of ["jest-json", "vitest-json"]) {
       const c = byName(name);
       const report = JSON.parse(c.stdout) as { numFailedTests: number; numPassedTests: number; testResults: { name: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[] };
@@ -162,6 +162,16 @@ describe("compression over the corpus of real outputs", () => {
       expect(v.stdout, name).toContain(`Tests: ${report.numFailedTests} failed, ${report.numPassedTests} passed`);
       expect(v.stdout, name).not.toContain("node_modules");
     }
+    const mocha = byName("mocha-json");
+    const report = JSON.parse(mocha.stdout) as { stats: { failures: number; passes: number; tests: number }; failures: { fullTitle: string; file: string; err: { message: string } }[] };
+    const v = routed(mocha);
+    expect(v.detected_kind).toBe("js-test");
+    expect(report.failures.length).toBeGreaterThan(1);
+    for (const f of report.failures) {
+      expect(v.stdout).toContain(`FAIL ${f.file} > ${f.fullTitle}`);
+      expect(v.stdout).toContain(f.err.message.split("\n")[0]!);
+    }
+    expect(v.stdout).toContain(`Tests: ${report.stats.failures} failed, ${report.stats.passes} passed, ${report.stats.tests} total`);
   });
 
   it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
