@@ -174,8 +174,18 @@ function looksLikeLog(text: string): boolean {
   return all.length >= 10 && all.filter((line) => LOG_LINE.test(line)).length * 2 >= all.length;
 }
 
+// What a runner or compiler prints that names it (a summary, an error's form) is at the start or
+// the end of its output: a stream longer than this is read at both ends, not all through.
+const SIGNATURE_SAMPLE = 16 * 1024;
+function ends(text: string): string {
+  if (text.length <= 2 * SIGNATURE_SAMPLE) return text;
+  const head = text.lastIndexOf("\n", SIGNATURE_SAMPLE);
+  const tail = text.indexOf("\n", text.length - SIGNATURE_SAMPLE);
+  return `${text.slice(0, head < 0 ? SIGNATURE_SAMPLE : head)}\n${text.slice(tail < 0 ? text.length - SIGNATURE_SAMPLE : tail + 1)}`;
+}
+
 export function routeOutput(stdout: string, stderr: string): DetectedKind {
-  const both = `${stdout}\n${stderr}`;
+  const both = `${ends(stdout)}\n${ends(stderr)}`;
   for (const [pattern, kind] of SIGNATURES) if (pattern.test(both)) return kind;
   if (looksLikeJson(stdout) || (stdout.trim() === "" && looksLikeJson(stderr))) return "json-structure";
   if (hasRepeats(stdout) || hasRepeats(stderr)) return "logs";
