@@ -136,10 +136,12 @@ const SIGNATURES: [RegExp, DetectedKind][] = [
   [/^=+ (?:test session starts|\d+ (?:passed|failed))/m, "python-test"],
   [/^test result: (?:ok|FAILED)\./m, "cargo-test"],
   [/^(?:--- FAIL|ok {2}\t|FAIL\t|=== RUN)/m, "go-test"],
-  [/^\S+\.[cm]?[jt]sx?\(\d+,\d+\): error TS\d+|^\S+\.[cm]?[jt]sx?:\d+:\d+ - error TS\d+/m, "typescript"],
+  // A path holds no "(" or ":": "[^\s(:]+" stops where "\S+" would run to the end of a long line
+  // and back off one character at a time (JSON lines of a log: quadratic).
+  [/^(?:[A-Za-z]:)?[^\s(:]+\.[cm]?[jt]sx?\(\d+,\d+\): error TS\d+|^(?:[A-Za-z]:)?[^\s(:]+\.[cm]?[jt]sx?:\d+:\d+ - error TS\d+/m, "typescript"],
   [/^\s+\d+:\d+\s+(?:error|warning)\s{2}/m, "js-lint"],
   [/^error\[E\d+\]: |^\s+--> \S+:\d+:\d+$|^\s+Compiling \S+ v\d/m, "rust-diagnostics"],
-  [/^\S+\.(?:c|cc|cpp|cxx|h|hpp):\d+:\d+: (?:fatal )?(?:error|warning):/m, "c-diagnostics"],
+  [/^(?:[A-Za-z]:)?[^\s:]+\.(?:c|cc|cpp|cxx|h|hpp):\d+:\d+: (?:fatal )?(?:error|warning):/m, "c-diagnostics"],
   [/^(?:added|removed|changed) \d+ packages?|^npm (?:warn|error|ERR!)|^Progress: resolved \d+/m, "js-packages"],
   [/^(?:Collecting|Successfully installed|Requirement already satisfied) /m, "python-packages"],
 ];

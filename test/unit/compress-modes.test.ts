@@ -102,6 +102,11 @@ describe("route", () => {
     expect(route(["./ci.sh"], " Test Files  2 failed | 14 passed (16)\n", "")).toBe("js-test");
     expect(route(["./ci.sh"], "src/a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n", "")).toBe("typescript");
     expect(route(["./ci.sh"], "", "main.c:3:5: error: expected ';'\n")).toBe("c-diagnostics");
+    // Windows paths, with their drive letter; a long stream is read at both ends.
+    expect(route(["ci.cmd"], "C:\\work\\src\\a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n", "")).toBe("typescript");
+    expect(route(["ci.cmd"], "", "C:\\work\\main.c:3:5: error: expected ';'\n")).toBe("c-diagnostics");
+    const long = `${"noise line without any signature\n".repeat(3000)} Test Files  1 failed | 2 passed (3)\n`;
+    expect(route(["./ci.sh"], long, "")).toBe("js-test");
     expect(route(["tool"], "ERROR one-off failure\n", "")).toBe("errors");
     expect(route(["tool"], "hello", "")).toBe("summary");
   });
