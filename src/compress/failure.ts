@@ -167,14 +167,26 @@ interface GroupedIndex {
 
 // Lines that differ in one short stretch, "pre{a, b, c}post (3x)" or "pre{a, b (+9 more)}post (11x)"
 // (packages.ts): the lines shown.
-const VARIANTS = /^(.*)\{(.+)\}(.*) \((\d+)x\)$/;
+const COUNT_SUFFIX = / \((\d+)x\)$/;
 export function expandVariants(line: string): string[] {
-  const m = line.endsWith("x)") ? VARIANTS.exec(line) : null;
+  const m = variantsOf(line);
   if (!m) return [line];
   // "{a, b (+58 more)}": the names shown (the rest are counted).
-  const more = /^(.*) \(\+(\d+) more\)$/.exec(m[2]!);
-  const middles = (more?.[1] ?? m[2]!).split(", ");
-  return middles.length + Number(more?.[2] ?? 0) === Number(m[4]) ? middles.map((middle) => `${m[1]}${middle}${m[3]}`) : [line];
+  const more = /^(.*) \(\+(\d+) more\)$/.exec(m.middle);
+  const middles = (more?.[1] ?? m.middle).split(", ");
+  return middles.length + Number(more?.[2] ?? 0) === m.count ? middles.map((middle) => `${m.prefix}${middle}${m.suffix}`) : [line];
+}
+
+/** "pre{…}post (Nx)" split at its last "}" and the last "{" before it, by index: a regex with
+ *  three open groups tried every split of a long line of JSON (cubic). */
+function variantsOf(line: string): { prefix: string; middle: string; suffix: string; count: number } | undefined {
+  const times = line.endsWith("x)") ? COUNT_SUFFIX.exec(line) : null;
+  if (!times) return undefined;
+  const body = line.slice(0, times.index);
+  const close = body.lastIndexOf("}");
+  const open = close < 2 ? -1 : body.lastIndexOf("{", close - 2);
+  if (open < 0) return undefined;
+  return { prefix: body.slice(0, open), middle: body.slice(open + 1, close), suffix: body.slice(close + 1), count: Number(times[1]) };
 }
 
 function groupedIndex(view: string): GroupedIndex {
