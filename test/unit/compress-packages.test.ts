@@ -338,7 +338,10 @@ describe("expandVariants", () => {
     expect(expandVariants("x{y}z{a, b (+1 more)}w (3x)")).toEqual(["x{y}zaw", "x{y}zbw"]);
     const alphabet = "{}ab, (x)2+";
     let seed = 11;
-    const next = () => (seed = (seed * 16807) % 2147483647) % alphabet.length;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % alphabet.length;
+    };
     for (let i = 0; i < 50_000; i++) {
       let line = "";
       for (let n = 3 + (i % 14); n > 0; n--) line += alphabet[next()];
