@@ -4,7 +4,8 @@
 // `route` view, the share of failure lines the view keeps, and the time to compress.
 // Needs `npm run build` first. Tokens: gpt-tokenizer (o200k_base, the GPT-4o/GPT-5 encoding).
 //
-//   [CORPUS=dir] node scripts/bench-compress.mjs [--json]     (CORPUS: another directory of cases)
+//   [CORPUS=dir] node scripts/bench-compress.mjs [--json] [--no-cli]
+//   CORPUS: another directory of cases; --no-cli: without the CLI `tail` timings (minutes)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -186,8 +187,8 @@ if (process.argv.includes("--json")) {
   // as it would the real tool's: `npm install …` routes as npm); `tail --compress off` and
   // `--compress route` of it run interleaved, 15 each; the figure is the difference of their
   // median wall times.
-  const jobs = mkdtempSync(join(tmpdir(), "bench-compress-"));
-  try {
+  const jobs = process.argv.includes("--no-cli") ? undefined : mkdtempSync(join(tmpdir(), "bench-compress-"));
+  if (jobs !== undefined) try {
     const cli = (args) => execFileSync(process.execPath, [join(root, "dist", "cli.cjs"), "--root", join(jobs, "root"), ...args], { encoding: "utf8" });
     const added = cases.map((c) => {
       const [out, err, bin] = [join(jobs, `${c.name}.out`), join(jobs, `${c.name}.err`), join(jobs, c.name)];
