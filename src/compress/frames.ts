@@ -8,14 +8,15 @@ import { primer } from "./regex.js";
 
 /** A JS frame inside node itself ("at … (node:internal/…)", "at … (node:dns:122:26)"). */
 export const NODE_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/)/;
-/** A JS frame inside node itself or an installed package. */
-const JS_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/|(?:file:\/\/)?\S*\/node_modules\/)/;
-/** A Python frame inside an installed library, pip's build env or the standard library; group 1 is its indent. */
-export const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:\/site-packages\/|\/dist-packages\/|\/pip-build-env-|\/lib\/python\d[.\d]*\/)[^"]*", line \d+/;
+/** A JS frame inside node itself or an installed package (POSIX or Windows paths). */
+const JS_FRAME = /^\s*at (?:.*\()?(?:node:|internal\/|(?:file:\/\/)?\S*[\\/]node_modules[\\/])/;
+/** A Python frame inside an installed library, pip's build env or the standard library (…/lib/python3.11/ or
+ *  Windows' …\Lib\); group 1 is its indent. */
+export const LIBRARY_FRAME = /^(\s*)File "[^"]*(?:[\\/](?:site|dist)-packages[\\/]|[\\/]pip-build-env-|\/lib\/python\d[.\d]*\/|\\Lib\\)[^"]*", line \d+/;
 /** The location line of a Rust backtrace frame inside the standard library or a registry crate. */
 const RUST_FRAME_AT = /^\s+at (?:\/rustc\/[0-9a-f]+\/|\S*\/(?:\.cargo\/registry|rustlib)\/)/;
-/** The location line of a Go goroutine frame inside the standard library (GOROOT/src/…) or the module cache. */
-const GO_FRAME_AT = /^\t(?:\S*\/go[^/\s]*\/(?:[^/\s]+\/)*src\/(?:runtime|testing|reflect|sync|internal|syscall|os|net|fmt|io|bufio|strings|strconv|sort|errors|context|time|encoding|bytes)\/|\S*\/pkg\/mod\/)\S+\.go:\d+(?: \+0x[0-9a-f]+)?$/;
+/** The location line of a Go goroutine frame inside the standard library (GOROOT/src/…, "C:/Program Files/Go/src/…") or the module cache. */
+const GO_FRAME_AT = /^\t(?:[^\t]*\/[Gg]o[^/]*\/(?:[^/]+\/)*src\/(?:runtime|testing|reflect|sync|internal|syscall|os|net|fmt|io|bufio|strings|strconv|sort|errors|context|time|encoding|bytes)\/|[^\t]*\/pkg\/mod\/)\S+\.go:\d+(?: \+0x[0-9a-f]+)?$/;
 /** The function line of a Go goroutine frame ("testing.tRunner(0xc0000d61a0, 0x52f608)", "created by testing.(*T).Run"); its location follows. */
 const GO_FRAME_SYMBOL = /^(?:created by \S+|[\w.*()/-]+\(.*\))(?: in goroutine \d+)?$/;
 /** The symbol line of a Rust backtrace frame ("   4: core::panicking::assert_failed"); its location follows. */

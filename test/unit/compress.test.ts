@@ -174,6 +174,27 @@ describe("compression over the corpus of real outputs", () => {
     expect(v.stdout).toContain(`Tests: ${report.stats.failures} failed, ${report.stats.passes} passed, ${report.stats.tests} total`);
   });
 
+  it("knows a runtime's frames by their Windows paths too", () => {
+    const jest = ["FAIL test/a.test.js", "  ● sums", "    expect(received).toBe(expected)", "    Expected: 3", "    Received: 2",
+      "      at Object.<anonymous> (C:\\proj\\test\\a.test.js:3:9)", "      at Promise.then.completed (C:\\proj\\node_modules\\jest-circus\\build\\utils.js:298:28)",
+      "Tests:       1 failed, 3 passed, 4 total"].join("\n");
+    const v = compressOutput({ mode: "tests", command: ["jest"], stdout: "", stderr: jest, stderrLogPath: "/L/err" })!;
+    expect(v.stderr).toContain("at Object.<anonymous> (C:\\proj\\test\\a.test.js:3:9)");
+    expect(v.stderr).not.toContain("jest-circus");
+    const python = ["Traceback (most recent call last):", '  File "C:\\proj\\etl.py", line 4, in <module>', "    load(text)",
+      '  File "C:\\Python311\\Lib\\json\\decoder.py", line 353, in raw_decode', "    obj, end = self.scan_once(s, idx)",
+      "json.decoder.JSONDecodeError: Expecting value: line 1 column 2 (char 1)", "FAILED (errors=1)"].join("\n");
+    const p = compressOutput({ mode: "tests", command: ["python", "-m", "unittest"], stdout: "", stderr: python, stderrLogPath: "/L/err" })!;
+    expect(p.stderr).toContain('File "C:\\proj\\etl.py", line 4');
+    expect(p.stderr).not.toContain("decoder.py");
+    const go = ["--- FAIL: TestWithdraw (0.00s)", "panic: assignment to entry in nil map [recovered]", "goroutine 7 [running]:",
+      "testing.tRunner(0xc0000d61a0, 0x52f608)", "\tC:/Program Files/Go/src/testing/testing.go:1446 +0x10b",
+      "example.com/bank.TestWithdraw(0xc0000d6000?)", "\tC:/work/bank/bank_test.go:116 +0x2e", "FAIL\texample.com/bank\t0.006s"].join("\n");
+    const g = compressOutput({ mode: "tests", command: ["go", "test"], stdout: go, stderr: "", stdoutLogPath: "/L/out" })!;
+    expect(g.stdout).toContain("C:/work/bank/bank_test.go:116");
+    expect(g.stdout).not.toContain("Program Files");
+  });
+
   it("drops node's assertion properties and the repeat of its failures under \"failing tests\"", () => {
     const c = byName("node-test-spec-fail");
     expect(c.stdout.match(/^✖ case 13 /gm)).toHaveLength(2);
