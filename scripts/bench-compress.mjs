@@ -83,6 +83,16 @@ function keptBy(shown) {
   return (l) => view.includes(l) || repeated.has(template(l)) || grouped.has(norm(l)) || inGroup(l, grouped);
 }
 
+function isDocument(stream) {
+  if (!/^\s*[[{]/.test(stream)) return false;
+  try {
+    JSON.parse(stream);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // Two counts: the generic failure lines (FAILURE above), and a case's must_keep lines (the lines
 // that say what failed, picked by a reader when the case was captured; see make-corpus.mjs).
 function failureStats(c, comp) {
@@ -90,8 +100,7 @@ function failureStats(c, comp) {
   if (CONTENT_CLASSES.has(c.class)) return { total: 0, kept: 0, declared: 0, mustTotal: 0, mustKept: 0 };
   // A stream that is one JSON document (jest --json, eslint --format json) has no lines to keep:
   // the unit tests check what its view lists.
-  const document = (stream) => /^\s*[[{]/.test(stream) && (() => { try { JSON.parse(stream); return true; } catch { return false; } })();
-  const raw = [c.stdout, c.stderr].filter((stream) => !document(stream)).join("\n").replace(ANSI, "");
+  const raw = [c.stdout, c.stderr].filter((stream) => !isDocument(stream)).join("\n").replace(ANSI, "");
   const all = raw.split("\n").filter((l) => l.trim() !== "" && FAILURE.test(l) && !ZERO.test(l));
   const lines = [...new Set(all.filter((l) => FAILURE.test(own(l))).map((l) => l.trim()))];
   const relayed = all.filter((l) => !FAILURE.test(own(l))).length;

@@ -1,7 +1,5 @@
-import { jsonDiagnostics } from "./json-diagnostics.js";
-import { compressJson, jsonDocument } from "./json.js";
 import { primer } from "./regex.js";
-import { isFailureLine, located, mayFail } from "./failure.js";
+import { failureTest, located } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
 // Compilers and linters (tsc, eslint, gcc/clang, rustc/cargo build, go vet, mypy/ruff): every error
@@ -39,24 +37,9 @@ function render(group: Group): string[] {
   return out;
 }
 
-/** The view of a text report. */
 export function compressDiagnostics(text: string): string {
-  const view = diagnosticsView(text, undefined);
-  return typeof view === "object" ? view.text : (view ?? "");
-}
-
-/** The view; for a JSON report with diagnostics, also its lines, declared to the safety net. */
-export function diagnosticsView(text: string, logPath: string | undefined): string | { text: string; declared: Set<string> } | undefined {
-  // A JSON report (eslint --format json): every diagnostic in it, and its lines declared to the
-  // safety net, which would otherwise put the document back; without any, the shape of the JSON,
-  // never nothing.
-  const doc = jsonDocument(text);
-  if (doc !== undefined) {
-    const report = jsonDiagnostics(doc.value, logPath);
-    return report === undefined ? compressJson(text) : { text: report, declared: new Set(lines(text).map((line) => line.trim())) };
-  }
   primeRegexes();
-  const may = mayFail(text);
+  const failing = failureTest(text);
   const blocks: (string | Group)[] = [];
   const groups = new Map<string, Group>();
   let header: string | undefined; // the eslint file header in force
@@ -97,7 +80,7 @@ export function diagnosticsView(text: string, logPath: string | undefined): stri
       continue;
     }
     open = undefined;
-    if (DIAGNOSTIC.test(line) || (may(line) && isFailureLine(line)) || LOCATION_ONLY.test(line) || TOTALS.test(line)) {
+    if (DIAGNOSTIC.test(line) || failing(line) || LOCATION_ONLY.test(line) || TOTALS.test(line)) {
       blocks.push(line);
       continuation = DIAGNOSTIC.test(line) ? 1 : continuation;
     } else if (continuation > 0 && !CODE_FRAME.test(line) && !PROGRESS.test(line) && /^\s/.test(line)) {

@@ -126,6 +126,12 @@ export function mayFail(text: string): (line: string) => boolean {
   return candidates === null ? () => true : (line) => candidates.has(line);
 }
 
+/** isFailureLine for the lines of `text`, asking the stream's scan first. */
+export function failureTest(text: string): (line: string) => boolean {
+  const may = mayFail(text);
+  return (line) => may(line) && isFailureLine(line);
+}
+
 /** The distinct failure lines of a stream, trimmed, in order. */
 export function failureLines(text: string): string[] {
   const seen = new Set<string>();

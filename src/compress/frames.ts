@@ -67,7 +67,8 @@ export class RuntimeFrames {
 
   /** Drops `line` when it is a JS or Python frame inside the runtime or a library, or the source under a dropped Python one. */
   drops(line: string): boolean {
-    if (this.libraryIndent >= 0 && line.length - line.trimStart().length > this.libraryIndent && !line.trimStart().startsWith("File ")) {
+    const lead = this.libraryIndent >= 0 ? line.trimStart() : line;
+    if (this.libraryIndent >= 0 && line.length - lead.length > this.libraryIndent && !lead.startsWith("File ")) {
       this.drop(line);
       return true;
     }

@@ -1,9 +1,11 @@
 import { foldRepeatedBlocks } from "./blocks.js";
-import { diagnosticsView } from "./diagnostics.js";
+import { compressDiagnostics } from "./diagnostics.js";
 import { compressErrors } from "./errors.js";
 import { safetyNet, withFailureMemo } from "./failure.js";
 import { compressGit } from "./git.js";
-import { compressJson } from "./json.js";
+import { compressJson, jsonDocument } from "./json.js";
+import { jsonDiagnostics } from "./json-diagnostics.js";
+import { jsonTestReport } from "./json-tests.js";
 import { compressLogs } from "./logs.js";
 import type { CompressionMode } from "./modes.js";
 import { packageView } from "./packages.js";
@@ -54,16 +56,21 @@ const MODE_KIND: Record<Exclude<CompressionMode, "off" | "route">, DetectedKind>
   errors: "errors", tests: "tests", logs: "logs", git: "git", json: "json", summary: "summary",
 };
 
+type FamilyView = string | { text: string; declared: Set<string> } | undefined;
+
 interface Family {
   strategy: string;
   /** The view; or the view and the failure lines it declares dropped (counted, full log named). */
-  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => string | { text: string; declared: Set<string> } | undefined;
+  compress: (text: string, kind: DetectedKind, logPath: string | undefined) => FamilyView;
+  /** For a stream that is one JSON document (jest --json, eslint --format json): its view, or
+   *  undefined to read it as text. `text` is what `doc` was parsed from. */
+  report?: (doc: unknown, text: string, logPath: string | undefined) => FamilyView;
   /** Whether lines naming errors are failures (in test output) or content (in a diff, a grep). */
   failures: boolean;
 }
 
-const diagnostics: Family = { strategy: "diagnostic-focus", compress: (text, _kind, logPath) => diagnosticsView(text, logPath), failures: true };
-const tests: Family = { strategy: "test-failure-focus", compress: (text, _kind, logPath) => compressTests(text, logPath), failures: true };
+const diagnostics: Family = { strategy: "diagnostic-focus", compress: compressDiagnostics, report: jsonDiagnostics, failures: true };
+const tests: Family = { strategy: "test-failure-focus", compress: (text, _kind, logPath) => compressTests(text, logPath), report: jsonTestReport, failures: true };
 const logs: Family = { strategy: "dedupe-normalized-log-lines", compress: (text, _kind, logPath) => compressLogs(text, logPath), failures: true };
 const packages: Family = { strategy: "package-summary", compress: (text, _kind, logPath) => packageView(text, logPath), failures: true };
 const table: Family = { strategy: "table-summary", compress: compressTable, failures: false };
@@ -95,7 +102,8 @@ function view(f: Family, kind: DetectedKind, raw: string, logPath: string | unde
   // A command's output (not a diff's or a document's content) is looked at once per repeated block.
   const plain = stripAnsi(raw);
   const { text, notes } = f.failures ? foldRepeatedBlocks(plain) : { text: plain, notes: [] };
-  const result = f.compress(text, kind, logPath);
+  const doc = f.report === undefined ? undefined : jsonDocument(text);
+  const result = (doc === undefined ? undefined : f.report!(doc.value, text, logPath)) ?? f.compress(text, kind, logPath);
   let out = typeof result === "object" ? result.text : result;
   if (out === undefined || (out === "" && text.trim() !== "")) out = boundedSummary(text);
   if (notes.length > 0) out = [out, ...notes].join("\n");

@@ -1,3 +1,5 @@
+import { documentView, isJsonObject as isObj, type JsonObject as Obj, reportView } from "./json.js";
+
 // A linter's or compiler's JSON report (eslint --format json, ruff/mypy/pyright -o json, SARIF-like
 // lists): every diagnostic object found in it, grouped by file like the text reports are ("path",
 // then "  line:col severity message rule"). A JSON document without any is shown by its shape, as
@@ -10,8 +12,6 @@ const MESSAGE_KEYS = ["message", "msg", "text", "description"] as const;
 const CODE_KEYS = ["ruleId", "code", "rule", "check_name", "symbol"] as const;
 const DEPTH = 8;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const str = (o: Obj, keys: readonly string[]): string | undefined => {
   for (const k of keys) {
     const v = o[k];
@@ -61,11 +61,11 @@ function collect(value: unknown, file: string | undefined, out: Map<string, Diag
   for (const child of Object.values(value)) if (typeof child === "object") collect(child, own, out, depth + 1);
 }
 
-/** The document's diagnostics grouped by file, or undefined when it holds none. */
-export function jsonDiagnostics(doc: unknown, logPath: string | undefined): string | undefined {
+/** The view of a JSON document from a linter (`text` is what it was parsed from): its diagnostics, or its shape when it holds none. */
+export function jsonDiagnostics(doc: unknown, text: string, logPath: string | undefined): string | { text: string; declared: Set<string> } {
   const byFile = new Map<string, Diagnostic[]>();
   collect(doc, undefined, byFile, 0);
-  if (byFile.size === 0) return undefined;
+  if (byFile.size === 0) return documentView(doc, text);
   const out: string[] = [];
   let total = 0;
   for (const [file, diagnostics] of byFile) {
@@ -74,5 +74,5 @@ export function jsonDiagnostics(doc: unknown, logPath: string | undefined): stri
     total += diagnostics.length;
   }
   out.push(`(${total} diagnostics in ${byFile.size} files, from the JSON report; full log: ${logPath ?? "the job's log file"})`);
-  return out.join("\n");
+  return reportView(text, out.join("\n"));
 }

@@ -1,5 +1,6 @@
 import { isRuntimeFrame } from "./frames.js";
-import { stripAnsi } from "./text.js";
+import { isJsonObject as isObj, type JsonObject as Obj, reportView } from "./json.js";
+import { lines, stripAnsi } from "./text.js";
 
 // A test runner's JSON report (jest --json and vitest --reporter=json, which share a shape; mocha
 // --reporter json): each failed test with its file and the first lines of its failure messages, a
@@ -9,22 +10,20 @@ import { stripAnsi } from "./text.js";
 const MESSAGE_LINES = 10;
 const ANONYMOUS_FRAME = /^\s*at (?:new )?\S+ \(<anonymous>\)$/;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const count = (o: Obj, key: string): number => (typeof o[key] === "number" ? (o[key] as number) : 0);
 
 function messageLines(messages: unknown): string[] {
   const text = Array.isArray(messages) ? messages.filter((m) => typeof m === "string").join("\n") : typeof messages === "string" ? messages : "";
-  const kept = stripAnsi(text).split("\n").filter((line) => line.trim() !== "" && !isRuntimeFrame(line) && !ANONYMOUS_FRAME.test(line));
+  const kept = lines(stripAnsi(text)).filter((line) => line.trim() !== "" && !isRuntimeFrame(line) && !ANONYMOUS_FRAME.test(line));
   const shown = kept.slice(0, MESSAGE_LINES).map((line) => `  ${line.trimEnd()}`);
   if (kept.length > MESSAGE_LINES) shown.push(`  ... ${kept.length - MESSAGE_LINES} more lines`);
   return shown;
 }
 
-/** The report's failures and totals, or undefined when `doc` is not such a report. */
-export function jsonTestReport(doc: unknown, logPath: string | undefined): string | undefined {
+/** The report's failures and totals (`text` is what `doc` was parsed from), or undefined when `doc` is not such a report. */
+export function jsonTestReport(doc: unknown, text: string, logPath: string | undefined): { text: string; declared: Set<string> } | undefined {
   const out = isObj(doc) ? (jestReport(doc) ?? mochaReport(doc)) : undefined;
-  return out === undefined ? undefined : [...out, `(from the JSON report; full log: ${logPath ?? "the job's log file"})`].join("\n");
+  return out === undefined ? undefined : reportView(text, [...out, `(from the JSON report; full log: ${logPath ?? "the job's log file"})`].join("\n"));
 }
 
 /** mocha: { stats: { tests, passes, failures, pending }, failures: [{ fullTitle, file, err: { message, stack } }] }. */

@@ -60,16 +60,28 @@ export function jsonDocument(text: string): { value: unknown } | undefined {
   return doc.ok ? doc : undefined;
 }
 
+export type JsonObject = Record<string, unknown>;
+export const isJsonObject = (value: unknown): value is JsonObject => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** A report read from a JSON document: its view, and the document's lines (trimmed), which the
+ *  view stands for, declared to the safety net so that it does not put the document back. */
+export function reportView(text: string, report: string): { text: string; declared: Set<string> } {
+  return { text: report, declared: new Set(lines(text).map((line) => line.trim())) };
+}
+
+/** A whole document as its shape and, when that pays, its elided value; `text` is what it was parsed from. */
+export function documentView(value: unknown, text: string): string {
+  const shape = shapeOf(value);
+  const body = JSON.stringify(elide(value));
+  // The elided value is worth its tokens only when it is much smaller than the raw text.
+  return body.length * 2 < text.trim().length ? `${shape}\n${body}` : shape;
+}
+
 export function compressJson(text: string): string | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return "";
   const whole = parse(trimmed);
-  if (whole.ok) {
-    const shape = shapeOf(whole.value);
-    const body = JSON.stringify(elide(whole.value));
-    // The elided value is worth its tokens only when it is much smaller than the raw text.
-    return body.length * 2 < trimmed.length ? `${shape}\n${body}` : shape;
-  }
+  if (whole.ok) return documentView(whole.value, trimmed);
   // Only a line that opens and closes an object or array can be an NDJSON row; trying the others
   // would throw, one exception per line of a pretty-printed fragment (a tail cut into a document).
   const row = (line: string): ReturnType<typeof parse> => (/^[[{].*[}\]]$/.test(line) ? parse(line) : { ok: false });

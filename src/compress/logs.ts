@@ -1,5 +1,5 @@
 import { primer } from "./regex.js";
-import { isFailureLine, mayFail } from "./failure.js";
+import { failureTest, isFailureLine, mayFail } from "./failure.js";
 import { lines, sameTemplate, templateOf } from "./text.js";
 
 // Logs (application logs, docker/kubectl logs, journalctl): runs of lines that differ only in
@@ -18,7 +18,8 @@ const TAIL = 20;
 export function compressLogs(text: string, logPath?: string): string {
   primeRegexes();
   const may = mayFail(text);
-  const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !(may(line) && isFailureLine(line))));
+  const failing = failureTest(text);
+  const filtered = lines(text).filter((line) => line.trim() !== "" && !(PROGRESS.test(line) && !failing(line)));
   // Runs of one template become one line. This is the hot loop: neighbours are compared without
   // building their templates (sameTemplate), and a template is built only for a run.
   const runs: { first: string; count: number }[] = [];

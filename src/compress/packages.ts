@@ -1,6 +1,6 @@
 import { LIBRARY_FRAME, NODE_FRAME } from "./frames.js";
 import { primer } from "./regex.js";
-import { ADVICE, isFailureLine, mayFail, namesFailure, relayed, TAGGED } from "./failure.js";
+import { ADVICE, failureTest, isFailureLine, namesFailure, relayed, TAGGED } from "./failure.js";
 import { collapseRepeats, commonPrefixLength, lines, sample } from "./text.js";
 
 // Package managers (npm, pnpm, yarn, pip, cargo, apt): the outcome (added/removed/installed, audit,
@@ -67,7 +67,7 @@ export function compressPackages(text: string, logPath?: string): string {
  *  counts them and names the full log, so the safety net leaves them out. */
 export function packageView(text: string, logPath?: string): { text: string; declared: Set<string> } {
   primeRegexes();
-  const may = mayFail(text);
+  const failing = failureTest(text);
   const declared = new Set<string>();
   let usage = false;
   const out: string[] = [];
@@ -108,7 +108,7 @@ export function packageView(text: string, logPath?: string): { text: string; dec
     props = ERROR_PROPS_OPEN.test(rest) || (props && /^\s+code: /.test(rest));
     const frame = LIBRARY_FRAME.exec(rest);
     const warning = WARNING.exec(trimmed);
-    const failure = may(line) && isFailureLine(line);
+    const failure = failing(line);
     if (frame || NODE_FRAME.test(rest)) {
       frameIndent = frame ? frame[1]!.length : -1;
       drop(line, "internal frames");

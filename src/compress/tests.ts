@@ -1,9 +1,7 @@
 import { FRAME_START, RuntimeFrames } from "./frames.js";
-import { jsonDocument } from "./json.js";
-import { jsonTestReport } from "./json-tests.js";
 import { PytestBlocks } from "./pytest-blocks.js";
 import { primer } from "./regex.js";
-import { isFailureLine, mayFail } from "./failure.js";
+import { failureTest } from "./failure.js";
 import { collapseRepeats, lines } from "./text.js";
 
 // Test runners (vitest, jest, mocha, node --test/TAP, pytest, cargo test, go test): one line
@@ -47,14 +45,8 @@ const primeRegexes = primer([PASS_LINE, RULE, FRAME, AT_FRAME, FRAME_START, FAIL
 
 /** The view, and the raw lines (trimmed) it drops as frames inside the runtime or a library: the view counts them and names the full log. */
 export function compressTests(text: string, logPath?: string): { text: string; declared: Set<string> } {
-  // A JSON report (jest --json): its failures and totals; its lines are the document, declared so
-  // that the safety net does not put it back.
-  const doc = jsonDocument(text);
-  const report = doc === undefined ? undefined : jsonTestReport(doc.value, logPath);
-  if (report !== undefined) return { text: report, declared: new Set(lines(text).map((line) => line.trim())) };
   primeRegexes();
-  const may = mayFail(text);
-  const failure = (line: string) => may(line) && isFailureLine(line);
+  const failure = failureTest(text);
   const out: string[] = [];
   const seen = new Set<string>(); // stack frames shown: the same frame under the next failure says nothing new
   const runtime = new RuntimeFrames(text);
