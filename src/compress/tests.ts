@@ -25,6 +25,8 @@ const CHATTER = /^\s*(?:Time:\s+[\d.]+ ?m?s|Duration\s+[\d.]+m?s|Snapshots:\s+0 
 // Rules between sections ("⎯⎯⎯⎯[1/2]⎯", "-----"): many tokens, nothing to read.
 const RULE = /^\s*(?=[⎯─━═=_\-*#~]{3})[⎯─━═=_\-*#~]*(?:\[\d+\/\d+\])?[⎯─━═=_\-*#~]*\s*$/;
 const BLOCK_LINES = 8;
+// Longer than the omission note ever is ("... 123456 lines omitted (passing tests, progress, code frames)").
+const NOTE_BOUND = 100;
 const AT_FRAME = /^\s+at \S/;
 // The properties node prints after an assertion's stack ("at … {", "  generatedMessage: true,",
 // "  operator: 'strictEqual'", "}"): actual and expected are in the message above.
@@ -55,7 +57,8 @@ export function compressTests(text: string, logPath?: string): { text: string; d
   let omittedChars = 0;
   const omit = (line: string) => {
     omitted++;
-    omittedChars += line.replace(/\s+/g, " ").trim().length + 1; // padding is cheap in tokens
+    // Only until it is past any note's length: the count decides nothing more (padding is cheap in tokens).
+    if (omittedChars <= NOTE_BOUND) omittedChars += line.replace(/\s+/g, " ").trim().length + 1;
   };
   let context = 0;
   let props = false; // inside the properties after a stack
@@ -69,8 +72,9 @@ export function compressTests(text: string, logPath?: string): { text: string; d
       return;
     }
     if (props) {
-      if (PROPS_CLOSE.test(line) || (PROP.test(line) && !failure(line))) {
-        props = !PROPS_CLOSE.test(line);
+      const close = PROPS_CLOSE.test(line);
+      if (close || (PROP.test(line) && !failure(line))) {
+        props = !close;
         omit(line);
         return;
       }
