@@ -171,10 +171,12 @@ if (process.argv.includes("--json")) {
   const groups = [...new Set(rows.map((r) => r.class))];
   console.log("\n| class | cases | tokens raw | tokens view | saved | goal | failure lines kept | must-keep kept |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const g of [...groups, "total"]) {
-    const rs = g === "total" ? rows : rows.filter((r) => r.class === g);
+  // The issue's goals name two sets of classes: passing test runs and installs, and failing runs.
+  const SETS = { "passing (test-pass, install)": ["test-pass", "install"], "failing (test-fail, diagnostics, install-fail, run-fail)": ["test-fail", "diagnostics", "install-fail", "run-fail"] };
+  for (const g of [...groups, ...Object.keys(SETS), "total"]) {
+    const rs = g === "total" ? rows : rows.filter((r) => (SETS[g] ?? [g]).includes(r.class));
     const saved = 1 - sum(rs, "after") / sum(rs, "before");
-    const goal = GOALS[g];
+    const goal = GOALS[g] ?? GOALS[SETS[g]?.[0]];
     console.log(`| ${g} | ${rs.length} | ${sum(rs, "before")} | ${sum(rs, "after")} | ${pct(saved)} | ${goal === undefined ? "-" : `≥ ${pct(goal)}${saved >= goal ? "" : " MISSED"}`} | ${sum(rs, "total") === 0 ? "-" : `${sum(rs, "kept")}/${sum(rs, "total")}${sum(rs, "declared") > 0 ? ` + ${sum(rs, "declared")} frames declared` : ""}`} | ${sum(rs, "mustTotal") === 0 ? "-" : `${sum(rs, "mustKept")}/${sum(rs, "mustTotal")}`} |`);
   }
   const larger = rows.filter((r) => r.after > r.before);
