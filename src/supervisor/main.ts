@@ -3,6 +3,7 @@ import { SUPERVISOR_LOG } from "../job/files.js";
 import { JobDir } from "../store/job-dir.js";
 import { STORED_ID } from "../store/job-id.js";
 import { faults } from "./fault-log.js";
+import { restoreHeldEnv } from "./held-env.js";
 import { supervise, type LaunchSecrets } from "./supervise.js";
 
 // The supervisor process's entry point, apart from cli.ts so that a launch, whose handshake waits
@@ -15,6 +16,7 @@ import { supervise, type LaunchSecrets } from "./supervise.js";
 // why not ESM); dist/supervisor/main.js loads the same file for whoever starts that path.
 // The notification code stays in it: the pumps must read the pipes from the spawn on (Node
 // discards a child's unread output at its exit), and deferring ~8 KB saves less than it risks.
+restoreHeldEnv(process.env);
 const [marker, jobId, flag, root] = process.argv.slice(2);
 if (marker !== "_supervise" || flag !== "--root" || !root || !jobId || !STORED_ID.test(jobId)) process.exit(2);
 const dir = new JobDir(root, jobId);

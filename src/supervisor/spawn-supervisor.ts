@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { supervisorEnv } from "./held-env.js";
 
 // The supervisor's CommonJS bundle (scripts/bundle.mjs), started directly: no ESM launcher to boot.
 const SUPERVISOR_MAIN = fileURLToPath(new URL("../bundle/supervisor.cjs", import.meta.url));
@@ -21,6 +22,7 @@ export interface SupervisorProcess {
 export function spawnSupervisor(id: string, root: string): SupervisorProcess {
   const child = spawn(process.execPath, [SUPERVISOR_MAIN, "_supervise", id, "--root", root], {
     detached: true,
+    env: supervisorEnv(process.env),
     stdio: ["pipe", "pipe", "ignore"],
     windowsHide: true,
   });
