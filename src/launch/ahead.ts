@@ -1,18 +1,22 @@
 import type { Socket } from "node:net";
-import { reserveJobId } from "../store/job-id.js";
+import { newJobId } from "../store/job-id.js";
 import { resolveRoot } from "../store/root.js";
 import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-supervisor.js";
 
-// `run` starts a supervisor: a second node, whose boot (~60 ms on the bench VM) came after the
-// CLI's own boot and its definition of the job. So the launcher (dist/cli.cjs, scripts/bundle.mjs)
-// calls startAhead before it loads the CLI: when the command line is a `run`, the supervisor is
-// spawned at once with a reserved job id and the root the CLI will resolve, and boots while the
-// CLI loads and defines the job; it waits for its launch secrets on stdin. The handshake takes it
-// only if the job it defines has that id and root; anything else (a usage error, a root given in
-// a way this scan misreads, an id collision) lets it go: its stdin closes without a byte, and it
-// exits without touching the store (supervisor/main.ts).
+// `run` starts a supervisor: a second node, whose boot (~40 ms, or ~110 ms with a CA bundle in
+// NODE_EXTRA_CA_CERTS, on the bench VM) came after the CLI's own boot and its definition of the
+// job. So the launcher (dist/cli.cjs, scripts/bundle.mjs) calls startAhead before it even reads
+// the CLI's bundle: when the command line is a `run`, the supervisor is spawned at once with a
+// job id drawn here and the root the CLI will resolve, and boots while the CLI loads and defines
+// the job; it waits for its launch secrets on stdin. The definition takes that id (takeAheadId)
+// and the handshake takes the supervisor only if the job has that id and root; anything else (a
+// usage error, a root given in a way this scan misreads) lets it go: its stdin closes without a
+// byte, and it exits without touching the store (supervisor/main.ts).
+// This module is its own small bundle, dist/bundle/ahead.cjs, which the CLI's bundle requires
+// rather than holds: the launcher and the CLI must share its one state.
 
 let ahead: SupervisorProcess | undefined;
+let aheadId: string | undefined; // until the definition takes it
 
 /** Starts the supervisor of the job `args` (the CLI's arguments) will run, if they name `run`. */
 export function startAhead(args: readonly string[]): void {
@@ -20,7 +24,8 @@ export function startAhead(args: readonly string[]): void {
   if (!scan) return;
   try {
     const root = resolveRoot(scan.root);
-    ahead = spawnSupervisor(reserveJobId(), root);
+    ahead = spawnSupervisor(newJobId(), root);
+    aheadId = ahead.id;
   } catch {
     return; // the CLI reports a bad root itself
   }
@@ -28,6 +33,13 @@ export function startAhead(args: readonly string[]): void {
   ahead.child.unref();
   // Both are pipes, so sockets (the ChildProcess types call them plain streams).
   for (const stream of [ahead.child.stdin, ahead.child.stdout]) (stream as Socket | null)?.unref();
+}
+
+/** The id of the job whose supervisor was started ahead, once: the job the CLI defines next. */
+export function takeAheadId(): string | undefined {
+  const id = aheadId;
+  aheadId = undefined;
+  return id;
 }
 
 /** The supervisor started ahead for exactly this job, if any; one started for another is let go. */

@@ -7,19 +7,10 @@ let ulidModule: typeof import("ulid") | undefined;
 export const ulid = (): typeof import("ulid") => (ulidModule ??= createRequire(import.meta.url)("ulid") as typeof import("ulid"));
 
 let nextUlid: (() => string) | undefined;
-let reserved: string | undefined;
 
 export function newJobId(): string {
   nextUlid ??= ulid().monotonicFactory();
-  const id = reserved ?? nextUlid();
-  reserved = undefined;
-  return id;
-}
-
-/** Draws the id of a job not defined yet (a supervisor started ahead of it): the next newJobId() returns it. */
-export function reserveJobId(): string {
-  reserved = newJobId();
-  return reserved;
+  return nextUlid();
 }
 
 // A stored job directory is named by a full ULID (Crockford base32, upper case), or by the 32

@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { CLI, eventually } from "../helpers/cli.js";
 import { ok, processesWithArgv, useJobFixture } from "../helpers/jobs.js";
 import { processesMatching } from "../helpers/procs.js";
 
-// Sleep durations 3704-3707 belong to this file.
-const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706", "sleep 3707"]);
+// Sleep durations 3704-3708 belong to this file.
+const fx = useJobFixture(["sleep 3704", "sleep 3705", "sleep 3706", "sleep 3707", "sleep 3708"]);
 
 const SUBREAPER = resolve(import.meta.dirname, "../helpers/subreaper.mjs");
 const TERMINAL = ["exited", "killed", "failed"];
@@ -22,6 +23,43 @@ describe("supervisor", () => {
     const file = backend === "addon" ? "agent_exec.node" : "koffi.node";
     await eventually(() => readFileSync(`/proc/${supervisor}/maps`, "utf8").includes(file));
     if (backend === "addon") expect(readFileSync(`/proc/${supervisor}/maps`, "utf8")).not.toContain("koffi.node");
+  });
+
+  // Node parses NODE_EXTRA_CA_CERTS's bundle before the first line runs (~70 ms of every start with
+  // a system bundle) and obeys NODE_OPTIONS (a --require hook, an inspector port): a supervisor
+  // starts without both, and what it runs still gets the user's values.
+  test("starts without NODE_EXTRA_CA_CERTS and NODE_OPTIONS; its workload and sinks get them", async () => {
+    const ca = join(fx.work, "extra-ca.pem");
+    writeFileSync(ca, `${rootCertificates[0]}\n`);
+    const env = { NODE_EXTRA_CA_CERTS: ca, NODE_OPTIONS: "--max-old-space-size=200" };
+    const sinkOut = join(fx.work, "sink-env.txt");
+    const show = "printenv NODE_EXTRA_CA_CERTS NODE_OPTIONS";
+    const { job_id } = ok(fx.x(["run", "--no-wait", "--notify-command", `${show} > '${sinkOut}'`, "--", "sh", "-c", `${show}; sleep 3708`], { env }), "run");
+    const supervisor = fx.readState(job_id).supervisor_pid as number;
+    const started = readFileSync(`/proc/${supervisor}/environ`, "utf8").split("\0");
+    expect(started.filter((v) => /^NODE_(?:EXTRA_CA_CERTS|OPTIONS)=/.test(v))).toEqual([]);
+    const expected = `${ca}\n--max-old-space-size=200\n`;
+    await eventually(() => readFileSync(join(fx.jobDir(job_id), "stdout.log"), "utf8") === expected);
+    for (const pid of await eventually(() => processesWithArgv(["sleep", "3708"]).length > 0 && processesWithArgv(["sleep", "3708"]))) process.kill(pid, "SIGKILL");
+    await eventually(() => existsSync(sinkOut) && readFileSync(sinkOut, "utf8") === expected, 20_000);
+  });
+
+  // The bin spawns a `run`'s supervisor from its small bundle before it reads the CLI's (src/launch/ahead.ts),
+  // and the CLI then hands the job to that one supervisor.
+  test("run spawns one supervisor, for its job, before the CLI's bundle is read", () => {
+    const dir = fx.scratch();
+    const events = join(dir, "events.json");
+    const preload = join(dir, "trace.cjs");
+    writeFileSync(
+      preload,
+      `const fs = require("fs"), cp = require("child_process"), seen = [];
+const read = fs.readFileSync, spawn = cp.spawn;
+fs.readFileSync = function (file, ...rest) { if (String(file).endsWith("bundle/cli.cjs")) seen.push("read cli.cjs"); return read.call(this, file, ...rest); };
+cp.spawn = function (file, args, ...rest) { if (Array.isArray(args) && args.includes("_supervise")) seen.push("spawn " + args[args.indexOf("_supervise") + 1]); return spawn.call(this, file, args, ...rest); };
+process.on("exit", () => fs.writeFileSync(${JSON.stringify(events)}, JSON.stringify(seen)));`,
+    );
+    const { job_id } = ok(fx.x(["run", "--", "true"], { env: { NODE_OPTIONS: `--require ${preload}` } }), "run");
+    expect(JSON.parse(readFileSync(events, "utf8"))).toEqual([`spawn ${job_id}`, "read cli.cjs"]);
   });
 
   test("a grandchild holding the pipes does not keep the job running", async () => {
