@@ -187,6 +187,8 @@ function ends(text: string): string {
 }
 
 export function routeOutput(stdout: string, stderr: string): DetectedKind {
+  // No output has no shape; the signatures need not be compiled to say so (a silent `run`).
+  if (stdout === "" && stderr === "") return "summary";
   const both = `${ends(stdout)}\n${ends(stderr)}`;
   for (const [pattern, kind] of SIGNATURES) if (pattern.test(both)) return kind;
   if (looksLikeJson(stdout) || (stdout.trim() === "" && looksLikeJson(stderr))) return "json-structure";
