@@ -119,22 +119,23 @@ export function compressOutput(input: CompressInput): Compression | undefined {
 
 function compress(input: CompressInput, mode: Exclude<CompressionMode, "off">): Compression {
   const kind = mode === "route" ? route(input.command, input.stdout, input.stderr) : MODE_KIND[mode];
-  const f = family(kind);
-  const stdout = view(f, kind, input.stdout, input.stdoutLogPath);
-  const stderr = view(f, kind, input.stderr, input.stderrLogPath);
   const [rawOut, rawErr] = [byteLength(input.stdout), byteLength(input.stderr)];
-  const [outBytes, errBytes] = [byteLength(stdout.text), byteLength(stderr.text)];
   const base = {
     mode,
     detected_kind: kind,
     stdout_original_bytes: input.stdoutOriginalBytes ?? rawOut,
     stderr_original_bytes: input.stderrOriginalBytes ?? rawErr,
   };
-  // The expansion guard: a view that is not smaller than its raw stream is no view at all; nor is
-  // the view of no output (a command that was not found: 0.2.31's shell printed "not found" there).
-  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr) || rawOut + rawErr === 0) {
-    return { ...base, applied: false, stdout: "", stderr: "", stdout_compressed_bytes: 0, stderr_compressed_bytes: 0, omitted: false, strategy: ["expansion-guard"] };
-  }
+  const guarded = { ...base, applied: false, stdout: "", stderr: "", stdout_compressed_bytes: 0, stderr_compressed_bytes: 0, omitted: false, strategy: ["expansion-guard"] };
+  // The view of no output is no view (a command that was not found: 0.2.31's shell printed "not
+  // found" there), and a silent run need not build one to find out.
+  if (rawOut + rawErr === 0) return guarded;
+  const f = family(kind);
+  const stdout = view(f, kind, input.stdout, input.stdoutLogPath);
+  const stderr = view(f, kind, input.stderr, input.stderrLogPath);
+  const [outBytes, errBytes] = [byteLength(stdout.text), byteLength(stderr.text)];
+  // The expansion guard: a view that is not smaller than its raw stream is no view at all.
+  if ((rawOut > 0 && outBytes >= rawOut) || (rawErr > 0 && errBytes >= rawErr)) return guarded;
   const omitted = outBytes < rawOut || errBytes < rawErr;
   const strategy = [f.strategy];
   if (stdout.folded || stderr.folded) strategy.push("repeated-blocks-folded");

@@ -8,7 +8,7 @@ import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-sup
 // job. So the launcher (dist/cli.cjs, scripts/bundle.mjs) calls startAhead before it even reads
 // the CLI's bundle: when the command line is a `run`, the supervisor is spawned at once with a
 // job id drawn here and the root the CLI will resolve, and boots while the CLI loads and defines
-// the job; it waits for its launch secrets on stdin. The definition takes that id (takeAheadId)
+// the job; it waits for its launch secrets on stdin. The definition takes that id (aheadJobId)
 // and the handshake takes the supervisor only if the job has that id and root; anything else (a
 // usage error, a root given in a way this scan misreads) lets it go: its stdin closes without a
 // byte, and it exits without touching the store (supervisor/main.ts).
@@ -16,7 +16,6 @@ import { spawnSupervisor, type SupervisorProcess } from "../supervisor/spawn-sup
 // rather than holds: the launcher and the CLI must share its one state.
 
 let ahead: SupervisorProcess | undefined;
-let aheadId: string | undefined; // until the definition takes it
 
 /** Starts the supervisor of the job `args` (the CLI's arguments) will run, if they name `run`. */
 export function startAhead(args: readonly string[]): void {
@@ -25,7 +24,6 @@ export function startAhead(args: readonly string[]): void {
   try {
     const root = resolveRoot(scan.root);
     ahead = spawnSupervisor(newJobId(), root);
-    aheadId = ahead.id;
   } catch {
     return; // the CLI reports a bad root itself
   }
@@ -35,11 +33,9 @@ export function startAhead(args: readonly string[]): void {
   for (const stream of [ahead.child.stdin, ahead.child.stdout]) (stream as Socket | null)?.unref();
 }
 
-/** The id of the job whose supervisor was started ahead, once: the job the CLI defines next. */
-export function takeAheadId(): string | undefined {
-  const id = aheadId;
-  aheadId = undefined;
-  return id;
+/** The id of the job whose supervisor was started ahead and not yet handed over: the CLI defines one job. */
+export function aheadJobId(): string | undefined {
+  return ahead?.id;
 }
 
 /** The supervisor started ahead for exactly this job, if any; one started for another is let go. */

@@ -8,7 +8,7 @@ import { defaultShellWrapper, parseShellWrapper } from "../supervisor/command-li
 import { updateNotification, type NotificationOptions } from "../notify/config.js";
 import type { JobDir } from "../store/job-dir.js";
 import { newJobId } from "../store/job-id.js";
-import { takeAheadId } from "./ahead.js";
+import { aheadJobId } from "./ahead.js";
 import type { JobMeta } from "../store/types.js";
 import { now } from "../time.js";
 import { secondsToMs } from "../commands/duration.js";
@@ -68,7 +68,7 @@ export function buildDefinition(root: string, options: DefinitionOptions, config
   const notification = updateNotification(undefined, options.notification ?? {});
 
   const meta: JobMeta = {
-    job: { id: takeAheadId() ?? newJobId() },
+    job: { id: aheadJobId() ?? newJobId() },
     schema_version: SCHEMA_VERSION,
     command: options.command,
     created_at: now(),

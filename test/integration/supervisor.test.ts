@@ -40,7 +40,11 @@ describe("supervisor", () => {
     expect(started.filter((v) => /^NODE_(?:EXTRA_CA_CERTS|OPTIONS)=/.test(v))).toEqual([]);
     const expected = `${ca}\n--max-old-space-size=200\n`;
     await eventually(() => readFileSync(join(fx.jobDir(job_id), "stdout.log"), "utf8") === expected);
-    for (const pid of await eventually(() => processesWithArgv(["sleep", "3708"]).length > 0 && processesWithArgv(["sleep", "3708"]))) process.kill(pid, "SIGKILL");
+    const sleeps = await eventually(() => {
+      const pids = processesWithArgv(["sleep", "3708"]);
+      return pids.length > 0 && pids;
+    });
+    for (const pid of sleeps) process.kill(pid, "SIGKILL");
     await eventually(() => existsSync(sinkOut) && readFileSync(sinkOut, "utf8") === expected, 20_000);
   });
 
